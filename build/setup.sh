@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Shared, idempotent set-up for ./run.sh and ./test.sh on a fresh machine:
+#   npm packages from package.json (Azurite, GOV.UK Frontend, axe-core),
+#   the local NuGet feed (System.IO.Hashing packed from the .NET SDK: see build/local-feed),
+#   restore and build of the solution.
+# Browser tests also need Debian's Chromium: ensure_chromium installs it when missing.
+set -euo pipefail
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CONFIGURATION="${CONFIGURATION:-Release}"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+ensure_npm_packages() {
+  cd "$REPO_ROOT"
+  if [ ! -x node_modules/.bin/azurite ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    echo "==> npm ci (Azurite, GOV.UK Frontend, axe-core)"
+    npm ci --no-audit --no-fund --loglevel=error
+  fi
+}
+
+ensure_local_feed() {
+  cd "$REPO_ROOT"
+  mkdir -p .nuget-local
+  if ! ls .nuget-local/System.IO.Hashing.*.nupkg >/dev/null 2>&1; then
+    echo "==> packing System.IO.Hashing from the .NET SDK into .nuget-local/"
+    dotnet pack build/local-feed/SystemIOHashing.Pack.csproj -c Release -o .nuget-local --nologo -v quiet
+  fi
+}
+
+ensure_chromium() {
+  if [ ! -x /usr/bin/chromium ]; then
+    echo "==> apt-get install chromium (for the browser tests)"
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq chromium >/dev/null
+  fi
+}
+
+build_solution() {
+  cd "$REPO_ROOT"
+  echo "==> dotnet build ($CONFIGURATION)"
+  dotnet build ReferralIntake.sln -c "$CONFIGURATION" --nologo -v quiet -clp:ErrorsOnly
+}
+
+setup() {
+  ensure_npm_packages
+  ensure_local_feed
+  build_solution
+}

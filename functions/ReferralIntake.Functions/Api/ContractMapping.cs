@@ -1,0 +1,44 @@
+using System.Text.Json;
+using ReferralIntake.Domain.Advice;
+using ReferralIntake.Domain.Reports;
+using ReferralIntake.Domain.Triage;
+
+namespace ReferralIntake.Functions.Api;
+
+/// <summary>Between the domain's types and the wire types of the contract.</summary>
+public static class ContractMapping
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    /// <summary>A validated report, written back in contract-v1 shape (read again by ConcernReportReader).</summary>
+    public static ReferralRequest ToRequest(ConcernReport report) => new(
+        new ReporterBody(WireNames.Of(report.Reporter.Role), report.Reporter.Name, report.Reporter.Email, report.Reporter.Phone,
+            report.Reporter.ContactConsent),
+        new ChildBody(report.Child.FirstName, report.Child.Age, report.Child.Postcode?.Canonical),
+        new ConcernBody(report.Concern.Description, report.Concern.Platforms, [.. report.Concern.Indicators.Select(WireNames.Of)],
+            report.Concern.MeetingAt),
+        new SuspectBody(report.Suspect.Usernames, report.Suspect.Platform, report.Suspect.ApproximateAge, report.Suspect.Location));
+
+    public static byte[] Serialize(ConcernReport report) => JsonSerializer.SerializeToUtf8Bytes(ToRequest(report), Json);
+
+    public static IReadOnlyList<AdviceBody> ToAdvice(ConcernReport report) =>
+        [.. AcknowledgementAdvice.For(report).Select(a => new AdviceBody(a.Kind, a.Text))];
+
+    public static TriageBody ToBody(TriageDecision decision) => new(
+        decision.Priority.ToString(),
+        decision.Reasons,
+        [.. decision.Routes.Select(ToBody)],
+        decision.DecidedAt);
+
+    private static RouteBody ToBody(ReferralIntake.Domain.Triage.Route route) => route.Kind == RouteKind.PoliceForce
+        ? new RouteBody(
+            route.KindName,
+            route.Force!.Id,
+            route.Force.Name,
+            route.Force.RegionalUnit,
+            route.LocationUncertain,
+            route.NotifyRegionalUnit,
+            [.. route.OtherCandidates.Select(c => new CandidateForce(c.Force.Id, c.Force.Name, c.Share))],
+            route.Reason)
+        : new RouteBody(route.KindName, Reason: route.Reason);
+}

@@ -1,0 +1,67 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using ReferralIntake.Domain.Reports;
+
+namespace ReferralIntake.Functions.Api;
+
+/// <summary>RFC 9457 problem details, one kind per way a request can fail (see README, "Errors").</summary>
+public static class Problems
+{
+    public static ProblemHttpResult Invalid(IReadOnlyList<FieldError> errors) => Make(
+        StatusCodes.Status400BadRequest, "invalid-report", "The report has problems",
+        errors.Count == 1 ? "One field needs correcting." : $"{errors.Count} fields need correcting.",
+        errors);
+
+    public static ProblemHttpResult BadHeader(string header, string message) => Make(
+        StatusCodes.Status400BadRequest, "invalid-header", "A request header is not valid", message,
+        [new FieldError(header, message)]);
+
+    public static ProblemHttpResult Unauthorized() => Make(
+        StatusCodes.Status401Unauthorized, "unauthorized", "No valid API key",
+        "Send your partner API key in the X-Api-Key header.");
+
+    public static ProblemHttpResult NotFound() => Make(
+        StatusCodes.Status404NotFound, "not-found", "No such referral",
+        "There is no referral with this reference for your key.");
+
+    public static ProblemHttpResult KeyReused() => Make(
+        StatusCodes.Status409Conflict, "idempotency-key-reused", "Idempotency-Key already used",
+        "This Idempotency-Key was first used with a different report. Use a new key for a new report.");
+
+    public static ProblemHttpResult TooLarge(int maxBytes) => Make(
+        StatusCodes.Status413PayloadTooLarge, "too-large", "The request is too large",
+        $"A report can be at most {maxBytes / 1024} KiB.");
+
+    public static ProblemHttpResult WrongContentType(string expected) => Make(
+        StatusCodes.Status415UnsupportedMediaType, "unsupported-media-type", "Wrong content type",
+        $"Send the report as {expected}.");
+
+    public static ProblemHttpResult TooManyRequests(HttpContext http, TimeSpan retryAfter)
+    {
+        http.Response.Headers.RetryAfter = RetryAfterSeconds(retryAfter);
+        return Make(StatusCodes.Status429TooManyRequests, "rate-limited", "Too many requests",
+            $"Your rate limit is used up. Try again in {RetryAfterSeconds(retryAfter)} seconds.");
+    }
+
+    public const string NotAcceptedDetail =
+        "The report was not accepted because storage cannot be reached. Nothing was kept. Please try again shortly.";
+
+    public static ProblemHttpResult Unavailable(HttpContext http, TimeSpan retryAfter, string detail = NotAcceptedDetail)
+    {
+        http.Response.Headers.RetryAfter = RetryAfterSeconds(retryAfter);
+        return Make(StatusCodes.Status503ServiceUnavailable, "unavailable", "Temporarily unavailable", detail);
+    }
+
+    private static string RetryAfterSeconds(TimeSpan wait) => Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private static ProblemHttpResult Make(int status, string type, string title, string detail, IReadOnlyList<FieldError>? errors = null)
+    {
+        var problem = new ProblemDetails { Type = $"/api/problems/{type}", Title = title, Status = status, Detail = detail };
+        if (errors is not null)
+        {
+            problem.Extensions["errors"] = errors.Select(e => new { field = e.Field, message = e.Message }).ToArray();
+        }
+
+        return TypedResults.Problem(problem);
+    }
+}

@@ -1,0 +1,37 @@
+using ReferralIntake.Functions.GetReferralStatus;
+using ReferralIntake.Functions.Health;
+using ReferralIntake.Functions.SubmitReferral;
+
+namespace ReferralIntake.Functions.Api;
+
+/// <summary>The partner API, version 1 (../../../shared/API.md): every route at a glance.</summary>
+public static class ReferralsApi
+{
+    public static IEndpointRouteBuilder MapReferralsApiV1(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api").WithTags("Referrals");
+
+        api.MapPost("/referrals", SubmitReferralFunction.HandleAsync)
+            .WithName("SubmitReferral")
+            .WithSummary("Submit a concern report")
+            .Accepts<ReferralRequest>("application/json")
+            .Produces<AcceptedReferral>(StatusCodes.Status202Accepted)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+
+        api.MapGet("/referrals/{reference}", GetReferralStatusFunction.HandleAsync)
+            .WithName("GetReferralStatus")
+            .WithSummary("Read a referral's status and triage decision");
+
+        api.MapGet("/health", HealthFunction.HandleAsync)
+            .WithName("Health")
+            .WithSummary("Ready when queue and blob storage can be reached");
+
+        return app;
+    }
+}

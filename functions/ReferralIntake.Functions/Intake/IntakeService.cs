@@ -1,0 +1,123 @@
+using System.Security.Cryptography;
+using Polly;
+using ReferralIntake.Domain.Reports;
+using ReferralIntake.Functions.Api;
+using ReferralIntake.Functions.Storage;
+
+namespace ReferralIntake.Functions.Intake;
+
+/// <summary>The outcome of one submission, whichever door it came through.</summary>
+public abstract record IntakeOutcome
+{
+    public sealed record Accepted(AcceptedReferral Answer, bool Replayed) : IntakeOutcome;
+
+    public sealed record Invalid(IReadOnlyList<FieldError> Errors) : IntakeOutcome;
+
+    /// <summary>The Idempotency-Key was used before with a different body.</summary>
+    public sealed record KeyReused : IntakeOutcome;
+
+    /// <summary>Storage cannot be reached: nothing was accepted, try again later.</summary>
+    public sealed record Unavailable(TimeSpan RetryAfter) : IntakeOutcome;
+}
+
+/// <summary>
+/// The one intake path, for the partner API and the web form alike: validate, settle the
+/// Idempotency-Key, store the report (claim check), record "received", enqueue the reference, and
+/// answer with the reference and safety advice. A 202 is given only once the report is stored and queued.
+/// </summary>
+public sealed partial class IntakeService(
+    ReferralStore store,
+    StorageClients storage,
+    [FromKeyedServices(IntakeResilience.Key)] ResiliencePipeline resilience,
+    TimeProvider clock,
+    ILogger<IntakeService> log)
+{
+    public async Task<IntakeOutcome> SubmitAsync(string partnerId, ReadOnlyMemory<byte> body, string? idempotencyKey, CancellationToken ct)
+    {
+        var read = ConcernReportReader.Read(body);
+        if (read.Report is not { } report)
+        {
+            return new IntakeOutcome.Invalid(read.Errors);
+        }
+
+        try
+        {
+            return await AcceptAsync(partnerId, report, body, idempotencyKey, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when ((IntakeResilience.IsOutage(e) || e is Azure.RequestFailedException) && !ct.IsCancellationRequested)
+        {
+            // Any storage failure means nothing was accepted: say so with a 503, never a 202 or a bare 500.
+            LogStorageUnavailable(log, partnerId, e is Azure.RequestFailedException r ? $"{r.Status} {r.ErrorCode}" : e.GetType().Name);
+            return new IntakeOutcome.Unavailable(TimeSpan.FromSeconds(30));
+        }
+    }
+
+    private async Task<IntakeOutcome> AcceptAsync(string partnerId, ConcernReport report, ReadOnlyMemory<byte> body, string? idempotencyKey, CancellationToken ct)
+    {
+        var reference = References.New();
+        await Run(store.EnsureCreatedOnceAsync, ct).ConfigureAwait(false);
+        if (idempotencyKey is not null)
+        {
+            var keyHash = Partners.HashKey(idempotencyKey);
+            var bodyHash = Convert.ToHexStringLower(SHA256.HashData(body.Span));
+            var first = await Run(c => store.ReadIdempotencyAsync(partnerId, keyHash, c), ct).ConfigureAwait(false);
+            if (first is null)
+            {
+                var claim = new IdempotencyRecord(reference, bodyHash, clock.GetUtcNow());
+                var claimed = await Run(c => store.TryClaimIdempotencyAsync(partnerId, keyHash, claim, c), ct).ConfigureAwait(false);
+                first = claimed ? null : await Run(c => store.ReadIdempotencyAsync(partnerId, keyHash, c), ct).ConfigureAwait(false);
+            }
+
+            if (first is not null)
+            {
+                if (first.BodySha256 != bodyHash)
+                {
+                    return new IntakeOutcome.KeyReused();
+                }
+
+                reference = first.Reference;
+                var state = await Run(c => store.LoadStateAsync(reference, c), ct).ConfigureAwait(false);
+                if (state is not null)
+                {
+                    if (state.Status == ReferralStatus.Received)
+                    {
+                        // The first attempt may have died between storing and queueing. Triage is
+                        // idempotent, so queueing again is safe and makes sure it is not stranded.
+                        await Run(c => storage.Queue.SendMessageAsync(reference, c), ct).ConfigureAwait(false);
+                    }
+
+                    LogReplayed(log, reference, partnerId);
+                    return new IntakeOutcome.Accepted(Answer(reference, report), Replayed: true);
+                }
+
+                // Claimed, but the first attempt stopped before storing: finish it under the same reference.
+            }
+        }
+
+        var now = clock.GetUtcNow();
+        await Run(c => store.StoreReportAsync(reference, partnerId, report, c), ct).ConfigureAwait(false);
+        await Run(c => store.TryCreateStateAsync(new ReferralState(reference, partnerId, ReferralStatus.Received, now, now), c), ct).ConfigureAwait(false);
+        await Run(c => store.AppendAuditAsync(reference, new AuditEntry(now, "received", $"from {partnerId}"), c), ct).ConfigureAwait(false);
+        await Run(c => storage.Queue.SendMessageAsync(reference, c), ct).ConfigureAwait(false);
+        LogAccepted(log, reference, partnerId);
+        return new IntakeOutcome.Accepted(Answer(reference, report), Replayed: false);
+    }
+
+    private static AcceptedReferral Answer(string reference, ConcernReport report) =>
+        new(reference, ReferralStatus.Received, $"/api/referrals/{reference}", ContractMapping.ToAdvice(report));
+
+    private ValueTask<T> Run<T>(Func<CancellationToken, Task<T>> call, CancellationToken ct) =>
+        resilience.ExecuteAsync(async c => await call(c).ConfigureAwait(false), ct);
+
+    private ValueTask Run(Func<CancellationToken, Task> call, CancellationToken ct) =>
+        resilience.ExecuteAsync(async c => await call(c).ConfigureAwait(false), ct);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Referral {Reference} accepted from partner {PartnerId}")]
+    private static partial void LogAccepted(ILogger logger, string reference, string partnerId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Referral {Reference} replayed for partner {PartnerId} (same Idempotency-Key)")]
+    private static partial void LogReplayed(ILogger logger, string reference, string partnerId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Storage unavailable at intake for partner {PartnerId} ({Error}); answered 503")]
+    private static partial void LogStorageUnavailable(ILogger logger, string partnerId, string error);
+}

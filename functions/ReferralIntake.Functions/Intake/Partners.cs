@@ -1,0 +1,91 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Threading.RateLimiting;
+using ReferralIntake.Functions.Hosting;
+using ReferralIntake.Functions.Storage;
+
+namespace ReferralIntake.Functions.Intake;
+
+/// <summary>A partner app allowed to submit, from settings Partners__{id}__….</summary>
+/// <param name="KeySha256">The SHA-256 of the partner's API key, hex. Keys themselves are never stored.</param>
+/// <param name="LocalOnly">A development partner: its key works only against local storage, from loopback.</param>
+public sealed record Partner(string Id, byte[] KeySha256, bool LocalOnly, int RequestsPerMinute, Uri? CallbackUrl);
+
+/// <summary>
+/// Who is calling: the partner whose key hash matches X-Api-Key, compared in constant time, and a
+/// per-partner rate limit (a token bucket, so a burst is allowed but a flood is not).
+/// </summary>
+public sealed class Partners : IDisposable
+{
+    public const string WebFormPartnerId = "web-form";
+    private readonly IReadOnlyList<Partner> _partners;
+    private readonly bool _developmentStorage;
+    private readonly PartitionedRateLimiter<string> _limiter;
+
+    public Partners(IConfiguration configuration, StorageClients storage)
+    {
+        _developmentStorage = storage.UsesDevelopmentStorage;
+        _partners = [.. configuration.GetSection(SettingNames.Partners).GetChildren()
+            .Where(p => p.Key != WebFormPartnerId && p["KeySha256"] is { Length: 64 })
+            .Select(p => new Partner(
+                p.Key,
+                Convert.FromHexString(p["KeySha256"]!),
+                bool.TryParse(p["LocalOnly"], out var local) && local,
+                int.TryParse(p["RequestsPerMinute"], out var rpm) && rpm > 0 ? rpm : 60,
+                Uri.TryCreate(p["CallbackUrl"], UriKind.Absolute, out var callback) ? callback : null))];
+        var rates = _partners.ToDictionary(p => p.Id, p => p.RequestsPerMinute);
+        _limiter = PartitionedRateLimiter.Create<string, string>(partnerId => RateLimitPartition.GetTokenBucketLimiter(
+            partnerId,
+            id => new TokenBucketRateLimiterOptions
+            {
+                TokenLimit = rates.GetValueOrDefault(id, 20),
+                TokensPerPeriod = Math.Max(1, rates.GetValueOrDefault(id, 20) / 6),
+                ReplenishmentPeriod = TimeSpan.FromSeconds(10),
+                QueueLimit = 0,
+                AutoReplenishment = true,
+            }));
+    }
+
+    public IReadOnlyList<Partner> All => _partners;
+
+    public Partner? Find(string id) => _partners.FirstOrDefault(p => p.Id == id);
+
+    /// <summary>The partner whose key this is, or null. Every partner's hash is compared, in constant time.</summary>
+    public Partner? Authenticate(string? apiKey, IPAddress? remote)
+    {
+        if (string.IsNullOrEmpty(apiKey) || apiKey.Length > 200)
+        {
+            return null;
+        }
+
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(apiKey));
+        Partner? found = null;
+        foreach (var partner in _partners)
+        {
+            if (CryptographicOperations.FixedTimeEquals(hash, partner.KeySha256))
+            {
+                found = partner;
+            }
+        }
+
+        if (found is { LocalOnly: true } && !(_developmentStorage && remote is not null && IPAddress.IsLoopback(remote)))
+        {
+            return null; // the development key must not open a real deployment
+        }
+
+        return found;
+    }
+
+    /// <summary>Takes one request from the caller's allowance; when it is spent, says how long to wait.</summary>
+    public bool TryAcquire(string partitionKey, out TimeSpan retryAfter)
+    {
+        using var lease = _limiter.AttemptAcquire(partitionKey);
+        retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(10);
+        return lease.IsAcquired;
+    }
+
+    public static string HashKey(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+
+    public void Dispose() => _limiter.Dispose();
+}

@@ -1,0 +1,69 @@
+using Polly;
+using ReferralIntake.Domain.Forces;
+using ReferralIntake.Domain.Triage;
+using ReferralIntake.Functions.Api;
+using ReferralIntake.Functions.Hosting;
+using ReferralIntake.Functions.Intake;
+using ReferralIntake.Functions.Storage;
+using ReferralIntake.Functions.TriageReferral;
+
+// The composition root. Where a report enters: SubmitReferral/ (and the web form); where it waits:
+// the "referrals" queue (Storage/); where it is judged: TriageReferral/ with the domain's TriagePolicy;
+// where it leaves: Delivery/.
+var builder = WebApplication.CreateBuilder(args);
+builder.Configuration.AddLocalSettingsFile(builder.Configuration[LocalSettingsFile.PathSetting]);
+
+// As a custom handler, the Functions host says which port to serve on and triggers the queue itself.
+var customHandlerPort = builder.Configuration[SettingNames.CustomHandlerPort];
+if (int.TryParse(customHandlerPort, out var port))
+{
+    builder.WebHost.ConfigureKestrel(k => k.ListenLocalhost(port));
+}
+else if (string.IsNullOrEmpty(builder.Configuration[SettingNames.Urls]) && string.IsNullOrEmpty(builder.Configuration["urls"]))
+{
+    builder.WebHost.UseUrls("http://127.0.0.1:7071"); // the Functions host's local default
+}
+
+builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 1024 * 1024);
+builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(30));
+
+var listenerOptions = builder.Configuration.GetSection(SettingNames.QueueListener).Get<QueueListenerOptions>() ?? new QueueListenerOptions();
+listenerOptions.Enabled &= customHandlerPort is null;
+builder.Services.AddSingleton(listenerOptions);
+
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddSingleton(_ => ForceDirectory.Default);
+builder.Services.AddSingleton<TriagePolicy>();
+builder.Services.AddSingleton<StorageClients>();
+builder.Services.AddSingleton<ReferralStore>();
+builder.Services.AddSingleton<Partners>();
+builder.Services.AddSingleton(builder.Configuration.GetSection("IntakeResilience").Get<IntakeResilience.Options>() ?? new IntakeResilience.Options());
+builder.Services.AddKeyedSingleton(IntakeResilience.Key, (sp, _) =>
+    IntakeResilience.Build(sp.GetRequiredService<IntakeResilience.Options>(), sp.GetRequiredService<TimeProvider>()));
+builder.Services.AddSingleton<IntakeService>();
+builder.Services.AddSingleton<IReferralDelivery, NoDelivery>();
+builder.Services.AddSingleton<TriageReferralFunction>();
+if (listenerOptions.Enabled)
+{
+    builder.Services.AddHostedService<QueueListener>();
+}
+
+builder.Services.AddProblemDetails();
+builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never);
+builder.Services.AddOpenApi("v1");
+
+var app = builder.Build();
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+
+app.MapReferralsApiV1();
+app.MapOpenApi("/api/openapi/{documentName}.json");
+if (customHandlerPort is not null || app.Configuration.GetValue<bool>("CustomHandler:MapTriggers"))
+{
+    app.MapCustomHandlerTriggers();
+}
+
+app.Run();
+
+/// <summary>The entry point, visible to the integration tests' WebApplicationFactory.</summary>
+public partial class Program;

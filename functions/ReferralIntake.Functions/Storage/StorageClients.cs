@@ -1,0 +1,71 @@
+using Azure.Core;
+using Azure.Identity;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
+using ReferralIntake.Functions.Hosting;
+
+namespace ReferralIntake.Functions.Storage;
+
+/// <summary>
+/// The long-lived storage clients, made once and shared. One setting chooses how they connect:
+/// <c>AzureWebJobsStorage</c> (a connection string: Azurite locally) or, when it is absent, the
+/// account's service URIs with <see cref="DefaultAzureCredential"/> (managed identity in Azure).
+/// </summary>
+public sealed class StorageClients
+{
+    public StorageClients(IConfiguration configuration)
+    {
+        var queueName = configuration[SettingNames.QueueName] is { Length: > 0 } q ? q : "referrals";
+        var containerName = configuration[SettingNames.ContainerName] is { Length: > 0 } c ? c : "referrals";
+
+        // Polly owns retries at intake (IntakeResilience); the SDK's own retries would hide an outage
+        // behind a long wait, so they are kept short.
+        var queueOptions = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 };
+        var blobOptions = new BlobClientOptions();
+        foreach (var retry in new[] { queueOptions.Retry, blobOptions.Retry })
+        {
+            retry.MaxRetries = 1;
+            retry.Delay = TimeSpan.FromMilliseconds(100);
+            retry.NetworkTimeout = TimeSpan.FromSeconds(5);
+        }
+
+        var connection = configuration[SettingNames.StorageConnection];
+        if (!string.IsNullOrWhiteSpace(connection))
+        {
+            Queue = new QueueClient(connection, queueName, queueOptions);
+            PoisonQueue = new QueueClient(connection, $"{queueName}-poison", queueOptions);
+            Container = new BlobContainerClient(connection, containerName, blobOptions);
+            UsesDevelopmentStorage = IsDevelopmentStorage(connection);
+        }
+        else
+        {
+            var queueUri = RequiredUri(configuration, SettingNames.StorageQueueServiceUri);
+            var blobUri = RequiredUri(configuration, SettingNames.StorageBlobServiceUri);
+            TokenCredential credential = new DefaultAzureCredential();
+            Queue = new QueueClient(new Uri(queueUri, queueName), credential, queueOptions);
+            PoisonQueue = new QueueClient(new Uri(queueUri, $"{queueName}-poison"), credential, queueOptions);
+            Container = new BlobContainerClient(new Uri(blobUri, containerName), credential, blobOptions);
+        }
+    }
+
+    public QueueClient Queue { get; }
+
+    public QueueClient PoisonQueue { get; }
+
+    public BlobContainerClient Container { get; }
+
+    /// <summary>True for Azurite (loopback or the well-known development account): local-only features may run.</summary>
+    public bool UsesDevelopmentStorage { get; }
+
+    private static Uri RequiredUri(IConfiguration configuration, string name) =>
+        Uri.TryCreate(configuration[name], UriKind.Absolute, out var uri)
+            ? new Uri(uri.ToString().TrimEnd('/') + "/")
+            : throw new InvalidOperationException(
+                $"Storage is not configured: set {SettingNames.StorageConnection} (a connection string) or {name} (identity).");
+
+    private static bool IsDevelopmentStorage(string connection) =>
+        connection.Contains("UseDevelopmentStorage=true", StringComparison.OrdinalIgnoreCase)
+        || connection.Contains("AccountName=devstoreaccount1", StringComparison.OrdinalIgnoreCase)
+        || connection.Contains("://127.0.0.1", StringComparison.Ordinal)
+        || connection.Contains("://localhost", StringComparison.OrdinalIgnoreCase);
+}

@@ -1,0 +1,86 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using ReferralIntake.Functions.Hosting;
+
+namespace ReferralIntake.Functions.TriageReferral;
+
+/// <summary>
+/// POST /TriageReferral: how the Azure Functions host invokes the queue trigger of a custom handler.
+/// The host sends { "Data": { "message": … }, "Metadata": { "DequeueCount": …, "Id": …, … } } and reads
+/// back { "Outputs", "Logs", "ReturnValue" }. A non-success status tells the host the invocation failed,
+/// so it makes the message visible again and, after maxDequeueCount (host.json), moves it to poison.
+/// </summary>
+public static class CustomHandlerEndpoint
+{
+    /// <summary>The host's names are PascalCase, whatever the app's JSON defaults are.</summary>
+    public sealed record InvocationResult(
+        [property: JsonPropertyName("Outputs")] Dictionary<string, object?> Outputs,
+        [property: JsonPropertyName("Logs")] IReadOnlyList<string> Logs,
+        [property: JsonPropertyName("ReturnValue")] object? ReturnValue);
+
+    public static IEndpointRouteBuilder MapCustomHandlerTriggers(this IEndpointRouteBuilder app)
+    {
+        app.MapPost($"/{TriageReferralFunction.Name}", HandleAsync).ExcludeFromDescription();
+        return app;
+    }
+
+    private static async Task<IResult> HandleAsync(HttpContext http, TriageReferralFunction function, QueueListenerOptions options, CancellationToken ct)
+    {
+        JsonDocument payload;
+        try
+        {
+            payload = await JsonDocument.ParseAsync(http.Request.Body, cancellationToken: ct).ConfigureAwait(false);
+        }
+        catch (JsonException)
+        {
+            return Failed("The invocation payload is not JSON.", StatusCodes.Status400BadRequest);
+        }
+
+        using (payload)
+        {
+            var root = payload.RootElement;
+            if (root.ValueKind != JsonValueKind.Object
+                || !root.TryGetProperty("Data", out var data) || data.ValueKind != JsonValueKind.Object
+                || !data.TryGetProperty("message", out var messageElement))
+            {
+                return Failed("The invocation payload has no Data.message.", StatusCodes.Status400BadRequest);
+            }
+
+            // The host passes a queue message as a JSON string (sometimes holding a JSON-quoted string).
+            var message = messageElement.ValueKind == JsonValueKind.String ? messageElement.GetString() ?? "" : messageElement.GetRawText();
+            var dequeueCount = ReadDequeueCount(root);
+            try
+            {
+                await function.RunAsync(message, dequeueCount, options.MaxDequeueCount, ct).ConfigureAwait(false);
+                return TypedResults.Ok(new InvocationResult([], [$"Processed on try {dequeueCount}"], null));
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested)
+            {
+                return Failed($"Failed on try {dequeueCount}: {e.GetType().Name}", StatusCodes.Status500InternalServerError);
+            }
+        }
+    }
+
+    private static long ReadDequeueCount(JsonElement root)
+    {
+        if (root.TryGetProperty("Metadata", out var metadata) && metadata.ValueKind == JsonValueKind.Object
+            && metadata.TryGetProperty("DequeueCount", out var count))
+        {
+            if (count.ValueKind == JsonValueKind.Number && count.TryGetInt64(out var n))
+            {
+                return n;
+            }
+
+            if (count.ValueKind == JsonValueKind.String && long.TryParse(count.GetString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out n))
+            {
+                return n;
+            }
+        }
+
+        return 1;
+    }
+
+    private static IResult Failed(string log, int status) =>
+        TypedResults.Json(new InvocationResult([], [log], null), statusCode: status);
+}

@@ -1,0 +1,113 @@
+using ReferralIntake.Domain.Triage;
+using ReferralIntake.Functions.Api;
+using ReferralIntake.Functions.Intake;
+using ReferralIntake.Functions.Storage;
+
+namespace ReferralIntake.Functions.TriageReferral;
+
+/// <summary>
+/// The queue-triggered function: load the report, run the triage policy, record the decision, then
+/// hand over to delivery. Called by the Functions host (through <see cref="CustomHandlerEndpoint"/>)
+/// or by the standalone <see cref="Hosting.QueueListener"/>; both keep the same contract: throw to
+/// have the message tried again, and after the last try the message goes to the poison queue.
+/// </summary>
+public sealed partial class TriageReferralFunction(
+    ReferralStore store,
+    TriagePolicy policy,
+    IReferralDelivery delivery,
+    TimeProvider clock,
+    ILogger<TriageReferralFunction> log)
+{
+    public const string Name = "TriageReferral";
+
+    /// <param name="message">The queue message: a referral reference (claim check), never report content.</param>
+    /// <param name="dequeueCount">How many times the message has been received, this time included.</param>
+    /// <param name="maxDequeueCount">The try after which the message goes to the poison queue.</param>
+    public async Task RunAsync(string message, long dequeueCount, int maxDequeueCount, CancellationToken ct)
+    {
+        var reference = message.Trim().Trim('"');
+        if (!References.IsWellFormed(reference))
+        {
+            // Nothing to mark failed; leave it to the poison queue for a person to look at.
+            LogMalformedMessage(log, dequeueCount);
+            throw new InvalidDataException("The queue message is not a referral reference.");
+        }
+
+        try
+        {
+            await TriageOnceAsync(reference, ct).ConfigureAwait(false);
+            await delivery.DeliverAsync(reference, dequeueCount, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (dequeueCount >= maxDequeueCount && !ct.IsCancellationRequested)
+        {
+            var reason = $"Gave up after {dequeueCount} tries: {Describe(e)}";
+            LogGaveUp(log, reference, dequeueCount, e.GetType().Name);
+            await store.UpdateStateAsync(reference, s => s with { Status = ReferralStatus.Failed, FailureReason = reason }, ct).ConfigureAwait(false);
+            await store.AppendAuditAsync(reference, new AuditEntry(clock.GetUtcNow(), "failed", reason, Attempt: (int)dequeueCount), ct).ConfigureAwait(false);
+            throw;
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            LogWillRetry(log, reference, dequeueCount, e.GetType().Name);
+            throw;
+        }
+    }
+
+    /// <summary>Decides once: a message seen again (at-least-once delivery) finds the decision already made.</summary>
+    private async Task TriageOnceAsync(string reference, CancellationToken ct)
+    {
+        var state = await store.LoadStateAsync(reference, ct).ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"No stored state for referral {reference}.");
+        if (state.Triage is not null)
+        {
+            return;
+        }
+
+        var report = await store.LoadReportAsync(reference, ct).ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"No stored report for referral {reference}.");
+        var decision = ContractMapping.ToBody(policy.Decide(report));
+        var decidedHere = false;
+        await store.UpdateStateAsync(reference, s =>
+        {
+            if (s.Triage is not null)
+            {
+                return null; // another worker recorded its decision first
+            }
+
+            decidedHere = true;
+            return s with { Status = ReferralStatus.Triaged, Triage = decision, FailureReason = null };
+        }, ct).ConfigureAwait(false);
+
+        if (decidedHere)
+        {
+            await store.AppendAuditAsync(reference, new AuditEntry(clock.GetUtcNow(), "triaged",
+                $"{decision.Priority}; routes: {string.Join(", ", decision.Routes.Select(r => r.ForceId is null ? r.Kind : $"{r.Kind}:{r.ForceId}"))}"), ct).ConfigureAwait(false);
+            LogTriaged(log, reference, decision.Priority, decision.Routes.Count);
+        }
+    }
+
+    /// <summary>The failure in words safe to store and show: our own exceptions carry no report content.</summary>
+    private static string Describe(Exception e) => e switch
+    {
+        Azure.RequestFailedException r => $"storage error {r.Status} {r.ErrorCode}",
+        _ => $"{e.GetType().Name}: {e.Message}",
+    };
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Referral {Reference} triaged {Priority} with {RouteCount} routes")]
+    private static partial void LogTriaged(ILogger logger, string reference, string priority, int routeCount);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Referral {Reference} failed on try {DequeueCount} ({Error}); it will be tried again")]
+    private static partial void LogWillRetry(ILogger logger, string reference, long dequeueCount, string error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Referral {Reference} failed on its last try {DequeueCount} ({Error}); marked failed, message goes to poison")]
+    private static partial void LogGaveUp(ILogger logger, string reference, long dequeueCount, string error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "A queue message that is not a reference was received (try {DequeueCount})")]
+    private static partial void LogMalformedMessage(ILogger logger, long dequeueCount);
+}
+
+/// <summary>Delivers a triaged referral along its routes. The delivery issue replaces the no-op.</summary>
+public interface IReferralDelivery
+{
+    Task DeliverAsync(string reference, long dequeueCount, CancellationToken ct);
+}

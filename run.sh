@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs ReferralIntake locally: sets everything up (idempotent), starts Azurite on loopback with its
+# data in .azurite/ (git-ignored), and serves the app on http://127.0.0.1:7071 until Ctrl-C.
+set -euo pipefail
+cd "$(dirname "$0")"
+source build/setup.sh
+setup
+
+[ -f local.settings.json ] || cp local.settings.sample.json local.settings.json
+
+azurite_pid=""
+if (exec 3<>/dev/tcp/127.0.0.1/10001) 2>/dev/null; then
+  echo "==> Azurite already listening on 127.0.0.1:10000-10002; using it"
+else
+  echo "==> starting Azurite (data in .azurite/)"
+  mkdir -p .azurite
+  node_modules/.bin/azurite --silent --location .azurite --skipApiVersionCheck \
+    --blobHost 127.0.0.1 --queueHost 127.0.0.1 --tableHost 127.0.0.1 > .azurite/azurite.log 2>&1 &
+  azurite_pid=$!
+  trap '[ -n "$azurite_pid" ] && kill "$azurite_pid" 2>/dev/null || true' EXIT
+  for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/10001) 2>/dev/null && break; sleep 0.1; done
+fi
+
+echo "==> serving on http://127.0.0.1:7071 (Ctrl-C to stop)"
+dotnet "functions/ReferralIntake.Functions/bin/$CONFIGURATION/net10.0/ReferralIntake.Functions.dll" \
+  --contentRoot functions/ReferralIntake.Functions --LocalSettingsFile="$PWD/local.settings.json"

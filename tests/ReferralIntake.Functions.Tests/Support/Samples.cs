@@ -1,0 +1,21 @@
+namespace ReferralIntake.Functions.Tests.Support;
+
+/// <summary>Reports used across the integration tests.</summary>
+public static class Samples
+{
+    public const string SecretDescription = "He told her to keep our chats secret and asked for photos — canary-7f3a";
+    public const string Postcode = "B45 8AB";
+
+    /// <summary>P2 (images requested, child of 12), routed to West Mercia by a full-postcode exception.</summary>
+    public static readonly string WestMerciaP2 = $$$"""
+        {"reporter":{"role":"parent","name":"Sam Example","email":"sam@example.com"},
+         "child":{"firstName":"Ellie","age":12,"postcode":"{{{Postcode}}}"},
+         "concern":{"description":"{{{SecretDescription}}}","platforms":["Snapchat"],"indicators":["imagesRequested"]}}
+        """;
+
+    /// <summary>A child reporting images shared, with no postcode: CEOP, Childline and Report Remove.</summary>
+    public const string ChildImagesShared = """
+        {"reporter":{"role":"child"},"child":{"age":14},
+         "concern":{"description":"Someone shared a picture of me and says he will send it to my school","indicators":["imagesShared","threats"]}}
+        """;
+}
