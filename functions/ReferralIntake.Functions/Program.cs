@@ -1,9 +1,12 @@
 using Polly;
 using ReferralIntake.Domain.Forces;
 using ReferralIntake.Domain.Triage;
+using ReferralIntake.Functions.Admin;
 using ReferralIntake.Functions.Api;
+using ReferralIntake.Functions.Delivery;
 using ReferralIntake.Functions.Hosting;
 using ReferralIntake.Functions.Intake;
+using ReferralIntake.Functions.LocalInbox;
 using ReferralIntake.Functions.Storage;
 using ReferralIntake.Functions.TriageReferral;
 
@@ -41,7 +44,16 @@ builder.Services.AddSingleton(builder.Configuration.GetSection("IntakeResilience
 builder.Services.AddKeyedSingleton(IntakeResilience.Key, (sp, _) =>
     IntakeResilience.Build(sp.GetRequiredService<IntakeResilience.Options>(), sp.GetRequiredService<TimeProvider>()));
 builder.Services.AddSingleton<IntakeService>();
-builder.Services.AddSingleton<IReferralDelivery, NoDelivery>();
+builder.Services.AddSingleton(builder.Configuration.GetSection("Delivery").Get<DeliveryOptions>() ?? new DeliveryOptions());
+builder.Services.AddSingleton<Destinations>();
+builder.Services.AddSingleton<DeliveryPipelines>();
+builder.Services.AddHttpClient(WebhookSender.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan); // Polly times out
+builder.Services.AddSingleton<WebhookSender>();
+builder.Services.AddSingleton<LocalInboxStore>();
+builder.Services.AddSingleton(sp => LocalInboxMode.From(
+    sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<StorageClients>().UsesDevelopmentStorage, listenerOptions));
+builder.Services.AddSingleton<IReferralDelivery, ReferralDelivery>();
+builder.Services.AddSingleton<PoisonReplay>();
 builder.Services.AddSingleton<TriageReferralFunction>();
 if (listenerOptions.Enabled)
 {
@@ -57,6 +69,12 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 
 app.MapReferralsApiV1();
+app.MapAdminApi();
+if (app.Services.GetRequiredService<LocalInboxMode>().Enabled)
+{
+    app.MapLocalInbox();
+}
+
 app.MapOpenApi("/api/openapi/{documentName}.json");
 if (customHandlerPort is not null || app.Configuration.GetValue<bool>("CustomHandler:MapTriggers"))
 {

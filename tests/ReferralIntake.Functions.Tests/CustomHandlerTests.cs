@@ -9,13 +9,22 @@ namespace ReferralIntake.Functions.Tests;
 
 /// <summary>The app as an Azure Functions custom handler: the host POSTs the queue trigger's payload to /TriageReferral.</summary>
 [Collection(AzuriteCollection.Name)]
-public sealed class CustomHandlerTests(AzuriteFixture azurite)
+public sealed class CustomHandlerTests(AzuriteFixture azurite) : IAsyncLifetime
 {
-    private static readonly Dictionary<string, string?> AsCustomHandler = new()
+    private ForceServer _force = null!;
+
+    /// <summary>As in Azure: the host triggers (no listener), no local inbox, a real force endpoint.</summary>
+    private Dictionary<string, string?> AsCustomHandler => new()
     {
-        ["QueueListener:Enabled"] = "false", // the host triggers, not our listener
+        ["QueueListener:Enabled"] = "false",
         ["CustomHandler:MapTriggers"] = "true",
+        ["Destinations:default:Url"] = _force.Url.ToString(),
+        ["Destinations:default:Secret"] = ForceServer.Secret,
     };
+
+    public async Task InitializeAsync() => _force = await ForceServer.StartAsync();
+
+    public async Task DisposeAsync() => await _force.DisposeAsync();
 
     /// <summary>The payload shape the Functions host sends a custom handler for a queue trigger.</summary>
     private static JsonContent HostPayload(string message, int dequeueCount) => JsonContent.Create(new
@@ -47,7 +56,7 @@ public sealed class CustomHandlerTests(AzuriteFixture azurite)
         Assert.Equal(JsonValueKind.Array, body.GetProperty("Logs").ValueKind);
         Assert.True(body.TryGetProperty("ReturnValue", out _));
         var status = await app.StatusAsync(accepted.Reference);
-        Assert.Equal("triaged", status!.Status);
+        Assert.Equal("delivered", status!.Status);
         Assert.Equal("west-mercia", status.Triage!.Routes[0].ForceId);
     }
 
@@ -58,6 +67,7 @@ public sealed class CustomHandlerTests(AzuriteFixture azurite)
         var accepted = await app.SubmitAcceptedAsync(Samples.WestMerciaP2);
 
         using var first = await app.Client.PostAsync("/TriageReferral", HostPayload(accepted.Reference, 1));
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         var decided = (await app.StatusAsync(accepted.Reference))!.Triage!.DecidedAt;
         using var again = await app.Client.PostAsync("/TriageReferral", HostPayload(accepted.Reference, 2));
 
@@ -65,6 +75,7 @@ public sealed class CustomHandlerTests(AzuriteFixture azurite)
         var status = (await app.StatusAsync(accepted.Reference))!;
         Assert.Equal(decided, status.Triage!.DecidedAt);
         Assert.Single(status.Audit!, a => a.Event == "triaged");
+        Assert.Single(status.Audit!, a => a.Event == "route-delivered");
     }
 
     [Fact]

@@ -26,11 +26,11 @@ public sealed class IntakeToTriageTests(AzuriteFixture azurite) : IDisposable
         Assert.Equal(accepted.StatusUrl, response.Headers.Location?.ToString());
         Assert.Equal(["emergency", "non-emergency", "nspcc-helpline"], accepted.Advice.Select(a => a.Kind));
 
-        var status = await _app.StatusWhenAsync(accepted.Reference, "triaged");
+        var status = await _app.StatusWhenAsync(accepted.Reference, "delivered");
         Assert.Equal("P2", status.Triage!.Priority);
         var route = Assert.Single(status.Triage.Routes);
         Assert.Equal(("police-force", "west-mercia", "West Mercia Police"), (route.Kind, route.ForceId, route.ForceName));
-        Assert.Equal(["received", "triaged"], status.Audit!.Select(a => a.Event));
+        Assert.Equal(["received", "triaged", "delivery-attempt", "route-delivered", "delivered"], status.Audit!.Select(a => a.Event));
     }
 
     [Fact]
@@ -39,7 +39,7 @@ public sealed class IntakeToTriageTests(AzuriteFixture azurite) : IDisposable
         var accepted = await _app.SubmitAcceptedAsync(Samples.ChildImagesShared);
 
         Assert.Equal(["emergency", "non-emergency", "childline", "report-remove"], accepted.Advice.Select(a => a.Kind));
-        var status = await _app.StatusWhenAsync(accepted.Reference, "triaged");
+        var status = await _app.StatusWhenAsync(accepted.Reference, "delivered");
         Assert.Equal(["ceop", "childline", "report-remove"], status.Triage!.Routes.Select(r => r.Kind));
     }
 
@@ -51,7 +51,7 @@ public sealed class IntakeToTriageTests(AzuriteFixture azurite) : IDisposable
 
         Assert.Equal(first.Reference, second.Reference);
         Assert.Equal(first.Advice, second.Advice);
-        await _app.StatusWhenAsync(first.Reference, "triaged");
+        await _app.StatusWhenAsync(first.Reference, "delivered");
         Assert.Equal(1, await _app.ReferralFolderCountAsync());
     }
 
@@ -118,7 +118,7 @@ public sealed class IntakeToTriageTests(AzuriteFixture azurite) : IDisposable
     public async Task Logs_of_a_full_submit_and_triage_hold_no_report_content()
     {
         var accepted = await _app.SubmitAcceptedAsync(Samples.WestMerciaP2);
-        await _app.StatusWhenAsync(accepted.Reference, "triaged");
+        await _app.StatusWhenAsync(accepted.Reference, "delivered");
 
         var logs = string.Join("\n", _app.Logs);
         Assert.Contains(accepted.Reference, logs, StringComparison.Ordinal); // the reference is what gets logged

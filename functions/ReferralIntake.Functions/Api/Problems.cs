@@ -12,9 +12,10 @@ public static class Problems
         errors.Count == 1 ? "One field needs correcting." : $"{errors.Count} fields need correcting.",
         errors);
 
-    public static ProblemHttpResult BadHeader(string header, string message) => Make(
-        StatusCodes.Status400BadRequest, "invalid-header", "A request header is not valid", message,
-        [new FieldError(header, message)]);
+    /// <summary>One bad part of a request other than the report: a header, or an admin request's field.</summary>
+    public static ProblemHttpResult InvalidRequest(string field, string message) => Make(
+        StatusCodes.Status400BadRequest, "invalid-request", "The request is not valid", message,
+        [new FieldError(field, message)]);
 
     public static ProblemHttpResult Unauthorized() => Make(
         StatusCodes.Status401Unauthorized, "unauthorized", "No valid API key",

@@ -24,7 +24,15 @@ public sealed partial class QueueListener(
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
-        _work.CancelAfter(TimeSpan.FromSeconds(options.ShutdownGraceSeconds));
+        try
+        {
+            _work.CancelAfter(TimeSpan.FromSeconds(options.ShutdownGraceSeconds));
+        }
+        catch (ObjectDisposedException)
+        {
+            return; // already disposed: nothing in flight
+        }
+
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
     }
 

@@ -10,7 +10,8 @@ namespace ReferralIntake.Functions.Intake;
 /// <summary>A partner app allowed to submit, from settings Partners__{id}__….</summary>
 /// <param name="KeySha256">The SHA-256 of the partner's API key, hex. Keys themselves are never stored.</param>
 /// <param name="LocalOnly">A development partner: its key works only against local storage, from loopback.</param>
-public sealed record Partner(string Id, byte[] KeySha256, bool LocalOnly, int RequestsPerMinute, Uri? CallbackUrl);
+/// <param name="CallbackUrl">Where the partner hears each referral's decision and delivery outcomes, signed with <paramref name="CallbackSecret"/>.</param>
+public sealed record Partner(string Id, byte[] KeySha256, bool LocalOnly, int RequestsPerMinute, Uri? CallbackUrl, string? CallbackSecret);
 
 /// <summary>
 /// Who is calling: the partner whose key hash matches X-Api-Key, compared in constant time, and a
@@ -33,7 +34,8 @@ public sealed class Partners : IDisposable
                 Convert.FromHexString(p["KeySha256"]!),
                 bool.TryParse(p["LocalOnly"], out var local) && local,
                 int.TryParse(p["RequestsPerMinute"], out var rpm) && rpm > 0 ? rpm : 60,
-                Uri.TryCreate(p["CallbackUrl"], UriKind.Absolute, out var callback) ? callback : null))];
+                Uri.TryCreate(p["CallbackUrl"], UriKind.Absolute, out var callback) ? callback : null,
+                p["CallbackSecret"]))];
         var rates = _partners.ToDictionary(p => p.Id, p => p.RequestsPerMinute);
         _limiter = PartitionedRateLimiter.Create<string, string>(partnerId => RateLimitPartition.GetTokenBucketLimiter(
             partnerId,

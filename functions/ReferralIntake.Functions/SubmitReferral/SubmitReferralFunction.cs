@@ -38,7 +38,7 @@ public static class SubmitReferralFunction
         string? idempotencyKey = request.Headers["Idempotency-Key"];
         if (idempotencyKey is not null && (idempotencyKey.Length is 0 or > MaxIdempotencyKeyLength || idempotencyKey.Any(c => c is < (char)0x21 or > (char)0x7E)))
         {
-            return Problems.BadHeader("Idempotency-Key", $"An Idempotency-Key is 1 to {MaxIdempotencyKeyLength} visible ASCII characters.");
+            return Problems.InvalidRequest("Idempotency-Key", $"An Idempotency-Key is 1 to {MaxIdempotencyKeyLength} visible ASCII characters.");
         }
 
         var body = await RequestBody.ReadAsync(request, MaxBodyBytes, ct).ConfigureAwait(false);

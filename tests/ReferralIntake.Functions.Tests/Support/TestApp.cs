@@ -53,7 +53,10 @@ public sealed class TestApp : WebApplicationFactory<Program>
         }
 
         _services = services;
-        UseKestrel(0);
+        // A free loopback port through "urls": UseKestrel(port) races the app's own start in WebApplicationFactory
+        // (dotnet/aspnetcore#67714), so the port is left to the app's configuration instead.
+        _settings["urls"] = "http://127.0.0.1:0";
+        UseKestrel();
         StartServer();
         Client = CreateClient();
         Client.DefaultRequestHeaders.Add("X-Api-Key", PartnerAKey);
@@ -118,8 +121,13 @@ public sealed class TestApp : WebApplicationFactory<Program>
         return response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<ReferralStatusBody>() : null;
     }
 
+    /// <summary>Waits for a status and for its audit entry: the status is saved first, its audit line just after.</summary>
     public Task<ReferralStatusBody> StatusWhenAsync(string reference, string status, TimeSpan? timeout = null) =>
-        Eventually.ValueAsync(() => StatusAsync(reference), s => s.Status == status, timeout ?? TimeSpan.FromSeconds(30), $"{reference} to be {status}");
+        Eventually.ValueAsync(
+            () => StatusAsync(reference),
+            s => s.Status == status && s.Audit?.Any(a => a.Event == status) == true,
+            timeout ?? TimeSpan.FromSeconds(30),
+            $"{reference} to be {status}");
 
     public async Task<int> QueueLengthAsync(QueueClient queue)
     {
