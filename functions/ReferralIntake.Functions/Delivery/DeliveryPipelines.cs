@@ -28,9 +28,10 @@ public sealed class DeliveryPipelines(DeliveryOptions options, TimeProvider cloc
             .Handle<TimeoutRejectedException>()
             .HandleResult(IsTransientFailure);
         builder.TimeProvider = clock;
-        builder
-            .AddTimeout(TimeSpan.FromSeconds(options.OverallTimeoutSeconds))
-            .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
+        builder.AddTimeout(TimeSpan.FromSeconds(options.OverallTimeoutSeconds));
+        if (options.MaxRetries > 0)
+        {
+            builder.AddRetry(new RetryStrategyOptions<HttpResponseMessage>
             {
                 ShouldHandle = shouldRetry,
                 MaxRetryAttempts = options.MaxRetries,
@@ -38,7 +39,10 @@ public sealed class DeliveryPipelines(DeliveryOptions options, TimeProvider cloc
                 UseJitter = true,
                 Delay = TimeSpan.FromSeconds(options.RetryBaseDelaySeconds),
                 DelayGenerator = args => ValueTask.FromResult(RetryAfter(args.Outcome.Result, options)),
-            })
+            });
+        }
+
+        builder
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions<HttpResponseMessage>
             {
                 ShouldHandle = shouldRetry,

@@ -16,7 +16,7 @@ public static class GetReferralStatusFunction
             return Problems.Unauthorized();
         }
 
-        if (!partners.TryAcquire($"status:{partner.Id}", out var retryAfter))
+        if (!partners.TryAcquire(partner, "status", out var retryAfter))
         {
             return Problems.TooManyRequests(http, retryAfter);
         }

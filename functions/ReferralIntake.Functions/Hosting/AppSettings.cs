@@ -39,6 +39,9 @@ public sealed class QueueListenerOptions
 
     public int BatchSize { get; set; } = 16;
 
+    /// <summary>Fetch the next batch once in-flight messages drop to this many (host default: half the batch).</summary>
+    public int NewBatchThreshold { get; set; } = 8;
+
     /// <summary>The host's maxDequeueCount: after this many failed tries, a message moves to &lt;queue&gt;-poison.</summary>
     public int MaxDequeueCount { get; set; } = 5;
 

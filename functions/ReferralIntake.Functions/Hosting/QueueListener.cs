@@ -46,8 +46,18 @@ public sealed partial class QueueListener(
     {
         var lease = TimeSpan.FromSeconds(options.LeaseSeconds);
         var delay = MinPolling;
+        var inFlight = new HashSet<Task>();
         while (!stoppingToken.IsCancellationRequested)
         {
+            // As the host does: fetch a new batch once in-flight work drops to newBatchThreshold, so one
+            // slow message never holds up the rest.
+            inFlight.RemoveWhere(t => t.IsCompleted);
+            if (inFlight.Count > options.NewBatchThreshold)
+            {
+                await ((Task)Task.WhenAny(inFlight)).WaitAsync(stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                continue;
+            }
+
             QueueMessage[] batch;
             try
             {
@@ -72,8 +82,13 @@ public sealed partial class QueueListener(
             }
 
             delay = MinPolling;
-            await Task.WhenAll(batch.Select(m => ProcessAsync(m, lease))).ConfigureAwait(false);
+            foreach (var message in batch)
+            {
+                inFlight.Add(ProcessAsync(message, lease));
+            }
         }
+
+        await Task.WhenAll(inFlight).ConfigureAwait(false); // each finishes, or is released when the grace period ends
     }
 
     private async Task ProcessAsync(QueueMessage message, TimeSpan lease)

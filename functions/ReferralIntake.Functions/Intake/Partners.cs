@@ -22,7 +22,7 @@ public sealed class Partners : IDisposable
     public const string WebFormPartnerId = "web-form";
     private readonly IReadOnlyList<Partner> _partners;
     private readonly bool _developmentStorage;
-    private readonly PartitionedRateLimiter<string> _limiter;
+    private readonly PartitionedRateLimiter<(string Key, int PerMinute)> _limiter;
 
     public Partners(IConfiguration configuration, StorageClients storage)
     {
@@ -36,13 +36,13 @@ public sealed class Partners : IDisposable
                 int.TryParse(p["RequestsPerMinute"], out var rpm) && rpm > 0 ? rpm : 60,
                 Uri.TryCreate(p["CallbackUrl"], UriKind.Absolute, out var callback) ? callback : null,
                 p["CallbackSecret"]))];
-        var rates = _partners.ToDictionary(p => p.Id, p => p.RequestsPerMinute);
-        _limiter = PartitionedRateLimiter.Create<string, string>(partnerId => RateLimitPartition.GetTokenBucketLimiter(
-            partnerId,
-            id => new TokenBucketRateLimiterOptions
+        // A token bucket per caller and purpose: a minute's allowance as a burst, refilled every 10 s.
+        _limiter = PartitionedRateLimiter.Create<(string Key, int PerMinute), string>(caller => RateLimitPartition.GetTokenBucketLimiter(
+            caller.Key,
+            _ => new TokenBucketRateLimiterOptions
             {
-                TokenLimit = rates.GetValueOrDefault(id, 20),
-                TokensPerPeriod = Math.Max(1, rates.GetValueOrDefault(id, 20) / 6),
+                TokenLimit = caller.PerMinute,
+                TokensPerPeriod = Math.Max(1, caller.PerMinute / 6),
                 ReplenishmentPeriod = TimeSpan.FromSeconds(10),
                 QueueLimit = 0,
                 AutoReplenishment = true,
@@ -79,10 +79,14 @@ public sealed class Partners : IDisposable
         return found;
     }
 
-    /// <summary>Takes one request from the caller's allowance; when it is spent, says how long to wait.</summary>
-    public bool TryAcquire(string partitionKey, out TimeSpan retryAfter)
+    /// <summary>Takes one request from a partner's allowance for a purpose (submit, status).</summary>
+    public bool TryAcquire(Partner partner, string purpose, out TimeSpan retryAfter) =>
+        TryAcquire($"{purpose}:{partner.Id}", partner.RequestsPerMinute, out retryAfter);
+
+    /// <summary>Takes one request from any caller's allowance; when it is spent, says how long to wait.</summary>
+    public bool TryAcquire(string callerKey, int perMinute, out TimeSpan retryAfter)
     {
-        using var lease = _limiter.AttemptAcquire(partitionKey);
+        using var lease = _limiter.AttemptAcquire((callerKey, perMinute));
         retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(10);
         return lease.IsAcquired;
     }

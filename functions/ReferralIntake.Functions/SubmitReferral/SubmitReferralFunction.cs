@@ -24,7 +24,7 @@ public static class SubmitReferralFunction
             return Problems.Unauthorized();
         }
 
-        if (!partners.TryAcquire(partner.Id, out var retryAfter))
+        if (!partners.TryAcquire(partner, "submit", out var retryAfter))
         {
             return Problems.TooManyRequests(http, retryAfter);
         }

@@ -1,0 +1,221 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using ReferralIntake.Functions.Api;
+using ReferralIntake.Functions.Delivery;
+using ReferralIntake.Functions.Intake;
+using ReferralIntake.Functions.Tests.Support;
+
+namespace ReferralIntake.Functions.Tests;
+
+/// <summary>Every routed referral gets there, once in effect, against a real HTTP force endpoint on loopback.</summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class DeliveryTests(AzuriteFixture azurite) : IAsyncLifetime
+{
+    private const string AdminKey = "test-admin-key";
+    private ForceServer _force = null!;
+
+    public async Task InitializeAsync() => _force = await ForceServer.StartAsync();
+
+    public async Task DisposeAsync() => await _force.DisposeAsync();
+
+    private Dictionary<string, string?> ForceSettings(int maxRetries = 3, int breakerThroughput = 1000) => new()
+    {
+        ["Destinations:west-mercia:Url"] = _force.Url.ToString(),
+        ["Destinations:west-mercia:Secret"] = ForceServer.Secret,
+        ["Delivery:PerAttemptTimeoutSeconds"] = "1",
+        ["Delivery:RetryBaseDelaySeconds"] = "0.05",
+        ["Delivery:MaxRetries"] = maxRetries.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Delivery:MaxRetryAfterSeconds"] = "2",
+        ["Delivery:BreakerMinimumThroughput"] = breakerThroughput.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Admin:KeySha256"] = Partners.HashKey(AdminKey),
+    };
+
+    [Fact]
+    public async Task Retries_back_off_honour_Retry_After_survive_a_timeout_and_deliver_once_in_effect()
+    {
+        _force.Then(ForceServer.Answer(500), ForceServer.Answer(429, retryAfterSeconds: 1), ForceServer.Slow(TimeSpan.FromSeconds(5)));
+        using var app = new TestApp(azurite, ForceSettings());
+
+        var accepted = await app.SubmitAcceptedAsync(Samples.WestMerciaP2);
+        var status = await app.StatusWhenAsync(accepted.Reference, "delivered");
+
+        var received = _force.Received.ToArray();
+        Assert.Equal(4, received.Length);
+        Assert.All(received, r => Assert.Equal($"{accepted.Reference}:police-force:west-mercia", r.IdempotencyKey));
+        Assert.True(received[2].At - received[1].At >= TimeSpan.FromSeconds(0.9), "the retry after a 429 waits for its Retry-After");
+        var attempts = status.Audit!.Where(a => a.Event == "delivery-attempt").ToArray();
+        Assert.Equal([("failed", (int?)500), ("failed", 429), ("timed-out", null), ("delivered", 202)], attempts.Select(a => (a.Outcome!, a.StatusCode)));
+        Assert.All(attempts, a => Assert.Equal("police-force:west-mercia", a.Destination));
+    }
+
+    [Fact]
+    public async Task The_document_is_signed_so_the_force_can_verify_it_with_the_shared_secret_only()
+    {
+        using var app = new TestApp(azurite, ForceSettings());
+        var accepted = await app.SubmitAcceptedAsync(Samples.WestMerciaP2);
+        await app.StatusWhenAsync(accepted.Reference, "delivered");
+
+        var delivery = Assert.Single(_force.Received);
+        var now = DateTimeOffset.UtcNow;
+        Assert.True(WebhookSignature.Verify(ForceServer.Secret, delivery.Timestamp, delivery.Signature, delivery.Body, now));
+        Assert.False(WebhookSignature.Verify("another-secret", delivery.Timestamp, delivery.Signature, delivery.Body, now));
+        Assert.False(WebhookSignature.Verify(ForceServer.Secret, delivery.Timestamp, delivery.Signature, [.. delivery.Body, (byte)' '], now));
+        Assert.False(WebhookSignature.Verify(ForceServer.Secret, delivery.Timestamp, delivery.Signature, delivery.Body, now.AddMinutes(10)));
+
+        var document = JsonSerializer.Deserialize<ReferralDocument>(delivery.Body, ContractMapping.Json)!;
+        Assert.Equal((1, accepted.Reference), (document.ContractVersion, document.Reference));
+        Assert.Equal(Samples.SecretDescription, document.Report.Concern.Description); // delivered as written
+        Assert.Equal("P2", document.Triage.Priority);
+        Assert.NotEmpty(document.Triage.Reasons);
+    }
+
+    [Fact]
+    public async Task The_breaker_opens_on_a_failing_force_without_holding_up_another_then_closes_when_it_recovers()
+    {
+        await using var healthy = await ForceServer.StartAsync();
+        _force.Fallback = ForceServer.Answer(503);
+        var options = new DeliveryOptions { MaxRetries = 0, BreakerMinimumThroughput = 2, BreakSeconds = 1, PerAttemptTimeoutSeconds = 2 };
+        using var services = new ServiceCollection().AddHttpClient().BuildServiceProvider();
+        using var pipelines = new DeliveryPipelines(options, TimeProvider.System);
+        var sender = new WebhookSender(services.GetRequiredService<IHttpClientFactory>(), pipelines, TimeProvider.System);
+        var failing = new Destination("force-a", _force.Url, ForceServer.Secret);
+        var other = new Destination("force-b", healthy.Url, ForceServer.Secret);
+        Task Send(Destination d) => sender.SendAsync(d, "RI-TEST-0000-0000", "key", "{}"u8.ToArray(), [], CancellationToken.None);
+
+        await Assert.ThrowsAsync<DeliveryFailedException>(() => Send(failing));
+        await Assert.ThrowsAsync<DeliveryFailedException>(() => Send(failing));
+        var open = await Assert.ThrowsAsync<DeliveryFailedException>(() => Send(failing));
+        await Send(other);
+
+        Assert.Contains("circuit is open", open.Message, StringComparison.Ordinal);
+        Assert.Equal(2, _force.Received.Count); // the open breaker did not call the failing force
+        Assert.Single(healthy.Received);        // the other force was not held up
+
+        _force.Fallback = ForceServer.Answer(202);
+        await Eventually.TrueAsync(async () =>
+        {
+            try
+            {
+                await Send(failing); // half-open after the break: one trial call, which now succeeds
+                return true;
+            }
+            catch (DeliveryFailedException)
+            {
+                return false;
+            }
+        }, TimeSpan.FromSeconds(10), "the breaker to close again");
+        await Send(failing);
+        Assert.Equal(4, _force.Received.Count);
+    }
+
+    [Fact]
+    public async Task A_force_down_past_the_retry_budget_goes_poison_and_a_replay_after_recovery_delivers_exactly_once()
+    {
+        _force.Fallback = ForceServer.Answer(503);
+        using var app = new TestApp(azurite, ForceSettings(maxRetries: 1));
+        using var admin = app.CreateClient();
+        admin.DefaultRequestHeaders.Add("X-Admin-Key", AdminKey);
+
+        var accepted = await app.SubmitAcceptedAsync(Samples.WestMerciaP2);
+        await Eventually.TrueAsync(async () => await app.QueueLengthAsync(app.PoisonQueue) == 1, TimeSpan.FromSeconds(60), "the poison message");
+        var failed = (await app.StatusAsync(accepted.Reference))!;
+
+        Assert.Equal("failed", failed.Status);
+        Assert.Contains("west-mercia answered HTTP 503", failed.FailureReason, StringComparison.Ordinal);
+        Assert.Equal(10, failed.Audit!.Count(a => a.Event == "delivery-attempt")); // 5 queue tries x 2 attempts, each recorded
+        Assert.Equal(10, _force.Received.Count);
+
+        var poisoned = await admin.GetFromJsonAsync<List<JsonElement>>("/api/admin/poison");
+        Assert.Contains(poisoned!, p => p.GetProperty("reference").GetString() == accepted.Reference
+            && p.GetProperty("failureReason").GetString()!.Contains("503", StringComparison.Ordinal));
+
+        _force.Fallback = ForceServer.Answer(202);
+        var before = _force.Received.Count;
+        using var replay = await admin.PostAsJsonAsync("/api/admin/poison/replay", new { references = new[] { accepted.Reference } });
+        Assert.Equal(HttpStatusCode.OK, replay.StatusCode);
+        var delivered = await app.StatusWhenAsync(accepted.Reference, "delivered");
+        using var again = await admin.PostAsJsonAsync("/api/admin/poison/replay", new { all = true });
+
+        Assert.Equal(before + 1, _force.Received.Count); // exactly one more delivery
+        Assert.Single(_force.Received.Select(r => r.IdempotencyKey).Distinct());
+        Assert.Contains(delivered.Audit!, a => a.Event == "replayed");
+        Assert.Equal(0, await app.QueueLengthAsync(app.PoisonQueue));
+        Assert.Empty((await again.Content.ReadFromJsonAsync<AdminReplay>())!.Replayed);
+    }
+
+    [Fact]
+    public async Task Two_routes_are_delivered_independently_so_one_failing_does_not_redeliver_the_other()
+    {
+        _force.Then(ForceServer.Answer(500)); // the first try at the force fails; the next succeeds
+        using var app = new TestApp(azurite, ForceSettings(maxRetries: 0));
+        const string report = """
+            {"reporter":{"role":"child"},"child":{"age":15,"postcode":"B45 8AB"},
+             "concern":{"description":"He has shared a photo of me with other people","indicators":["imagesShared"]}}
+            """;
+
+        var accepted = await app.SubmitAcceptedAsync(report);
+        var status = await app.StatusWhenAsync(accepted.Reference, "delivered");
+
+        Assert.Equal(["police-force", "childline", "report-remove"], status.Triage!.Routes.Select(r => r.Kind));
+        var events = status.Audit!.Select(a => (a.Event, a.Destination)).ToArray();
+        Assert.Single(events, e => e == ("route-failed", "police-force:west-mercia"));
+        Assert.Single(events, e => e == ("route-delivered", "police-force:west-mercia"));
+        Assert.Single(events, e => e == ("advice-recorded", "report-remove"));
+        Assert.Single(events, e => e == ("advice-recorded", "childline"));
+    }
+
+    [Fact]
+    public async Task A_partner_with_a_callback_hears_the_decision_and_outcomes_signed_and_without_the_report()
+    {
+        await using var partner = await ForceServer.StartAsync();
+        var settings = ForceSettings();
+        settings[$"Partners:{TestApp.PartnerA}:CallbackUrl"] = partner.Url.ToString();
+        settings[$"Partners:{TestApp.PartnerA}:CallbackSecret"] = "partner-secret";
+        using var app = new TestApp(azurite, settings);
+
+        var accepted = await app.SubmitAcceptedAsync(Samples.WestMerciaP2);
+        await Eventually.TrueAsync(() => Task.FromResult(!partner.Received.IsEmpty), TimeSpan.FromSeconds(30), "the partner callback");
+
+        var callback = Assert.Single(partner.Received);
+        Assert.True(WebhookSignature.Verify("partner-secret", callback.Timestamp, callback.Signature, callback.Body, DateTimeOffset.UtcNow));
+        var body = JsonSerializer.Deserialize<PartnerCallback>(callback.Body, ContractMapping.Json)!;
+        Assert.Equal((accepted.Reference, "delivered"), (body.Reference, body.Status));
+        Assert.Equal("delivered", body.Deliveries["police-force:west-mercia"].Outcome);
+        Assert.DoesNotContain("canary-7f3a", System.Text.Encoding.UTF8.GetString(callback.Body), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Without_force_endpoints_the_local_inbox_shows_the_referral_under_its_force()
+    {
+        using var app = new TestApp(azurite);
+
+        var accepted = await app.SubmitAcceptedAsync(Samples.WestMerciaP2);
+        await app.StatusWhenAsync(accepted.Reference, "delivered");
+        var list = await app.Client.GetStringAsync("/inbox");
+        var detail = await app.Client.GetStringAsync($"/inbox/west-mercia/{accepted.Reference}");
+
+        Assert.Contains("West Mercia Police", list, StringComparison.Ordinal);
+        Assert.Contains(accepted.Reference, list, StringComparison.Ordinal);
+        Assert.Contains("Images were requested from a child aged 12", detail, StringComparison.Ordinal);
+        Assert.Contains("keep our chats secret", detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_inbox_does_not_exist_outside_local_development_and_admin_needs_its_key()
+    {
+        using var azureLike = new TestApp(azurite, new() { ["QueueListener:Enabled"] = "false", ["CustomHandler:MapTriggers"] = "true", ["Admin:KeySha256"] = Partners.HashKey(AdminKey) });
+        using var noAdmin = new TestApp(azurite, new() { ["QueueListener:Enabled"] = "false" });
+
+        using var inbox = await azureLike.Client.GetAsync("/inbox");
+        using var wrongKey = await azureLike.Client.GetAsync("/api/admin/poison");
+        using var adminOff = await noAdmin.Client.GetAsync("/api/admin/poison");
+
+        Assert.Equal(HttpStatusCode.NotFound, inbox.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, wrongKey.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, adminOff.StatusCode);
+    }
+
+    private sealed record AdminReplay(List<string> Replayed);
+}

@@ -1,0 +1,81 @@
+using System.Diagnostics;
+
+namespace ReferralIntake.Functions.Tests.Support;
+
+/// <summary>
+/// The app as its own OS process (the built executable, as ./run.sh starts it), so a test can kill it
+/// with SIGKILL mid-work and start another on the same storage.
+/// </summary>
+public sealed class AppProcess : IDisposable
+{
+    private readonly Process _process;
+
+    private AppProcess(Process process, int port)
+    {
+        _process = process;
+        Client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+    }
+
+    public HttpClient Client { get; }
+
+    /// <summary>What the process printed: for diagnosing a failed test.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> Output { get; private init; } = new();
+
+    public static async Task<AppProcess> StartAsync(IReadOnlyDictionary<string, string> settings)
+    {
+        var port = AzuriteFixture.FreePort();
+        var app = typeof(Program).Assembly.Location; // the app's build output, copied beside the tests
+        var start = new ProcessStartInfo("dotnet")
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = Path.GetDirectoryName(app)!,
+        };
+        start.ArgumentList.Add(app);
+        start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
+        foreach (var (key, value) in settings)
+        {
+            start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("The app did not start.");
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { output.Enqueue(e.Data); } };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { output.Enqueue(e.Data); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var running = new AppProcess(process, port) { Output = output };
+        await Eventually.TrueAsync(async () =>
+        {
+            try
+            {
+                using var health = await running.Client.GetAsync("/api/health");
+                return health.IsSuccessStatusCode;
+            }
+            catch (HttpRequestException)
+            {
+                return false;
+            }
+        }, TimeSpan.FromSeconds(60), "the app process to be healthy");
+        return running;
+    }
+
+    /// <summary>SIGKILL: no shutdown, no chance to finish or release anything.</summary>
+    public void Kill()
+    {
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit(10_000);
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            Kill();
+        }
+
+        _process.Dispose();
+        Client.Dispose();
+    }
+}
