@@ -22,5 +22,5 @@ else
 fi
 
 echo "==> serving on http://127.0.0.1:7071 (Ctrl-C to stop)"
-dotnet "functions/ReferralIntake.Functions/bin/$CONFIGURATION/net10.0/ReferralIntake.Functions.dll" \
-  --contentRoot functions/ReferralIntake.Functions --LocalSettingsFile="$PWD/local.settings.json"
+app_dir="$PWD/functions/ReferralIntake.Functions/bin/$CONFIGURATION/net10.0"
+dotnet "$app_dir/ReferralIntake.Functions.dll" --contentRoot "$app_dir" --LocalSettingsFile="$PWD/local.settings.json"

@@ -1,3 +1,6 @@
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.Extensions.Options;
 using Polly;
 using ReferralIntake.Domain.Forces;
 using ReferralIntake.Domain.Triage;
@@ -9,6 +12,7 @@ using ReferralIntake.Functions.Intake;
 using ReferralIntake.Functions.LocalInbox;
 using ReferralIntake.Functions.Storage;
 using ReferralIntake.Functions.TriageReferral;
+using ReferralIntake.Functions.WebForm;
 
 // The composition root. Where a report enters: SubmitReferral/ (and the web form); where it waits:
 // the "referrals" queue (Storage/); where it is judged: TriageReferral/ with the domain's TriagePolicy;
@@ -60,6 +64,17 @@ if (listenerOptions.Enabled)
     builder.Services.AddHostedService<QueueListener>();
 }
 
+builder.Services.AddSingleton(builder.Configuration.GetSection("WebForm").Get<WebFormOptions>() ?? new WebFormOptions());
+builder.Services.AddAntiforgery(o =>
+{
+    o.Cookie.Name = "ri-antiforgery";
+    o.Cookie.SameSite = SameSiteMode.Strict;
+    o.FormFieldName = "__antiforgery";
+});
+builder.Services.AddDataProtection().SetApplicationName("ReferralIntake");
+builder.Services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp => new ConfigureOptions<KeyManagementOptions>(o =>
+    o.XmlRepository = new BlobKeyRepository(sp.GetRequiredService<StorageClients>())));
+
 builder.Services.AddProblemDetails();
 builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never);
 builder.Services.AddOpenApi("v1");
@@ -69,6 +84,8 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 
 app.MapReferralsApiV1();
+app.MapWebForm();
+app.MapStaticAssets();
 app.MapAdminApi();
 if (app.Services.GetRequiredService<LocalInboxMode>().Enabled)
 {

@@ -1,0 +1,212 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Http.Features;
+using ReferralIntake.Domain.Reports;
+using ReferralIntake.Functions.Intake;
+using static ReferralIntake.Functions.WebForm.Html;
+
+namespace ReferralIntake.Functions.WebForm;
+
+/// <summary>
+/// The parent web form: GET / (start), GET /report (questions), POST /report (check answers, or the
+/// questions again with errors), POST /report/edit (back to the questions), POST /report/send (send,
+/// then the confirmation), GET /about. Works without JavaScript. A form report takes the same intake
+/// path as a partner's (IntakeService), as the partner "web-form".
+/// </summary>
+public static partial class WebFormEndpoints
+{
+    public const int MaxFormBytes = 128 * 1024;
+    public const int PostsPerMinutePerClient = 20;
+
+    public static IEndpointRouteBuilder MapWebForm(this IEndpointRouteBuilder app)
+    {
+        var pages = app.MapGroup("").ExcludeFromDescription().AddEndpointFilter(async (context, next) =>
+        {
+            var headers = context.HttpContext.Response.Headers;
+            headers.ContentSecurityPolicy = "default-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
+            headers.CacheControl = "no-store"; // nothing typed here may be shown again from the browser's cache
+            headers["Referrer-Policy"] = "no-referrer";
+            headers.XContentTypeOptions = "nosniff";
+            try
+            {
+                return await next(context).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Most likely storage (the anti-forgery keys or the report itself): a page, not a stack trace.
+                LogPageFailed(context.HttpContext.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("WebForm"), e.GetType().Name);
+                return Page("Sorry, there is a problem", FormPages.Problem("Sorry, there is a problem",
+                    "Our system is not working just now. Please try again in a few minutes."), context.HttpContext.RequestServices.GetRequiredService<WebFormOptions>().ExitUrl, status: 503);
+            }
+        });
+
+        pages.MapGet("/", (WebFormOptions o) => Page("Start", FormPages.Start(), o.ExitUrl));
+        pages.MapGet("/about", (WebFormOptions o) => Page("About", FormPages.About(), o.ExitUrl));
+        pages.MapGet("/report", (HttpContext http, IAntiforgery af, WebFormOptions o) =>
+        {
+            var tokens = af.GetAndStoreTokens(http);
+            return Page("Tell us what happened", FormPages.Questions(Empty, [], tokens.FormFieldName, tokens.RequestToken!), o.ExitUrl);
+        });
+        pages.MapPost("/report", CheckAsync);
+        pages.MapPost("/report/edit", EditAsync);
+        pages.MapPost("/report/send", SendAsync);
+        return app;
+    }
+
+    private static readonly FormAnswers Empty = new(new FormCollection([]));
+
+    /// <summary>Questions answered: show the errors, or the answers to check.</summary>
+    private static async Task<IResult> CheckAsync(HttpContext http, IAntiforgery af, Partners partners, WebFormOptions o, CancellationToken ct)
+    {
+        if (await ReadAsync(http, partners, o, ct).ConfigureAwait(false) is not { } posted)
+        {
+            return PostFailed(http, o);
+        }
+
+        var tokens = af.GetAndStoreTokens(http);
+        var (json, formErrors) = ReportQuestions.ToReport(posted.Answers);
+        var read = ConcernReportReader.Read(JsonSerializer.SerializeToUtf8Bytes(json));
+        var errors = formErrors.Concat(read.Errors).Select(Friendly).ToList();
+        if (errors.Count > 0 || read.Report is null)
+        {
+            return Page("Tell us what happened", FormPages.Questions(posted.Answers, errors, tokens.FormFieldName, tokens.RequestToken!), o.ExitUrl, hasErrors: true);
+        }
+
+        var hidden = Hidden(posted.Answers, tokens.FormFieldName, tokens.RequestToken!)
+            + $"""<input type="hidden" name="submission" value="{Guid.NewGuid():N}">""";
+        return Page("Check your answers", FormPages.CheckAnswers(posted.Answers, read.Report, hidden), o.ExitUrl);
+    }
+
+    private static async Task<IResult> EditAsync(HttpContext http, IAntiforgery af, Partners partners, WebFormOptions o, CancellationToken ct)
+    {
+        if (await ReadAsync(http, partners, o, ct).ConfigureAwait(false) is not { } posted)
+        {
+            return PostFailed(http, o);
+        }
+
+        var tokens = af.GetAndStoreTokens(http);
+        return Page("Tell us what happened", FormPages.Questions(posted.Answers, [], tokens.FormFieldName, tokens.RequestToken!), o.ExitUrl);
+    }
+
+    /// <summary>Send: through the one intake path; the check page's submission id is the Idempotency-Key, so a double send makes one referral.</summary>
+    private static async Task<IResult> SendAsync(HttpContext http, IAntiforgery af, Partners partners, IntakeService intake, WebFormOptions o, CancellationToken ct)
+    {
+        if (await ReadAsync(http, partners, o, ct).ConfigureAwait(false) is not { } posted)
+        {
+            return PostFailed(http, o);
+        }
+
+        var (json, formErrors) = ReportQuestions.ToReport(posted.Answers);
+        var submission = posted.Form["submission"].ToString();
+        var key = Guid.TryParseExact(submission, "N", out _) ? $"form-{submission}" : null;
+        var outcome = formErrors.Count > 0
+            ? new IntakeOutcome.Invalid(formErrors)
+            : await intake.SubmitAsync(Partners.WebFormPartnerId, JsonSerializer.SerializeToUtf8Bytes(json), key, ct).ConfigureAwait(false);
+        var tokens = af.GetAndStoreTokens(http);
+        return outcome switch
+        {
+            IntakeOutcome.Accepted a => Page("Report sent", FormPages.Confirmation(a.Answer, posted.Answers["reporter.role"] == "child"), o.ExitUrl),
+            IntakeOutcome.Invalid i => Page("Tell us what happened", FormPages.Questions(posted.Answers, [.. i.Errors.Select(Friendly)], tokens.FormFieldName, tokens.RequestToken!), o.ExitUrl, hasErrors: true),
+            IntakeOutcome.Unavailable => Page("Sorry, there is a problem", FormPages.Problem("Sorry, your report could not be sent",
+                "Our system is not working just now, so your report was not sent. Please try again in a few minutes.") + RetryForm(posted, tokens), o.ExitUrl, status: 503),
+            _ => Page("Sorry, there is a problem", FormPages.Problem("Sorry, there is a problem", "Please start again."), o.ExitUrl, status: 409),
+        };
+    }
+
+    private static string RetryForm(PostedForm posted, AntiforgeryTokenSet tokens) =>
+        $"""<form method="post" action="/report/send" novalidate>{Hidden(posted.Answers, tokens.FormFieldName, tokens.RequestToken!)}<input type="hidden" name="submission" value="{E(posted.Form["submission"])}"><button type="submit" class="govuk-button" data-module="govuk-button">Try sending again</button></form>""";
+
+    private sealed record PostedForm(IFormCollection Form, FormAnswers Answers);
+
+    /// <summary>A form post within limits, from a client within its rate, with a valid anti-forgery token; else null and a reason.</summary>
+    private static async Task<PostedForm?> ReadAsync(HttpContext http, Partners partners, WebFormOptions o, CancellationToken ct)
+    {
+        var client = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        if (!partners.TryAcquire($"form:{client}", o.PostsPerMinute, out var retryAfter))
+        {
+            http.Items[FailureKey] = (StatusCodes.Status429TooManyRequests, $"You have sent a lot of forms in a short time. Please wait {Math.Ceiling(retryAfter.TotalSeconds)} seconds and try again.");
+            http.Response.Headers.RetryAfter = Math.Ceiling(retryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return null;
+        }
+
+        if (!http.Request.HasFormContentType)
+        {
+            http.Items[FailureKey] = (StatusCodes.Status415UnsupportedMediaType, "This page only accepts the form on this site.");
+            return null;
+        }
+
+        if (http.Request.ContentLength > MaxFormBytes)
+        {
+            http.Items[FailureKey] = (StatusCodes.Status413PayloadTooLarge, "What you sent is too long. Please shorten what happened and try again.");
+            return null;
+        }
+
+        IFormCollection form;
+        try
+        {
+            if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+            {
+                limit.MaxRequestBodySize = MaxFormBytes;
+            }
+
+            form = await http.Request.ReadFormAsync(new FormOptions { ValueCountLimit = 200, ValueLengthLimit = MaxFormBytes, KeyLengthLimit = 100 }, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is InvalidDataException or BadHttpRequestException or IOException)
+        {
+            http.Items[FailureKey] = (StatusCodes.Status413PayloadTooLarge, "What you sent is too long or not a form from this site. Please try again.");
+            return null;
+        }
+
+        var antiforgery = http.RequestServices.GetRequiredService<IAntiforgery>();
+        if (!await antiforgery.IsRequestValidAsync(http).ConfigureAwait(false))
+        {
+            // Keep what they typed: show the questions again with a fresh token rather than lose a report.
+            http.Items[FailureKey] = (StatusCodes.Status400BadRequest, "This page expired.");
+            http.Items[ExpiredAnswersKey] = new FormAnswers(form);
+            return null;
+        }
+
+        return new PostedForm(form, new FormAnswers(form));
+    }
+
+    private const string FailureKey = "webform.failure";
+    private const string ExpiredAnswersKey = "webform.expired";
+
+    private static IResult PostFailed(HttpContext http, WebFormOptions o)
+    {
+        var (status, message) = http.Items[FailureKey] is (int s, string m) ? (s, m) : (StatusCodes.Status400BadRequest, "Please try again.");
+        if (http.Items[ExpiredAnswersKey] is FormAnswers answers)
+        {
+            var tokens = http.RequestServices.GetRequiredService<IAntiforgery>().GetAndStoreTokens(http);
+            var note = """<div class="govuk-inset-text">For your security, this page expired. Your answers are below: check them and select Continue.</div>""";
+            return Page("Tell us what happened", note + FormPages.Questions(answers, [], tokens.FormFieldName, tokens.RequestToken!), o.ExitUrl, status: status);
+        }
+
+        return Page("Sorry, there is a problem", FormPages.Problem("Sorry, there is a problem", message), o.ExitUrl, status: status);
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "A web form page failed ({Error}); answered 503")]
+    private static partial void LogPageFailed(ILogger logger, string error);
+
+    /// <summary>A few of the validator's messages in form words; the rule is the validator's either way.</summary>
+    private static FieldError Friendly(FieldError error) => error.Field switch
+    {
+        "reporter.role" => error with { Message = "Select who you are" },
+        "reporter" => new FieldError("reporter.role", "Select who you are"),
+        "concern.description" when error.Message.StartsWith("Describe what happened, in", StringComparison.Ordinal) => error with { Message = "Enter what happened" },
+        "child.age" => error with { Message = "Enter the child's age as a whole number from 0 to 17, like 13" },
+        "suspect.approximateAge" => error with { Message = "Enter their age as a number, like 35, or leave it blank" },
+        _ => error,
+    };
+}
+
+/// <summary>Settings of the web form (WebForm__…).</summary>
+public sealed class WebFormOptions
+{
+    /// <summary>Where "Leave this site" goes: an everyday page that reveals nothing.</summary>
+    public string ExitUrl { get; set; } = "https://www.bbc.co.uk/weather";
+
+    public int PostsPerMinute { get; set; } = WebFormEndpoints.PostsPerMinutePerClient;
+}

@@ -1,0 +1,85 @@
+using System.Text.Json;
+using Microsoft.Playwright;
+using ReferralIntake.Functions.Tests.Support;
+
+namespace ReferralIntake.Browser.Tests;
+
+/// <summary>
+/// Every page of the journey, checked by axe-core (from the repo's npm packages, injected by the test)
+/// and photographed at phone and desktop widths. Screenshots go to TestResults/screenshots, or to
+/// docs/screenshots when REFERRALINTAKE_UPDATE_SCREENSHOTS=1 (how the committed ones were made).
+/// </summary>
+[Collection(BrowserCollection.Name)]
+public sealed class AccessibilityAndScreenshotTests(BrowserFixture fixture)
+{
+    private static readonly string AxeSource = File.ReadAllText(Path.Combine(RepoPaths.Root, "node_modules", "axe-core", "axe.min.js"));
+
+    private static string ScreenshotFolder => Environment.GetEnvironmentVariable("REFERRALINTAKE_UPDATE_SCREENSHOTS") == "1"
+        ? Path.Combine(RepoPaths.Root, "docs", "screenshots")
+        : Path.Combine(RepoPaths.Root, "TestResults", "screenshots");
+
+    /// <summary>Walks the journey, calling <paramref name="visit"/> on each page as a person reaches it.</summary>
+    private async Task WalkJourneyAsync(IPage page, Func<string, Task> visit)
+    {
+        await page.GotoAsync(fixture.BaseUrl + "/");
+        await visit("start");
+        await page.GotoAsync(fixture.BaseUrl + "/report");
+        await visit("form");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Continue" }).ClickAsync();
+        await page.Locator(".govuk-error-summary").WaitForAsync();
+        await visit("errors");
+        await FormFlow.FillParentReportAsync(page, fixture.BaseUrl);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Continue" }).ClickAsync();
+        await page.GetByRole(AriaRole.Heading, new() { Name = "Check your answers before sending" }).WaitForAsync();
+        await visit("check-answers");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Send report" }).ClickAsync();
+        await page.GetByRole(AriaRole.Heading, new() { Name = "Report sent" }).WaitForAsync();
+        await visit("confirmation");
+        await page.GotoAsync(fixture.BaseUrl + "/about");
+        await visit("about");
+    }
+
+    [Fact]
+    public async Task No_page_has_a_serious_or_critical_accessibility_violation()
+    {
+        var page = await fixture.NewPageAsync();
+        var checkedPages = new List<string>();
+        var problems = new List<string>();
+
+        await WalkJourneyAsync(page, async name =>
+        {
+            await page.EvaluateAsync(AxeSource);
+            var result = await page.EvaluateAsync<JsonElement>("""
+                async () => (await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] } }))
+                  .violations.map(v => ({ id: v.id, impact: v.impact, nodes: v.nodes.length }))
+                """);
+            checkedPages.Add(name);
+            problems.AddRange(result.EnumerateArray()
+                .Where(v => v.GetProperty("impact").GetString() is "serious" or "critical")
+                .Select(v => $"{name}: {v.GetProperty("id").GetString()} ({v.GetProperty("impact").GetString()}, {v.GetProperty("nodes").GetInt32()} nodes)"));
+        });
+
+        Assert.Equal(["start", "form", "errors", "check-answers", "confirmation", "about"], checkedPages);
+        Assert.Empty(problems);
+    }
+
+    [Theory]
+    [InlineData(375)]
+    [InlineData(1280)]
+    public async Task Every_page_is_photographed_at_phone_and_desktop_width(int width)
+    {
+        Directory.CreateDirectory(ScreenshotFolder);
+        var page = await fixture.NewPageAsync(width);
+        var taken = new List<string>();
+
+        await WalkJourneyAsync(page, async name =>
+        {
+            var path = Path.Combine(ScreenshotFolder, $"{name}-{(width < 600 ? "phone" : "desktop")}.png");
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
+            taken.Add(path);
+        });
+
+        Assert.Equal(6, taken.Count);
+        Assert.All(taken, path => Assert.True(new FileInfo(path).Length > 10_000, $"{path} looks empty"));
+    }
+}

@@ -1,0 +1,65 @@
+using Microsoft.Playwright;
+using ReferralIntake.Functions.Tests.Support;
+
+namespace ReferralIntake.Browser.Tests;
+
+/// <summary>One Azurite, one app on loopback and one headless Chromium for the browser tests.</summary>
+public sealed class BrowserFixture : IAsyncLifetime
+{
+    public const string ExitUrl = "https://www.bbc.co.uk/weather";
+    private IPlaywright? _playwright;
+
+    public AzuriteFixture Azurite { get; } = new();
+
+    public TestApp App { get; private set; } = null!;
+
+    public IBrowser Browser { get; private set; } = null!;
+
+    public string BaseUrl => App.Client.BaseAddress!.ToString().TrimEnd('/');
+
+    public async Task InitializeAsync()
+    {
+        await Azurite.InitializeAsync();
+        App = new TestApp(Azurite);
+        _playwright = await Playwright.CreateAsync();
+        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = "/usr/bin/chromium",
+            Headless = true,
+            // As DESIGN.md says for this machine: no sandbox as root, and no background calls to the internet.
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+        });
+    }
+
+    /// <summary>A fresh browser context (cookies and all) at a width; the quick exit's destination is answered locally.</summary>
+    public async Task<IPage> NewPageAsync(int width = 1280, bool javaScript = true)
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            ViewportSize = new ViewportSize { Width = width, Height = width < 600 ? 812 : 900 },
+            JavaScriptEnabled = javaScript,
+            IsMobile = width < 600,
+        });
+        await context.RouteAsync("https://www.bbc.co.uk/**", route => route.FulfillAsync(new RouteFulfillOptions
+        {
+            Status = 200,
+            ContentType = "text/html",
+            Body = "<!DOCTYPE html><title>BBC Weather</title><h1>Weather</h1>",
+        }));
+        return await context.NewPageAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Browser.DisposeAsync();
+        _playwright?.Dispose();
+        App.Dispose();
+        await Azurite.DisposeAsync();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class BrowserCollection : ICollectionFixture<BrowserFixture>
+{
+    public const string Name = "Browser";
+}

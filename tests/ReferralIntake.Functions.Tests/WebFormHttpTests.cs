@@ -1,0 +1,80 @@
+using System.Net;
+using ReferralIntake.Functions.Tests.Support;
+
+namespace ReferralIntake.Functions.Tests;
+
+/// <summary>The web form's abuse protection, at the HTTP level (the journey itself is in the browser tests).</summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class WebFormHttpTests(AzuriteFixture azurite) : IDisposable
+{
+    private readonly TestApp _app = new(azurite, new() { ["QueueListener:Enabled"] = "false", ["WebForm:PostsPerMinute"] = "5" });
+
+    public void Dispose() => _app.Dispose();
+
+    private static FormUrlEncodedContent Form(params (string, string)[] fields) => new(fields.Select(f => KeyValuePair.Create(f.Item1, f.Item2)));
+
+    [Fact]
+    public async Task A_post_without_the_anti_forgery_token_is_refused_but_keeps_what_was_typed()
+    {
+        using var response = await _app.Client.PostAsync("/report/send", Form(("reporter.role", "parent"), ("concern.description", "He keeps messaging her at night")));
+        var html = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("this page expired", html, StringComparison.Ordinal);
+        Assert.Contains("He keeps messaging her at night", html, StringComparison.Ordinal); // their words are not lost
+        Assert.Equal(0, await _app.ReferralFolderCountAsync());
+    }
+
+    [Fact]
+    public async Task Pages_are_not_cached_and_carry_a_content_security_policy()
+    {
+        using var response = await _app.Client.GetAsync("/report");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(response.Headers.CacheControl?.NoStore);
+        Assert.Contains("frame-ancestors 'none'", response.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+        Assert.Equal("no-referrer", response.Headers.GetValues("Referrer-Policy").Single());
+    }
+
+    [Fact]
+    public async Task An_oversized_or_non_form_post_gets_a_plain_page_and_nothing_is_kept()
+    {
+        using var huge = await _app.Client.PostAsync("/report", Form(("concern.description", new string('x', 200_000))));
+        using var json = await _app.Client.PostAsync("/report", new StringContent("{}", System.Text.Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, huge.StatusCode);
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, json.StatusCode);
+        Assert.Equal("text/html", huge.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(0, await _app.ReferralFolderCountAsync());
+    }
+
+    [Fact]
+    public async Task Too_many_posts_from_one_client_get_429_with_Retry_After()
+    {
+        var codes = new List<HttpStatusCode>();
+        for (var i = 0; i < 7; i++)
+        {
+            using var response = await _app.Client.PostAsync("/report", Form(("reporter.role", "parent")));
+            codes.Add(response.StatusCode);
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                Assert.True(response.Headers.RetryAfter?.Delta > TimeSpan.Zero);
+            }
+        }
+
+        Assert.Equal(5, codes.Count(c => c == HttpStatusCode.BadRequest)); // no token: refused, but counted
+        Assert.Equal(2, codes.Count(c => c == HttpStatusCode.TooManyRequests));
+    }
+
+    [Fact]
+    public async Task The_assets_are_served_by_the_app_itself()
+    {
+        using var css = await _app.Client.GetAsync("/assets/govuk-frontend.min.css");
+        using var js = await _app.Client.GetAsync("/assets/govuk-frontend.min.js");
+
+        Assert.Equal(HttpStatusCode.OK, css.StatusCode);
+        Assert.Equal("text/css", css.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(HttpStatusCode.OK, js.StatusCode);
+        Assert.Contains("initAll", await js.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+}
