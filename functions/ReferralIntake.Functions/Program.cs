@@ -11,6 +11,8 @@ using ReferralIntake.Functions.Hosting;
 using ReferralIntake.Functions.Intake;
 using ReferralIntake.Functions.LocalInbox;
 using ReferralIntake.Functions.Storage;
+using ReferralIntake.Functions.RetentionSweep;
+using ReferralIntake.Functions.Telemetry;
 using ReferralIntake.Functions.TriageReferral;
 using ReferralIntake.Functions.WebForm;
 
@@ -39,6 +41,7 @@ listenerOptions.Enabled &= customHandlerPort is null;
 builder.Services.AddSingleton(listenerOptions);
 
 builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddSingleton<TelemetrySetup>();
 builder.Services.AddSingleton(_ => ForceDirectory.Default);
 builder.Services.AddSingleton<TriagePolicy>();
 builder.Services.AddSingleton<StorageClients>();
@@ -58,10 +61,13 @@ builder.Services.AddSingleton(sp => LocalInboxMode.From(
     sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<StorageClients>().UsesDevelopmentStorage, listenerOptions));
 builder.Services.AddSingleton<IReferralDelivery, ReferralDelivery>();
 builder.Services.AddSingleton<PoisonReplay>();
+builder.Services.AddSingleton(builder.Configuration.GetSection("Retention").Get<RetentionOptions>() ?? new RetentionOptions());
+builder.Services.AddSingleton<RetentionSweeper>();
 builder.Services.AddSingleton<TriageReferralFunction>();
 if (listenerOptions.Enabled)
 {
     builder.Services.AddHostedService<QueueListener>();
+    builder.Services.AddHostedService<RetentionService>();
 }
 
 builder.Services.AddSingleton(builder.Configuration.GetSection("WebForm").Get<WebFormOptions>() ?? new WebFormOptions());
@@ -80,6 +86,7 @@ builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.DefaultIgnore
 builder.Services.AddOpenApi("v1");
 
 var app = builder.Build();
+_ = app.Services.GetRequiredService<TelemetrySetup>(); // starts exporting, when OTEL_EXPORTER_OTLP_ENDPOINT is set
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
 using ReferralIntake.Functions.Api;
+using ReferralIntake.Functions.Intake;
 
 namespace ReferralIntake.Functions.Admin;
 
@@ -44,6 +45,15 @@ public static class AdminApi
             var chosen = request.All ? null : request.References!.ToHashSet(StringComparer.Ordinal);
             return TypedResults.Ok(new ReplayResult(await replay.ReplayAsync(chosen, ct).ConfigureAwait(false)));
         });
+
+        admin.MapPost("/retention/sweep", async (RetentionSweep.RetentionSweeper sweeper, CancellationToken ct) =>
+            TypedResults.Ok(await sweeper.SweepAsync(ct).ConfigureAwait(false)));
+
+        // Erasure on request (for example, a data subject's request): everything about one referral goes.
+        admin.MapDelete("/referrals/{reference}", async Task<Results<NoContent, ProblemHttpResult>> (string reference, RetentionSweep.RetentionSweeper sweeper, CancellationToken ct) =>
+            References.IsWellFormed(reference) && await sweeper.EraseAsync(reference, ct).ConfigureAwait(false)
+                ? TypedResults.NoContent()
+                : Problems.NotFound());
 
         return app;
     }

@@ -4,6 +4,7 @@ using ReferralIntake.Functions.Api;
 using ReferralIntake.Functions.Intake;
 using ReferralIntake.Functions.LocalInbox;
 using ReferralIntake.Functions.Storage;
+using ReferralIntake.Functions.Telemetry;
 using ReferralIntake.Functions.TriageReferral;
 
 namespace ReferralIntake.Functions.Delivery;
@@ -48,6 +49,8 @@ public sealed partial class ReferralDelivery(
             }
 
             var attempts = new List<DeliveryAttempt>();
+            using var activity = ReferralTelemetry.Start("referral.deliver", reference);
+            activity?.SetTag("referral.route", key);
             DeliveryRecord record;
             try
             {
@@ -70,6 +73,8 @@ public sealed partial class ReferralDelivery(
                 record = new DeliveryRecord(Failed, clock.GetUtcNow(), attempts.Count, e.Message);
             }
 
+            activity?.SetTag("referral.delivery.outcome", record.Outcome);
+            activity?.SetTag("referral.delivery.attempts", attempts.Count);
             await AuditAttemptsAsync(reference, key, attempts, dequeueCount, ct).ConfigureAwait(false);
             state = await store.UpdateStateAsync(reference, s => s with { Deliveries = With(s.Deliveries, key, record) }, ct).ConfigureAwait(false) ?? state;
             await store.AppendAuditAsync(reference, new AuditEntry(clock.GetUtcNow(), record.Outcome == Delivered
@@ -87,6 +92,8 @@ public sealed partial class ReferralDelivery(
         if (delivered is not null)
         {
             await store.AppendAuditAsync(reference, new AuditEntry(clock.GetUtcNow(), "delivered", $"{triage.Routes.Count} routes"), ct).ConfigureAwait(false);
+            ReferralTelemetry.Delivered.Add(1);
+            ReferralTelemetry.ReceiptToDelivery.Record((clock.GetUtcNow() - delivered.ReceivedAt).TotalSeconds);
             LogDelivered(log, reference, triage.Routes.Count);
             await NotifyPartnerAsync(delivered, ct).ConfigureAwait(false);
         }

@@ -31,6 +31,57 @@ public static class SettingNames
     public const string QueueListener = "QueueListener";
 }
 
+/// <summary>Where a setting must be given: in local.settings.sample.json, in the Bicep app settings, both, or neither (optional everywhere).</summary>
+[Flags]
+public enum SettingPlace
+{
+    Optional = 0,
+    Local = 1,
+    Azure = 2,
+    Both = Local | Azure,
+}
+
+/// <summary>One setting the app (or the Functions host on its behalf) reads. "{id}" stands for a partner or destination id.</summary>
+public sealed record SettingSpec(string Name, SettingPlace RequiredIn, string Purpose);
+
+/// <summary>
+/// The catalogue of every setting, checked by SettingsDriftTests against local.settings.sample.json,
+/// host.json, the function.json files and infra/ (a setting in one and missing from another fails).
+/// </summary>
+public static class SettingsCatalogue
+{
+    public static readonly IReadOnlyList<SettingSpec> All =
+    [
+        new("FUNCTIONS_WORKER_RUNTIME", SettingPlace.Local, "Custom; in Azure set by functionAppConfig.runtime on Flex Consumption"),
+        new(SettingNames.StorageConnection, SettingPlace.Local, "connection string (Azurite locally); absent in Azure"),
+        new(SettingNames.StorageQueueServiceUri, SettingPlace.Azure, "identity-based storage: queue endpoint"),
+        new(SettingNames.StorageBlobServiceUri, SettingPlace.Azure, "identity-based storage: blob endpoint"),
+        new("AzureWebJobsStorage__credential", SettingPlace.Azure, "the host's identity-based connection: managedidentity"),
+        new("AzureWebJobsStorage__clientId", SettingPlace.Azure, "the host's identity-based connection: which identity"),
+        new("AZURE_CLIENT_ID", SettingPlace.Azure, "DefaultAzureCredential: the user-assigned identity"),
+        new(SettingNames.QueueName, SettingPlace.Both, "the referrals queue"),
+        new(SettingNames.ContainerName, SettingPlace.Both, "the report container"),
+        new("Partners__{id}__KeySha256", SettingPlace.Both, "a partner's key hash"),
+        new("Partners__{id}__RequestsPerMinute", SettingPlace.Both, "a partner's rate"),
+        new("Partners__{id}__LocalOnly", SettingPlace.Optional, "the development partner"),
+        new("Partners__{id}__CallbackUrl", SettingPlace.Optional, "a partner's callback"),
+        new("Partners__{id}__CallbackSecret", SettingPlace.Optional, "a partner's callback secret"),
+        new("Destinations__{id}__Url", SettingPlace.Optional, "a force webhook"),
+        new("Destinations__{id}__Secret", SettingPlace.Optional, "a force webhook's signing secret"),
+        new("Delivery__{id}", SettingPlace.Optional, "delivery budget (DeliveryOptions)"),
+        new("QueueListener__{id}", SettingPlace.Optional, "standalone listener (QueueListenerOptions)"),
+        new("IntakeResilience__{id}", SettingPlace.Optional, "intake storage pipeline"),
+        new("WebForm__{id}", SettingPlace.Optional, "web form (WebFormOptions)"),
+        new("LocalInbox__Enabled", SettingPlace.Optional, "local inbox"),
+        new("Retention__Days", SettingPlace.Azure, "retention of delivered referrals"),
+        new("Retention__SweepIntervalHours", SettingPlace.Optional, "standalone sweep interval"),
+        new("Admin__KeySha256", SettingPlace.Azure, "the admin key hash"),
+        new("APPLICATIONINSIGHTS_CONNECTION_STRING", SettingPlace.Azure, "the Functions host's telemetry"),
+        new("APPLICATIONINSIGHTS_AUTHENTICATION_STRING", SettingPlace.Azure, "Entra ID auth for that telemetry"),
+        new("OTEL_EXPORTER_OTLP_ENDPOINT", SettingPlace.Optional, "the app's OpenTelemetry export"),
+    ];
+}
+
 /// <summary>How the standalone listener keeps the Functions host's queue-trigger contract.</summary>
 public sealed class QueueListenerOptions
 {

@@ -3,6 +3,7 @@ using Polly;
 using ReferralIntake.Domain.Reports;
 using ReferralIntake.Functions.Api;
 using ReferralIntake.Functions.Storage;
+using ReferralIntake.Functions.Telemetry;
 
 namespace ReferralIntake.Functions.Intake;
 
@@ -94,11 +95,14 @@ public sealed partial class IntakeService(
             }
         }
 
+        using var activity = ReferralTelemetry.Start("referral.submit", reference);
         var now = clock.GetUtcNow();
         await Run(c => store.StoreReportAsync(reference, partnerId, report, c), ct).ConfigureAwait(false);
-        await Run(c => store.TryCreateStateAsync(new ReferralState(reference, partnerId, ReferralStatus.Received, now, now), c), ct).ConfigureAwait(false);
+        var received = new ReferralState(reference, partnerId, ReferralStatus.Received, now, now, TraceParent: activity?.Id);
+        await Run(c => store.TryCreateStateAsync(received, c), ct).ConfigureAwait(false);
         await Run(c => store.AppendAuditAsync(reference, new AuditEntry(now, "received", $"from {partnerId}"), c), ct).ConfigureAwait(false);
         await Run(c => storage.Queue.SendMessageAsync(reference, c), ct).ConfigureAwait(false);
+        ReferralTelemetry.Received.Add(1, new KeyValuePair<string, object?>("channel", partnerId == Partners.WebFormPartnerId ? "web-form" : "api"));
         LogAccepted(log, reference, partnerId);
         return new IntakeOutcome.Accepted(Answer(reference, report), Replayed: false);
     }

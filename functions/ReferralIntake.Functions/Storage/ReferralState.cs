@@ -24,7 +24,8 @@ public sealed record ReferralState(
     DateTimeOffset UpdatedAt,
     TriageBody? Triage = null,
     string? FailureReason = null,
-    IReadOnlyDictionary<string, DeliveryRecord>? Deliveries = null);
+    IReadOnlyDictionary<string, DeliveryRecord>? Deliveries = null,
+    string? TraceParent = null);
 
 /// <summary>The outcome of one route's delivery, keyed by destination (e.g. police-force:west-midlands).</summary>
 public sealed record DeliveryRecord(string Outcome, DateTimeOffset At, int Attempts, string? LastError = null);

@@ -22,6 +22,11 @@ public static class CustomHandlerEndpoint
     public static IEndpointRouteBuilder MapCustomHandlerTriggers(this IEndpointRouteBuilder app)
     {
         app.MapPost($"/{TriageReferralFunction.Name}", HandleAsync).ExcludeFromDescription();
+        app.MapPost("/RetentionSweep", async (RetentionSweep.RetentionSweeper sweeper, CancellationToken ct) =>
+        {
+            var result = await sweeper.SweepAsync(ct).ConfigureAwait(false);
+            return TypedResults.Ok(new InvocationResult([], [$"Checked {result.Checked}, deleted {result.Deleted}"], null));
+        }).ExcludeFromDescription();
         return app;
     }
 

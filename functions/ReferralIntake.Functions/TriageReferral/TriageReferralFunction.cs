@@ -2,6 +2,8 @@ using ReferralIntake.Domain.Triage;
 using ReferralIntake.Functions.Api;
 using ReferralIntake.Functions.Intake;
 using ReferralIntake.Functions.Storage;
+using ReferralIntake.Functions.Telemetry;
+using System.Diagnostics;
 
 namespace ReferralIntake.Functions.TriageReferral;
 
@@ -35,11 +37,17 @@ public sealed partial class TriageReferralFunction(
 
         try
         {
-            await TriageOnceAsync(reference, ct).ConfigureAwait(false);
+            var state = await store.LoadStateAsync(reference, ct).ConfigureAwait(false)
+                ?? throw new InvalidOperationException($"No stored state for referral {reference}.");
+            using var activity = ReferralTelemetry.Start("referral.triage", reference, state.TraceParent, ActivityKind.Consumer);
+            activity?.SetTag("messaging.message.delivery_count", dequeueCount);
+            await TriageOnceAsync(state, ct).ConfigureAwait(false);
             await delivery.DeliverAsync(reference, dequeueCount, ct).ConfigureAwait(false);
         }
         catch (Exception e) when (dequeueCount >= maxDequeueCount && !ct.IsCancellationRequested)
         {
+            ReferralTelemetry.Failed.Add(1);
+            ReferralTelemetry.Poisoned.Add(1);
             var reason = $"Gave up after {dequeueCount} tries: {Describe(e)}";
             LogGaveUp(log, reference, dequeueCount, e.GetType().Name);
             await store.UpdateStateAsync(reference, s => s with { Status = ReferralStatus.Failed, FailureReason = reason }, ct).ConfigureAwait(false);
@@ -54,10 +62,9 @@ public sealed partial class TriageReferralFunction(
     }
 
     /// <summary>Decides once: a message seen again (at-least-once delivery) finds the decision already made.</summary>
-    private async Task TriageOnceAsync(string reference, CancellationToken ct)
+    private async Task TriageOnceAsync(ReferralState state, CancellationToken ct)
     {
-        var state = await store.LoadStateAsync(reference, ct).ConfigureAwait(false)
-            ?? throw new InvalidOperationException($"No stored state for referral {reference}.");
+        var reference = state.Reference;
         if (state.Triage is not null)
         {
             return;
@@ -82,6 +89,13 @@ public sealed partial class TriageReferralFunction(
         {
             await store.AppendAuditAsync(reference, new AuditEntry(clock.GetUtcNow(), "triaged",
                 $"{decision.Priority}; routes: {string.Join(", ", decision.Routes.Select(r => r.ForceId is null ? r.Kind : $"{r.Kind}:{r.ForceId}"))}"), ct).ConfigureAwait(false);
+            ReferralTelemetry.Triaged.Add(1, new KeyValuePair<string, object?>("priority", decision.Priority));
+            foreach (var route in decision.Routes)
+            {
+                ReferralTelemetry.Routed.Add(1, new("route", route.Kind), new("force_id", route.ForceId ?? "none"));
+            }
+
+            Activity.Current?.SetTag("referral.priority", decision.Priority);
             LogTriaged(log, reference, decision.Priority, decision.Routes.Count);
         }
     }

@@ -1,0 +1,124 @@
+using Azure.Storage.Blobs.Models;
+using ReferralIntake.Functions.Intake;
+using ReferralIntake.Functions.Storage;
+
+namespace ReferralIntake.Functions.RetentionSweep;
+
+/// <summary>How long delivered referrals are kept (Retention__Days, default 90) and how often to sweep.</summary>
+public sealed class RetentionOptions
+{
+    public int Days { get; set; } = 90;
+    public double SweepIntervalHours { get; set; } = 6;
+}
+
+public sealed record SweepResult(int Checked, int Deleted);
+
+/// <summary>
+/// Deletes a referral once it has been delivered and kept for the retention period: its report, state,
+/// audit trail and any local-inbox copy. Undelivered referrals (received, triaged, failed) are kept
+/// until they are delivered or erased, since they still need someone's attention. Also erases one
+/// referral on request. The storage lifecycle rule in infra/ is the backstop behind this.
+/// </summary>
+public sealed partial class RetentionSweeper(StorageClients storage, ReferralStore store, RetentionOptions options, TimeProvider clock, ILogger<RetentionSweeper> log)
+{
+    public async Task<SweepResult> SweepAsync(CancellationToken ct)
+    {
+        await store.EnsureCreatedOnceAsync(ct).ConfigureAwait(false);
+        var cutoff = clock.GetUtcNow() - TimeSpan.FromDays(options.Days);
+        int checkedCount = 0, deleted = 0;
+        await foreach (var item in storage.Container.GetBlobsByHierarchyAsync(delimiter: "/", cancellationToken: ct).ConfigureAwait(false))
+        {
+            var reference = item.Prefix?.TrimEnd('/');
+            if (!References.IsWellFormed(reference))
+            {
+                continue; // inbox/, idempotency/, dataprotection/
+            }
+
+            checkedCount++;
+            var state = await store.LoadStateAsync(reference!, ct).ConfigureAwait(false);
+            if (state is { Status: ReferralStatus.Delivered } && state.UpdatedAt < cutoff)
+            {
+                await EraseAsync(reference!, ct).ConfigureAwait(false);
+                deleted++;
+            }
+        }
+
+        // Idempotency keys only matter for retries: they go after the same period.
+        await foreach (var blob in storage.Container.GetBlobsAsync(prefix: "idempotency/", cancellationToken: ct).ConfigureAwait(false))
+        {
+            if (blob.Properties.LastModified < cutoff)
+            {
+                await storage.Container.DeleteBlobIfExistsAsync(blob.Name, cancellationToken: ct).ConfigureAwait(false);
+            }
+        }
+
+        LogSwept(log, checkedCount, deleted, options.Days);
+        return new SweepResult(checkedCount, deleted);
+    }
+
+    /// <summary>Removes everything kept about one referral. True when there was anything to remove.</summary>
+    public async Task<bool> EraseAsync(string reference, CancellationToken ct)
+    {
+        var names = new List<string>();
+        await foreach (var blob in storage.Container.GetBlobsAsync(prefix: $"{reference}/", cancellationToken: ct).ConfigureAwait(false))
+        {
+            names.Add(blob.Name);
+        }
+
+        await foreach (var blob in storage.Container.GetBlobsAsync(prefix: "inbox/", cancellationToken: ct).ConfigureAwait(false))
+        {
+            if (blob.Name.EndsWith($"/{reference}.json", StringComparison.Ordinal))
+            {
+                names.Add(blob.Name);
+            }
+        }
+
+        foreach (var name in names)
+        {
+            await storage.Container.DeleteBlobIfExistsAsync(name, DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: ct).ConfigureAwait(false);
+        }
+
+        if (names.Count > 0)
+        {
+            LogErased(log, reference);
+        }
+
+        return names.Count > 0;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Retention sweep: {Checked} referrals checked, {Deleted} delivered more than {Days} days ago deleted")]
+    private static partial void LogSwept(ILogger logger, int @checked, int deleted, int days);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Referral {Reference} erased")]
+    private static partial void LogErased(ILogger logger, string reference);
+}
+
+/// <summary>Standalone, sweeps on a timer; in Azure the RetentionSweep timer trigger does it instead.</summary>
+public sealed partial class RetentionService(RetentionSweeper sweeper, RetentionOptions options, ILogger<RetentionService> log) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromHours(options.SweepIntervalHours));
+        try
+        {
+            do
+            {
+                try
+                {
+                    await sweeper.SweepAsync(stoppingToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    LogSweepFailed(log, e.GetType().Name);
+                }
+            }
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Retention sweep failed ({Error}); will try at the next interval")]
+    private static partial void LogSweepFailed(ILogger logger, string error);
+}

@@ -1,0 +1,38 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace ReferralIntake.Functions.Telemetry;
+
+/// <summary>
+/// The app's own traces and metrics. Attributes carry the reference, priority, route kind, force id
+/// and outcome only: never the description, a postcode, a name or any other report content.
+/// The submit span's context is kept with the referral, so triage and delivery join the same trace
+/// although the queue message is the bare reference.
+/// </summary>
+public static class ReferralTelemetry
+{
+    public const string Name = "ReferralIntake";
+    public const string ReferenceTag = "referral.reference";
+
+    public static readonly ActivitySource Source = new(Name);
+    private static readonly Meter Meter = new(Name);
+
+    public static readonly Counter<long> Received = Meter.CreateCounter<long>("referrals.received", description: "Referrals accepted (202).");
+    public static readonly Counter<long> Triaged = Meter.CreateCounter<long>("referrals.triaged", description: "Triage decisions, by priority.");
+    public static readonly Counter<long> Routed = Meter.CreateCounter<long>("referrals.routed", description: "Routes decided, by kind and force.");
+    public static readonly Counter<long> Delivered = Meter.CreateCounter<long>("referrals.delivered", description: "Referrals delivered on every route.");
+    public static readonly Counter<long> Failed = Meter.CreateCounter<long>("referrals.failed", description: "Referrals marked failed after their last try.");
+    public static readonly Counter<long> Poisoned = Meter.CreateCounter<long>("referrals.poisoned", description: "Queue messages sent to the poison queue.");
+    public static readonly Histogram<double> ReceiptToDelivery = Meter.CreateHistogram<double>(
+        "referrals.receipt_to_delivery", unit: "s", description: "Time from acceptance to delivery on every route.");
+
+    /// <summary>A span for one stage of a referral, joined to the trace its submission started where known.</summary>
+    public static Activity? Start(string name, string reference, string? parentTraceId = null, ActivityKind kind = ActivityKind.Internal)
+    {
+        var activity = parentTraceId is not null && ActivityContext.TryParse(parentTraceId, null, out var parent)
+            ? Source.StartActivity(name, kind, parent)
+            : Source.StartActivity(name, kind);
+        activity?.SetTag(ReferenceTag, reference);
+        return activity;
+    }
+}

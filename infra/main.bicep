@@ -1,0 +1,121 @@
+// ReferralIntake in Azure: one resource group holding storage (queues and report blobs), a Linux
+// Function App on the Flex Consumption plan running the custom handler, its managed identity,
+// Key Vault for secrets, Log Analytics with Application Insights, and alerts.
+// Deploy: see README.md, "Deploying to Azure". No Bicep compiler runs on the build machines:
+// this is written against the documented resource schemas at the API versions named in each module.
+targetScope = 'resourceGroup'
+
+@description('Short environment name, used in resource names: dev, prod.')
+@maxLength(8)
+param environmentName string
+
+@description('Azure region. UK South keeps reports in the UK.')
+param location string = resourceGroup().location
+
+@description('Partner apps: id and rate. Each partner key\'s SHA-256 goes into Key Vault as secret "partner-{id}-key-sha256".')
+param partners array = []
+
+@description('Force (or "ceop", "default") webhooks: id and HTTPS url. Each signing secret goes into Key Vault as "destination-{id}-secret".')
+param destinations array = []
+
+@description('Days a delivered referral is kept before deletion.')
+@minValue(7)
+param retentionDays int = 90
+
+@description('Where alerts are emailed.')
+param alertEmail string
+
+@description('Largest number of instances the app may scale to.')
+param maximumInstanceCount int = 40
+
+var suffix = uniqueString(resourceGroup().id, environmentName)
+var names = {
+  identity: 'id-referralintake-${environmentName}'
+  storage: take('stri${environmentName}${suffix}', 24)
+  keyVault: take('kv-ri-${environmentName}-${suffix}', 24)
+  workspace: 'log-referralintake-${environmentName}'
+  insights: 'appi-referralintake-${environmentName}'
+  plan: 'plan-referralintake-${environmentName}'
+  app: 'func-referralintake-${environmentName}-${suffix}'
+}
+
+// The names the app reads (see functions/ReferralIntake.Functions/Hosting/AppSettings.cs).
+var queueName = 'referrals'
+var containerName = 'referrals'
+
+module identity 'modules/identity.bicep' = {
+  name: 'identity'
+  params: { name: names.identity, location: location }
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  params: {
+    workspaceName: names.workspace
+    insightsName: names.insights
+    location: location
+    identityPrincipalId: identity.outputs.principalId
+  }
+}
+
+module storage 'modules/storage.bicep' = {
+  name: 'storage'
+  params: {
+    name: names.storage
+    location: location
+    queueName: queueName
+    containerName: containerName
+    retentionDays: retentionDays
+    identityPrincipalId: identity.outputs.principalId
+    workspaceId: monitoring.outputs.workspaceId
+  }
+}
+
+module keyVault 'modules/keyvault.bicep' = {
+  name: 'keyvault'
+  params: {
+    name: names.keyVault
+    location: location
+    identityPrincipalId: identity.outputs.principalId
+  }
+}
+
+module app 'modules/functionapp.bicep' = {
+  name: 'functionapp'
+  params: {
+    appName: names.app
+    planName: names.plan
+    location: location
+    identityId: identity.outputs.id
+    identityClientId: identity.outputs.clientId
+    storageAccountName: storage.outputs.name
+    blobEndpoint: storage.outputs.blobEndpoint
+    queueEndpoint: storage.outputs.queueEndpoint
+    deploymentContainerName: storage.outputs.deploymentContainerName
+    queueName: queueName
+    containerName: containerName
+    retentionDays: retentionDays
+    keyVaultName: keyVault.outputs.name
+    insightsConnectionString: monitoring.outputs.insightsConnectionString
+    partners: partners
+    destinations: destinations
+    maximumInstanceCount: maximumInstanceCount
+  }
+}
+
+module alerts 'modules/alerts.bicep' = {
+  name: 'alerts'
+  params: {
+    location: location
+    environmentName: environmentName
+    alertEmail: alertEmail
+    workspaceId: monitoring.outputs.workspaceId
+    insightsId: monitoring.outputs.insightsId
+    poisonQueueName: '${queueName}-poison'
+  }
+}
+
+output functionAppName string = app.outputs.name
+output functionAppUrl string = app.outputs.url
+output keyVaultName string = keyVault.outputs.name
+output storageAccountName string = storage.outputs.name

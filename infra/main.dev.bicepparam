@@ -1,0 +1,15 @@
+using 'main.bicep'
+
+param environmentName = 'dev'
+param location = 'uksouth'
+param alertEmail = 'referralintake-dev-alerts@example.org'
+param retentionDays = 30
+param maximumInstanceCount = 10
+param partners = [
+  { id: 'test-partner', requestsPerMinute: 60 }
+]
+// Without destinations every referral fails delivery in Azure (the local inbox exists only locally):
+// point "default" at a test receiver in dev.
+param destinations = [
+  { id: 'default', url: 'https://referral-receiver.dev.example.org/referrals' }
+]

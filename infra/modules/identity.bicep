@@ -1,0 +1,13 @@
+// The app's user-assigned managed identity: the only principal that reaches storage and Key Vault.
+// API version: Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31.
+param name string
+param location string
+
+resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+  name: name
+  location: location
+}
+
+output id string = identity.id
+output principalId string = identity.properties.principalId
+output clientId string = identity.properties.clientId

@@ -1,0 +1,34 @@
+// Key Vault for partner key hashes, force webhook secrets and the admin key hash. RBAC only (no
+// access policies), soft delete and purge protection on. Secrets are set by the operators, never
+// from this repo: see README.md, "Deploying to Azure".
+// API versions: Microsoft.KeyVault/vaults@2023-07-01, Microsoft.Authorization/roleAssignments@2022-04-01.
+param name string
+param location string
+param identityPrincipalId string
+
+resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
+  name: name
+  location: location
+  properties: {
+    tenantId: subscription().tenantId
+    sku: { family: 'A', name: 'standard' }
+    enableRbacAuthorization: true
+    enableSoftDelete: true
+    softDeleteRetentionInDays: 90
+    enablePurgeProtection: true
+    publicNetworkAccess: 'Enabled'
+  }
+}
+
+// Key Vault Secrets User: read secret values, nothing else.
+resource secretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(vault.id, identityPrincipalId, '4633458b-17de-408a-b874-0445c86b69e6')
+  scope: vault
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '4633458b-17de-408a-b874-0445c86b69e6')
+    principalId: identityPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+output name string = vault.name

@@ -1,0 +1,80 @@
+using System.Net;
+using System.Net.Http.Json;
+using Microsoft.Extensions.DependencyInjection;
+using ReferralIntake.Functions.Intake;
+using ReferralIntake.Functions.Tests.Support;
+
+namespace ReferralIntake.Functions.Tests;
+
+/// <summary>Retention with an injected clock, and erasure on request.</summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class RetentionTests(AzuriteFixture azurite) : IAsyncLifetime
+{
+    private const string AdminKey = "retention-admin-key";
+    private ForceServer _force = null!;
+
+    public async Task InitializeAsync() => _force = await ForceServer.StartAsync();
+
+    public async Task DisposeAsync() => await _force.DisposeAsync();
+
+    private sealed class MovableClock : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; } = DateTimeOffset.UtcNow;
+
+        public override DateTimeOffset GetUtcNow() => Now;
+    }
+
+    [Fact]
+    public async Task An_old_delivered_referral_is_removed_while_recent_or_undelivered_ones_are_kept_and_one_can_be_erased()
+    {
+        var clock = new MovableClock();
+        using var app = new TestApp(azurite, new()
+        {
+            ["QueueListener:Enabled"] = "false", // triage runs only when the test says, through the host's endpoint
+            ["CustomHandler:MapTriggers"] = "true",
+            ["Destinations:default:Url"] = _force.Url.ToString(),
+            ["Destinations:default:Secret"] = ForceServer.Secret,
+            ["Retention:Days"] = "90",
+            ["Admin:KeySha256"] = Partners.HashKey(AdminKey),
+        }, services => services.AddSingleton<TimeProvider>(clock));
+        using var admin = app.CreateClient();
+        admin.DefaultRequestHeaders.Add("X-Admin-Key", AdminKey);
+        async Task Triage(string reference) => Assert.Equal(HttpStatusCode.OK,
+            (await app.Client.PostAsync("/TriageReferral", JsonContent.Create(new { Data = new { message = reference }, Metadata = new { DequeueCount = 1 } }, options: new()))).StatusCode);
+        async Task<int> BlobsOf(string reference)
+        {
+            var count = 0;
+            await foreach (var _ in app.Container.GetBlobsAsync(prefix: $"{reference}/"))
+            {
+                count++;
+            }
+
+            return count;
+        }
+
+        var old = (await app.SubmitAcceptedAsync(Samples.WestMerciaP2)).Reference;
+        var recent = (await app.SubmitAcceptedAsync(Samples.WestMerciaP2)).Reference;
+        var undelivered = (await app.SubmitAcceptedAsync(Samples.WestMerciaP2)).Reference;
+        await Triage(old);                       // delivered now
+        clock.Now = clock.Now.AddDays(91);
+        await Triage(recent);                    // delivered 91 days later
+        Assert.Equal("delivered", (await app.StatusAsync(old))!.Status);
+
+        var sweep = await (await admin.PostAsync("/api/admin/retention/sweep", null)).Content.ReadFromJsonAsync<SweepBody>();
+
+        Assert.Equal(1, sweep!.Deleted);
+        Assert.Equal(0, await BlobsOf(old));
+        Assert.Null(await app.StatusAsync(old));
+        Assert.Equal("delivered", (await app.StatusAsync(recent))!.Status);
+        Assert.Equal("received", (await app.StatusAsync(undelivered))!.Status); // old, but not yet delivered: kept
+
+        using var erase = await admin.DeleteAsync($"/api/admin/referrals/{undelivered}");
+        using var again = await admin.DeleteAsync($"/api/admin/referrals/{undelivered}");
+        Assert.Equal(HttpStatusCode.NoContent, erase.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, again.StatusCode);
+        Assert.Equal(0, await BlobsOf(undelivered));
+        Assert.True(await BlobsOf(recent) >= 3);
+    }
+
+    private sealed record SweepBody(int Checked, int Deleted);
+}
