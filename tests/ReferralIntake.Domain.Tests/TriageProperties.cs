@@ -75,6 +75,20 @@ public class TriageProperties
     }
 
     [Fact]
+    public void The_reader_never_throws_on_any_bytes()
+    {
+        const string Valid = """{"reporter":{"role":"parent"},"concern":{"description":"He asked for pictures"}}""";
+        var gen = from position in Gen.Choose(0, Valid.Length)
+                  from noise in Gen.ArrayOf(Gen.Choose(0, 255).Select(b => (byte)b))
+                  select (byte[])[.. System.Text.Encoding.UTF8.GetBytes(Valid[..position]), .. noise, .. System.Text.Encoding.UTF8.GetBytes(Valid[position..])];
+        Check.One(Config.QuickThrowOnFailure.WithMaxTest(2_000), Prop.ForAll(gen.ToArbitrary(), bytes =>
+        {
+            var result = ConcernReportReader.Read(bytes);
+            return result.IsValid || result.Errors.Count > 0;
+        }));
+    }
+
+    [Fact]
     public void The_reader_never_throws_on_mutated_reports()
     {
         const string Valid = """{"reporter":{"role":"child","name":"Jo"},"child":{"age":12,"postcode":"B15 2TT"},"concern":{"description":"He asked me for pictures","indicators":["imagesRequested"]},"suspect":{"usernames":["x"]}}""";

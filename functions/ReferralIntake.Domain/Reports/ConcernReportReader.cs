@@ -25,6 +25,13 @@ public static partial class ConcernReportReader
 
     public static ReadResult Read(ReadOnlyMemory<byte> utf8Json)
     {
+        // JsonDocument checks UTF-8 only when a string is read: check it all first, so broken bytes
+        // get a clear error here rather than an exception later.
+        if (!System.Text.Unicode.Utf8.IsValid(utf8Json.Span))
+        {
+            return ReadResult.Invalid([new FieldError("", "The request body is not valid UTF-8 text.")]);
+        }
+
         JsonDocument document;
         try
         {
@@ -57,6 +64,11 @@ public static partial class ConcernReportReader
         catch (TooManyErrors)
         {
             return ReadResult.Invalid(r.Errors);
+        }
+        catch (InvalidOperationException)
+        {
+            // A value System.Text.Json cannot turn into text: still a clear error, never a crash.
+            return ReadResult.Invalid([.. r.Errors, new FieldError("", "The request body holds text that is not valid Unicode.")]);
         }
     }
 
