@@ -19,7 +19,8 @@ using ReferralIntake.Functions.WebForm;
 // The composition root. Where a report enters: SubmitReferral/ (and the web form); where it waits:
 // the "referrals" queue (Storage/); where it is judged: TriageReferral/ with the domain's TriagePolicy;
 // where it leaves: Delivery/.
-var builder = WebApplication.CreateBuilder(args);
+// The slim builder: what a serverless host needs and no more (cold start; see docs/benchmarks.md).
+var builder = WebApplication.CreateSlimBuilder(args);
 builder.Configuration.AddLocalSettingsFile(builder.Configuration[LocalSettingsFile.PathSetting]);
 
 // As a custom handler, the Functions host says which port to serve on and triggers the queue itself.
@@ -64,6 +65,7 @@ builder.Services.AddSingleton<PoisonReplay>();
 builder.Services.AddSingleton(builder.Configuration.GetSection("Retention").Get<RetentionOptions>() ?? new RetentionOptions());
 builder.Services.AddSingleton<RetentionSweeper>();
 builder.Services.AddSingleton<TriageReferralFunction>();
+builder.Services.AddHostedService<StartupWarmup>();
 if (listenerOptions.Enabled)
 {
     builder.Services.AddHostedService<QueueListener>();
@@ -80,6 +82,12 @@ builder.Services.AddAntiforgery(o =>
 builder.Services.AddDataProtection().SetApplicationName("ReferralIntake");
 builder.Services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp => new ConfigureOptions<KeyManagementOptions>(o =>
     o.XmlRepository = new BlobKeyRepository(sp.GetRequiredService<StorageClients>())));
+// Data protection would load its key ring from blob storage while the host starts; the web form's
+// first page loads it instead, so a cold start answers the API sooner.
+foreach (var keyRingLoader in builder.Services.Where(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType?.Name == "DataProtectionHostedService").ToList())
+{
+    builder.Services.Remove(keyRingLoader);
+}
 
 builder.Services.AddProblemDetails();
 builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never);

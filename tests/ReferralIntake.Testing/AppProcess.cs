@@ -18,12 +18,20 @@ public sealed class AppProcess : IDisposable
 
     public HttpClient Client { get; }
 
+    public int ProcessId => _process.Id;
+
+    /// <summary>The process's peak resident memory so far (VmHWM), in bytes; Linux only.</summary>
+    public long PeakWorkingSetBytes =>
+        File.ReadLines($"/proc/{_process.Id}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal)) is { } line
+            ? long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024
+            : _process.PeakWorkingSet64;
+
     /// <summary>What the process printed: for diagnosing a failed test.</summary>
     public System.Collections.Concurrent.ConcurrentQueue<string> Output { get; private init; } = new();
 
-    public static async Task<AppProcess> StartAsync(IReadOnlyDictionary<string, string> settings)
+    public static async Task<AppProcess> StartAsync(IReadOnlyDictionary<string, string> settings, TimeSpan? healthTimeout = null, int? port = null)
     {
-        var port = AzuriteFixture.FreePort();
+        port ??= AzuriteFixture.FreePort();
         var app = typeof(Program).Assembly.Location; // the app's build output, copied beside the tests
         var start = new ProcessStartInfo("dotnet")
         {
@@ -45,7 +53,7 @@ public sealed class AppProcess : IDisposable
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { output.Enqueue(e.Data); } };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var running = new AppProcess(process, port) { Output = output };
+        var running = new AppProcess(process, port.Value) { Output = output };
         await Eventually.TrueAsync(async () =>
         {
             try
@@ -57,7 +65,7 @@ public sealed class AppProcess : IDisposable
             {
                 return false;
             }
-        }, TimeSpan.FromSeconds(60), "the app process to be healthy");
+        }, healthTimeout ?? TimeSpan.FromSeconds(60), "the app process to be healthy");
         return running;
     }
 

@@ -44,6 +44,7 @@ public sealed partial class QueueListener(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        await Task.Yield(); // never hold up the host's start (and the first 202) with the first receive
         var lease = TimeSpan.FromSeconds(options.LeaseSeconds);
         var delay = MinPolling;
         var inFlight = new HashSet<Task>();

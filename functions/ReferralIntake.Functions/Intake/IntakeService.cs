@@ -95,12 +95,9 @@ public sealed partial class IntakeService(
             }
         }
 
+        // One blob (the report, with its "received" record) and one message: what storage itself costs.
         using var activity = ReferralTelemetry.Start("referral.submit", reference);
-        var now = clock.GetUtcNow();
-        await Run(c => store.StoreReportAsync(reference, partnerId, report, c), ct).ConfigureAwait(false);
-        var received = new ReferralState(reference, partnerId, ReferralStatus.Received, now, now, TraceParent: activity?.Id);
-        await Run(c => store.TryCreateStateAsync(received, c), ct).ConfigureAwait(false);
-        await Run(c => store.AppendAuditAsync(reference, new AuditEntry(now, "received", $"from {partnerId}"), c), ct).ConfigureAwait(false);
+        await Run(c => store.StoreReportAsync(reference, partnerId, report, clock.GetUtcNow(), activity?.Id, c), ct).ConfigureAwait(false);
         await Run(c => storage.Queue.SendMessageAsync(reference, c), ct).ConfigureAwait(false);
         ReferralTelemetry.Received.Add(1, new KeyValuePair<string, object?>("channel", partnerId == Partners.WebFormPartnerId ? "web-form" : "api"));
         LogAccepted(log, reference, partnerId);

@@ -101,6 +101,8 @@ public sealed partial class RetentionService(RetentionSweeper sweeper, Retention
         using var timer = new PeriodicTimer(TimeSpan.FromHours(options.SweepIntervalHours));
         try
         {
+            // The first sweep waits a minute: start-up (and the first report) comes first.
+            await Task.Delay(TimeSpan.FromMinutes(1), stoppingToken).ConfigureAwait(false);
             do
             {
                 try

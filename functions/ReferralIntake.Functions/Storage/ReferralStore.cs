@@ -11,8 +11,11 @@ using ReferralIntake.Functions.Api;
 namespace ReferralIntake.Functions.Storage;
 
 /// <summary>
-/// Blob storage for referrals, one folder each: {reference}/report.json (the report, immutable),
-/// {reference}/state.json (status and decision), {reference}/audit.jsonl (append-only trail).
+/// Blob storage for referrals, one folder each: {reference}/report.json (the report, immutable, with
+/// its "received" record as blob metadata: partner, time, trace), {reference}/state.json (status and
+/// decision, written from triage on), {reference}/audit.jsonl (append-only trail). Intake writes the
+/// report blob alone, so accepting a report costs one blob write and one queue message; until triage
+/// writes state.json, the state and the audit's first line are read from the report's metadata.
 /// Idempotency keys live under idempotency/{partner}/{sha256 of key}.json.
 /// </summary>
 public sealed class ReferralStore(StorageClients clients, TimeProvider clock)
@@ -55,9 +58,22 @@ public sealed class ReferralStore(StorageClients clients, TimeProvider clock)
 
     // ---- the report ----
 
-    /// <summary>Stores the report once; a second store of the same reference keeps the first.</summary>
-    public async Task StoreReportAsync(string reference, string partnerId, ConcernReport report, CancellationToken ct)
+    private const string PartnerMetadata = "partner", ReceivedAtMetadata = "receivedat", TraceMetadata = "traceparent";
+
+    /// <summary>Stores the report and its "received" record once; a second store of the same reference keeps the first.</summary>
+    public async Task StoreReportAsync(string reference, string partnerId, ConcernReport report, DateTimeOffset receivedAt, string? traceParent, CancellationToken ct)
     {
+        var metadata = new Dictionary<string, string>
+        {
+            [PartnerMetadata] = partnerId,
+            [ReceivedAtMetadata] = receivedAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+            ["contractversion"] = "1",
+        };
+        if (traceParent is not null)
+        {
+            metadata[TraceMetadata] = traceParent;
+        }
+
         var blob = _container.GetBlobClient(ReportPath(reference));
         try
         {
@@ -67,7 +83,7 @@ public sealed class ReferralStore(StorageClients clients, TimeProvider clock)
                 {
                     Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
                     HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" },
-                    Metadata = new Dictionary<string, string> { ["partner"] = partnerId, ["contractVersion"] = "1" },
+                    Metadata = metadata,
                 },
                 ct).ConfigureAwait(false);
         }
@@ -90,19 +106,6 @@ public sealed class ReferralStore(StorageClients clients, TimeProvider clock)
     }
 
     // ---- the state ----
-
-    public async Task<bool> TryCreateStateAsync(ReferralState state, CancellationToken ct)
-    {
-        try
-        {
-            await UploadJsonAsync(StatePath(state.Reference), state, new BlobRequestConditions { IfNoneMatch = ETag.All }, ct).ConfigureAwait(false);
-            return true;
-        }
-        catch (RequestFailedException e) when (e.Status is (int)HttpStatusCode.Conflict or (int)HttpStatusCode.PreconditionFailed)
-        {
-            return false;
-        }
-    }
 
     public async Task<ReferralState?> LoadStateAsync(string reference, CancellationToken ct) =>
         (await LoadStateWithETagAsync(reference, ct).ConfigureAwait(false))?.State;
@@ -129,7 +132,9 @@ public sealed class ReferralStore(StorageClients clients, TimeProvider clock)
             changed = changed with { UpdatedAt = clock.GetUtcNow() };
             try
             {
-                await UploadJsonAsync(StatePath(reference), changed, new BlobRequestConditions { IfMatch = current.ETag }, ct).ConfigureAwait(false);
+                // The first write creates state.json (it must not exist yet); later ones must match what was read.
+                var condition = current.ETag is { } etag ? new BlobRequestConditions { IfMatch = etag } : new BlobRequestConditions { IfNoneMatch = ETag.All };
+                await UploadJsonAsync(StatePath(reference), changed, condition, ct).ConfigureAwait(false);
                 return changed;
             }
             catch (RequestFailedException e) when (e.Status is (int)HttpStatusCode.PreconditionFailed or (int)HttpStatusCode.Conflict)
@@ -141,27 +146,53 @@ public sealed class ReferralStore(StorageClients clients, TimeProvider clock)
         throw new InvalidOperationException($"State of {reference} kept changing under {MaxConcurrentUpdateTries} updates.");
     }
 
-    private async Task<(ReferralState State, ETag ETag)?> LoadStateWithETagAsync(string reference, CancellationToken ct)
+    /// <summary>The state and its ETag; before triage has written state.json, the "received" state from the report's metadata (no ETag).</summary>
+    private async Task<(ReferralState State, ETag? ETag)?> LoadStateWithETagAsync(string reference, CancellationToken ct)
     {
         var content = await DownloadAsync(StatePath(reference), ct).ConfigureAwait(false);
-        if (content is null)
+        if (content is not null)
+        {
+            var state = content.Content.ToObjectFromJson<ReferralState>(Json)
+                ?? throw new InvalidDataException($"State of {reference} is empty.");
+            return (state, content.Details.ETag);
+        }
+
+        return await ReceivedStateAsync(reference, ct).ConfigureAwait(false) is { } received ? (received, null) : null;
+    }
+
+    private async Task<ReferralState?> ReceivedStateAsync(string reference, CancellationToken ct)
+    {
+        IDictionary<string, string> metadata;
+        try
+        {
+            metadata = (await _container.GetBlobClient(ReportPath(reference)).GetPropertiesAsync(cancellationToken: ct).ConfigureAwait(false)).Value.Metadata;
+        }
+        catch (RequestFailedException e) when (e.Status == (int)HttpStatusCode.NotFound)
         {
             return null;
         }
 
-        var state = content.Content.ToObjectFromJson<ReferralState>(Json)
-            ?? throw new InvalidDataException($"State of {reference} is empty.");
-        return (state, content.Details.ETag);
+        var receivedAt = DateTimeOffset.Parse(metadata[ReceivedAtMetadata], System.Globalization.CultureInfo.InvariantCulture);
+        return new ReferralState(reference, metadata[PartnerMetadata], ReferralStatus.Received, receivedAt, receivedAt,
+            TraceParent: metadata.TryGetValue(TraceMetadata, out var trace) ? trace : null);
     }
+
+    private static AuditEntry ReceivedEntry(ReferralState received) => new(received.ReceivedAt, "received", $"from {received.PartnerId}");
 
     // ---- the audit trail ----
 
     public async Task AppendAuditAsync(string reference, AuditEntry entry, CancellationToken ct)
     {
         var blob = _container.GetAppendBlobClient(AuditPath(reference));
-        await blob.CreateIfNotExistsAsync(cancellationToken: ct).ConfigureAwait(false);
-        var line = JsonSerializer.Serialize(entry, Json) + "\n";
-        using var stream = new MemoryStream(Encoding.UTF8.GetBytes(line));
+        var lines = JsonSerializer.Serialize(entry, Json) + "\n";
+        if (await blob.CreateIfNotExistsAsync(cancellationToken: ct).ConfigureAwait(false) is not null
+            && await ReceivedStateAsync(reference, ct).ConfigureAwait(false) is { } received)
+        {
+            // The trail's first line, "received", is written with the first event after it.
+            lines = JsonSerializer.Serialize(ReceivedEntry(received), Json) + "\n" + lines;
+        }
+
+        using var stream = new MemoryStream(Encoding.UTF8.GetBytes(lines));
         await blob.AppendBlockAsync(stream, cancellationToken: ct).ConfigureAwait(false);
     }
 
@@ -170,7 +201,7 @@ public sealed class ReferralStore(StorageClients clients, TimeProvider clock)
         var content = await DownloadAsync(AuditPath(reference), ct).ConfigureAwait(false);
         if (content is null)
         {
-            return [];
+            return await ReceivedStateAsync(reference, ct).ConfigureAwait(false) is { } received ? [ReceivedEntry(received)] : [];
         }
 
         return [.. content.Content.ToString()

@@ -1,0 +1,219 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using ReferralIntake.Functions.Tests.Support;
+
+namespace ReferralIntake.LoadBench;
+
+/// <summary>
+/// Each benchmark runs the app and a raw baseline side by side, in the same run, against the same
+/// Azurite, and prints a Markdown table (copied into docs/benchmarks.md).
+/// </summary>
+public static class Benchmarks
+{
+    public static async Task<int> AllAsync(Options options)
+    {
+        Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC\n");
+        await IntakeAsync(options);
+        await TriageAsync(options);
+        await StartupAsync(options);
+        return 0;
+    }
+
+    /// <summary>Accepted referrals per second and latency, against (blob upload + queue send) done directly.</summary>
+    public static async Task<int> IntakeAsync(Options options)
+    {
+        var azurite = new AzuriteFixture();
+        await azurite.InitializeAsync();
+        try
+        {
+            var names = Bench.Names("intake");
+            using var app = await AppProcess.StartAsync(Bench.AppSettings(azurite, names, listener: false));
+            using var http = Bench.Client(app.Client.BaseAddress!);
+            var (queue, container) = Bench.RawClients(azurite, Bench.Names("raw"));
+
+            async Task<bool> Submit(int _)
+            {
+                using var content = new ByteArrayContent(Bench.ReportBody);
+                content.Headers.ContentType = new("application/json");
+                using var request = new HttpRequestMessage(HttpMethod.Post, "/api/referrals") { Content = content };
+                request.Headers.Add("X-Api-Key", Bench.PartnerKey);
+                using var response = await http.SendAsync(request);
+                return response.StatusCode == HttpStatusCode.Accepted;
+            }
+
+            async Task<bool> Raw(int i)
+            {
+                var name = $"raw-{Guid.NewGuid():N}";
+                await container.UploadBlobAsync($"{name}/report.json", new BinaryData(Bench.ReportBody));
+                await queue.SendMessageAsync(name);
+                return true;
+            }
+
+            await Bench.MeasureAsync(200, 8, Submit); // warm-up, both paths
+            await Bench.MeasureAsync(200, 8, Raw);
+
+            Console.WriteLine("### Intake: accepted referrals per second (app) vs blob upload + queue send (raw)\n");
+            Console.WriteLine("| concurrency | requests | app /s | app p50 ms | app p95 ms | app p99 ms | raw /s | raw p50 ms | raw p95 ms | raw p99 ms | ratio app/raw | app failures |");
+            Console.WriteLine("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+            foreach (var concurrency in options.Concurrency)
+            {
+                var appRun = await Bench.MeasureAsync(options.Requests, concurrency, Submit);
+                var rawRun = await Bench.MeasureAsync(options.Requests, concurrency, Raw);
+                Console.WriteLine(FormattableString.Invariant(
+                    $"| {concurrency} | {options.Requests} | {appRun.PerSecond:0} | {appRun.Percentile(50):0.0} | {appRun.Percentile(95):0.0} | {appRun.Percentile(99):0.0} | {rawRun.PerSecond:0} | {rawRun.Percentile(50):0.0} | {rawRun.Percentile(95):0.0} | {rawRun.Percentile(99):0.0} | {appRun.PerSecond / rawRun.PerSecond:0.00} | {appRun.Failed} |"));
+            }
+
+            Console.WriteLine(FormattableString.Invariant($"\nPeak working set of the app under this load: {app.PeakWorkingSetBytes / 1024.0 / 1024.0:0} MiB\n"));
+
+            // Azurite's own ceiling for one queue, for comparison with Azure's ~2,000 messages/s per queue target.
+            var sends = await Bench.MeasureAsync(options.Requests * 2, 32, async _ => { await queue.SendMessageAsync("x"); return true; });
+            Console.WriteLine(FormattableString.Invariant($"Azurite, queue sends alone at concurrency 32: {sends.PerSecond:0} messages/s (p50 {sends.Percentile(50):0.0} ms)\n"));
+            return 0;
+        }
+        finally
+        {
+            await azurite.DisposeAsync();
+        }
+    }
+
+    /// <summary>Messages triaged and delivered to a loopback force per second, against a raw receive-and-delete loop.</summary>
+    public static async Task<int> TriageAsync(Options options)
+    {
+        var azurite = new AzuriteFixture();
+        await azurite.InitializeAsync();
+        await using var force = await ForceServer.StartAsync();
+        try
+        {
+            var names = Bench.Names("triage");
+            using (var filler = await AppProcess.StartAsync(Bench.AppSettings(azurite, names, listener: false)))
+            {
+                using var http = Bench.Client(filler.Client.BaseAddress!);
+                await Bench.MeasureAsync(options.Messages, 32, async _ =>
+                {
+                    using var content = new ByteArrayContent(Bench.ReportBody);
+                    content.Headers.ContentType = new("application/json");
+                    using var request = new HttpRequestMessage(HttpMethod.Post, "/api/referrals") { Content = content };
+                    request.Headers.Add("X-Api-Key", Bench.PartnerKey);
+                    using var response = await http.SendAsync(request);
+                    return response.StatusCode == HttpStatusCode.Accepted;
+                });
+            }
+
+            var clock = Stopwatch.StartNew();
+            using (var app = await AppProcess.StartAsync(Bench.AppSettings(azurite, names, listener: true, force.Url)))
+            {
+                var started = clock.Elapsed;
+                await Eventually.TrueAsync(() => Task.FromResult(force.DistinctDeliveries >= options.Messages), TimeSpan.FromMinutes(10), "every referral delivered");
+                var appRate = options.Messages / (clock.Elapsed - started).TotalSeconds;
+
+                // Baseline: the same number of messages, received 16 at a time and deleted, as the listener does.
+                var (queue, _) = Bench.RawClients(azurite, Bench.Names("rawq"));
+                await Bench.MeasureAsync(options.Messages, 32, async _ => { await queue.SendMessageAsync("RI-0000-0000-0000"); return true; });
+                var raw = Stopwatch.StartNew();
+                var done = 0;
+                while (done < options.Messages)
+                {
+                    var batch = (await queue.ReceiveMessagesAsync(16)).Value;
+                    await Task.WhenAll(batch.Select(m => queue.DeleteMessageAsync(m.MessageId, m.PopReceipt)));
+                    done += batch.Length;
+                }
+
+                var rawRate = options.Messages / raw.Elapsed.TotalSeconds;
+                Console.WriteLine("### Triage: messages triaged and delivered per second (app) vs receive-and-delete (raw)\n");
+                Console.WriteLine("| messages | app /s (triage + signed delivery to a loopback force) | raw /s (receive 16 + delete) | ratio app/raw | app peak working set |");
+                Console.WriteLine("| ---: | ---: | ---: | ---: | ---: |");
+                Console.WriteLine(FormattableString.Invariant(
+                    $"| {options.Messages} | {appRate:0} | {rawRate:0} | {appRate / rawRate:0.00} | {app.PeakWorkingSetBytes / 1024.0 / 1024.0:0} MiB |\n"));
+            }
+
+            return 0;
+        }
+        finally
+        {
+            await azurite.DisposeAsync();
+        }
+    }
+
+    /// <summary>Time from process start to the first 202, against a bare ASP.NET Core app that answers 202.</summary>
+    public static async Task<int> StartupAsync(Options options)
+    {
+        var azurite = new AzuriteFixture();
+        await azurite.InitializeAsync();
+        try
+        {
+            var appDll = typeof(ReferralIntake.Functions.Intake.IntakeService).Assembly.Location;
+            var configuration = Path.GetFileName(Path.GetDirectoryName(AppContext.BaseDirectory.TrimEnd('/')))!; // Release or Debug
+            var bareDll = Path.Combine(RepoPaths.Root, "benchmarks", "BareApp", "bin", configuration, "net10.0", "BareApp.dll");
+            var appTimes = new List<double>();
+            var bareTimes = new List<double>();
+            for (var run = 0; run < options.Runs; run++)
+            {
+                var settings = Bench.AppSettings(azurite, Bench.Names("start"), listener: true);
+                appTimes.Add(await TimeToFirst202Async(appDll, "/api/referrals", settings, withReport: true));
+                bareTimes.Add(await TimeToFirst202Async(bareDll, "/", [], withReport: false));
+            }
+
+            double Median(List<double> xs) => xs.Order().ElementAt(xs.Count / 2);
+            Console.WriteLine("### Start-up: process start to first 202\n");
+            Console.WriteLine("| runs | app median ms | app min–max ms | bare ASP.NET Core median ms | bare min–max ms | ratio app/bare |");
+            Console.WriteLine("| ---: | ---: | ---: | ---: | ---: | ---: |");
+            Console.WriteLine(FormattableString.Invariant(
+                $"| {options.Runs} | {Median(appTimes):0} | {appTimes.Min():0}–{appTimes.Max():0} | {Median(bareTimes):0} | {bareTimes.Min():0}–{bareTimes.Max():0} | {Median(appTimes) / Median(bareTimes):0.00} |\n"));
+            return 0;
+        }
+        finally
+        {
+            await azurite.DisposeAsync();
+        }
+    }
+
+    private static async Task<double> TimeToFirst202Async(string dll, string path, Dictionary<string, string> settings, bool withReport)
+    {
+        var port = AzuriteFixture.FreePort();
+        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetDirectoryName(dll)! };
+        start.ArgumentList.Add(dll);
+        start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
+        foreach (var (key, value) in settings)
+        {
+            start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        }
+
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(5) };
+        var clock = Stopwatch.StartNew();
+        using var process = Process.Start(start)!;
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            while (clock.Elapsed < TimeSpan.FromSeconds(60))
+            {
+                try
+                {
+                    using var content = new ByteArrayContent(withReport ? Bench.ReportBody : []);
+                    content.Headers.ContentType = new("application/json");
+                    using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = content };
+                    request.Headers.Add("X-Api-Key", Bench.PartnerKey);
+                    using var response = await http.SendAsync(request);
+                    if (response.StatusCode == HttpStatusCode.Accepted)
+                    {
+                        return clock.Elapsed.TotalMilliseconds;
+                    }
+                }
+                catch (HttpRequestException)
+                {
+                    // not listening yet
+                }
+
+                await Task.Delay(5);
+            }
+
+            throw new TimeoutException($"{Path.GetFileName(dll)} gave no 202 within 60 s");
+        }
+        finally
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+    }
+}

@@ -1,0 +1,215 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using ReferralIntake.Functions.Api;
+using ReferralIntake.Functions.Storage;
+using ReferralIntake.Functions.Tests.Support;
+
+namespace ReferralIntake.LoadBench;
+
+/// <summary>
+/// The zero-loss chaos run, loopback only and bounded in count and time: submit referrals while the
+/// app is SIGKILLed and restarted again and again, Azurite is restarted on the same data folder, and
+/// the force endpoint fails a share of requests; one destination (Police Scotland) is deliberately
+/// unreachable. Then account for every reference that got a 202.
+/// </summary>
+public static class ChaosRun
+{
+    private const double ForceFailureShare = 0.2;
+
+    public static async Task<int> RunAsync(Options options)
+    {
+        var started = DateTime.UtcNow;
+        var deadline = started + TimeSpan.FromMinutes(options.Minutes);
+        var azurite = new AzuriteFixture();
+        await azurite.InitializeAsync();
+        var random = new Random(20261122);
+        var accepted = new ConcurrentDictionary<string, int>(); // idempotency key and its 2xx count at the force
+        await using var force = await ForceServer.StartAsync();
+        force.Fallback = context =>
+        {
+            if (Random.Shared.NextDouble() < ForceFailureShare)
+            {
+                context.Response.StatusCode = StatusCodes.Status500InternalServerError;
+                return Task.CompletedTask;
+            }
+
+            accepted.AddOrUpdate(context.Request.Headers["Idempotency-Key"].ToString(), 1, (_, n) => n + 1);
+            context.Response.StatusCode = StatusCodes.Status202Accepted;
+            return Task.CompletedTask;
+        };
+
+        var names = Bench.Names("chaos");
+        var port = AzuriteFixture.FreePort();
+        var settings = Bench.AppSettings(azurite, names, listener: true, force.Url);
+        settings["Destinations:police-scotland:Url"] = $"http://127.0.0.1:{AzuriteFixture.FreePort()}/nothing-listens";
+        settings["Destinations:police-scotland:Secret"] = "unused";
+        settings["QueueListener:LeaseSeconds"] = "5";
+        settings["QueueListener:RetryDelaySeconds"] = "1";
+        settings["Delivery:MaxRetries"] = "2";
+        settings["Delivery:RetryBaseDelaySeconds"] = "0.2";
+        settings["Delivery:PerAttemptTimeoutSeconds"] = "2";
+        settings["Delivery:BreakerMinimumThroughput"] = "100000";
+
+        var app = await AppProcess.StartAsync(settings, port: port);
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(15) };
+        var references = new ConcurrentDictionary<string, ConcurrentBag<string>>(); // submission key -> references answered
+        var scottish = new ConcurrentDictionary<string, bool>();
+        int appKills = 0, azuriteRestarts = 0, retriesBySubmitter = 0, notAccepted = 0;
+
+        using var stopChaos = new CancellationTokenSource();
+        var chaos = Task.Run(async () =>
+        {
+            var cycle = 0;
+            while (!stopChaos.IsCancellationRequested)
+            {
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(2 + random.NextDouble() * 3), stopChaos.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+
+                app.Kill(); // SIGKILL, mid-batch
+                app.Dispose();
+                appKills++;
+                if (++cycle % 4 == 0)
+                {
+                    azurite.Stop();
+                    await azurite.StartAsync(); // same ports, same data folder
+                    azuriteRestarts++;
+                }
+
+                app = await AppProcess.StartAsync(settings, TimeSpan.FromMinutes(2), port);
+            }
+        });
+
+        var submitter = Bench.MeasureAsync(options.Referrals, 16, async i =>
+        {
+            var key = $"chaos-{i}";
+            var inScotland = i % 20 == 0;
+            scottish[key] = inScotland;
+            var body = Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(Bench.ReportBody).Replace("B45 8AB", inScotland ? "EH1 1AA" : "B45 8AB", StringComparison.Ordinal));
+            for (var attempt = 0; DateTime.UtcNow < deadline; attempt++)
+            {
+                try
+                {
+                    using var content = new ByteArrayContent(body);
+                    content.Headers.ContentType = new("application/json");
+                    using var request = new HttpRequestMessage(HttpMethod.Post, "/api/referrals") { Content = content };
+                    request.Headers.Add("X-Api-Key", Bench.PartnerKey);
+                    request.Headers.Add("Idempotency-Key", key);
+                    using var response = await http.SendAsync(request);
+                    if (response.StatusCode == HttpStatusCode.Accepted)
+                    {
+                        var answer = await response.Content.ReadFromJsonAsync<AcceptedReferral>(ContractMapping.Json);
+                        references.GetOrAdd(key, _ => []).Add(answer!.Reference);
+                        return true;
+                    }
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException)
+                {
+                    // the app was killed under us: retry with the same key
+                }
+
+                Interlocked.Increment(ref retriesBySubmitter);
+                await Task.Delay(200);
+            }
+
+            Interlocked.Increment(ref notAccepted);
+            return false;
+        });
+        await submitter;
+        await stopChaos.CancelAsync();
+        await chaos;
+        var submitted = DateTime.UtcNow;
+
+        // Every accepted reference must reach delivered, or failed-as-expected; wait for that, bounded.
+        var container = new Azure.Storage.Blobs.BlobContainerClient(azurite.ConnectionString, names);
+        var acceptedReferences = references.SelectMany(p => p.Value.Distinct().Select(r => (Key: p.Key, Reference: r))).ToList();
+        Dictionary<string, ReferralState?> states = [];
+        while (DateTime.UtcNow < deadline)
+        {
+            states = (await Task.WhenAll(acceptedReferences.Select(async a => (a.Reference, State: await ReadStateAsync(container, a.Reference)))))
+                .ToDictionary(x => x.Reference, x => x.State);
+            if (states.Values.All(s => s is { Status: ReferralStatus.Delivered or ReferralStatus.Failed }))
+            {
+                break;
+            }
+
+            await Task.Delay(2000);
+        }
+
+        var poison = await PoisonReferencesAsync(azurite, names);
+        var delivered = states.Count(s => s.Value?.Status == ReferralStatus.Delivered);
+        var failedAsExpected = acceptedReferences.Count(a => scottish[a.Key] && states[a.Reference]?.Status == ReferralStatus.Failed && poison.Contains(a.Reference));
+        var failedUnexpectedly = acceptedReferences.Count(a => states[a.Reference]?.Status == ReferralStatus.Failed && !(scottish[a.Key] && poison.Contains(a.Reference)));
+        var lost = states.Count(s => s.Value?.Status is not (ReferralStatus.Delivered or ReferralStatus.Failed));
+        var keysWithTwoReferrals = references.Count(p => p.Value.Distinct().Count() > 1);
+        var deliveredKeys = acceptedReferences.Where(a => states[a.Reference]?.Status == ReferralStatus.Delivered)
+            .Select(a => $"{a.Reference}:police-force:west-mercia").ToHashSet();
+        var phantom = accepted.Keys.Count(k => !deliveredKeys.Contains(k)); // the force acted on something we never accepted
+        var notAtForce = deliveredKeys.Count(k => !accepted.ContainsKey(k));
+        var duplicateEffects = keysWithTwoReferrals + phantom;
+
+        var table = new StringBuilder();
+        table.AppendLine(FormattableString.Invariant($"Chaos run, {started:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores: {options.Referrals} referrals, 16 concurrent submitters, force failing {ForceFailureShare:P0} of requests, Police Scotland unreachable.\n"));
+        table.AppendLine("| measure | count |");
+        table.AppendLine("| --- | ---: |");
+        table.AppendLine(FormattableString.Invariant($"| submitted | {options.Referrals} |"));
+        table.AppendLine(FormattableString.Invariant($"| accepted (202) | {acceptedReferences.Select(a => a.Key).Distinct().Count()} |"));
+        table.AppendLine(FormattableString.Invariant($"| not accepted by the deadline (the client would retry) | {notAccepted} |"));
+        table.AppendLine(FormattableString.Invariant($"| delivered | {delivered} |"));
+        table.AppendLine(FormattableString.Invariant($"| failed as expected (Police Scotland; in the poison queue) | {failedAsExpected} |"));
+        table.AppendLine(FormattableString.Invariant($"| failed unexpectedly | {failedUnexpectedly} |"));
+        table.AppendLine(FormattableString.Invariant($"| **lost** (accepted, neither delivered nor failed) | **{lost}** |"));
+        table.AppendLine(FormattableString.Invariant($"| **duplicate effects** (one submission, two referrals; or the force acting on an unknown key) | **{duplicateEffects}** |"));
+        table.AppendLine(FormattableString.Invariant($"| delivered but never acknowledged by the force | {notAtForce} |"));
+        table.AppendLine(FormattableString.Invariant($"| repeat deliveries absorbed by the idempotency key (force answered 2xx again for a key) | {accepted.Values.Sum(n => n - 1)} |"));
+        table.AppendLine(FormattableString.Invariant($"| app SIGKILLs / Azurite restarts / submitter retries | {appKills} / {azuriteRestarts} / {retriesBySubmitter} |"));
+        table.AppendLine(FormattableString.Invariant($"| time: submitting / settling | {(submitted - started).TotalSeconds:0} s / {(DateTime.UtcNow - submitted).TotalSeconds:0} s |"));
+        Console.WriteLine(table);
+
+        app.Dispose();
+        await azurite.DisposeAsync();
+        return lost == 0 && duplicateEffects == 0 && failedUnexpectedly == 0 && notAtForce == 0 ? 0 : 1;
+    }
+
+    private static async Task<ReferralState?> ReadStateAsync(Azure.Storage.Blobs.BlobContainerClient container, string reference)
+    {
+        try
+        {
+            var content = (await container.GetBlobClient($"{reference}/state.json").DownloadContentAsync()).Value.Content;
+            return content.ToObjectFromJson<ReferralState>(ContractMapping.Json);
+        }
+        catch (Azure.RequestFailedException)
+        {
+            return null;
+        }
+    }
+
+    private static async Task<HashSet<string>> PoisonReferencesAsync(AzuriteFixture azurite, string names)
+    {
+        var poison = new Azure.Storage.Queues.QueueClient(azurite.ConnectionString, $"{names}-poison",
+            new Azure.Storage.Queues.QueueClientOptions { MessageEncoding = Azure.Storage.Queues.QueueMessageEncoding.Base64 });
+        var found = new HashSet<string>();
+        while (true)
+        {
+            var batch = (await poison.ReceiveMessagesAsync(32, TimeSpan.FromMinutes(5))).Value; // held invisible, so each is seen once
+            if (batch.Length == 0)
+            {
+                return found;
+            }
+
+            foreach (var m in batch)
+            {
+                found.Add(m.Body.ToString());
+            }
+        }
+    }
+}

@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using System.Net;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
+using ReferralIntake.Functions.Intake;
+using ReferralIntake.Functions.Tests.Support;
+
+namespace ReferralIntake.LoadBench;
+
+/// <summary>The pieces every run needs: Azurite, app settings, a report body, latency maths.</summary>
+public static class Bench
+{
+    public const string PartnerKey = "bench-partner-key";
+
+    public static readonly byte[] ReportBody = """
+        {"reporter":{"role":"parent","name":"Sam Example","email":"sam@example.com","contactConsent":true},
+         "child":{"firstName":"Ellie","age":12,"postcode":"B45 8AB"},
+         "concern":{"description":"A man on Roblox has been messaging her every night, asking for photos and telling her to keep it secret.","platforms":["Roblox","Discord"],"indicators":["imagesRequested","secrecyRequested"]},
+         "suspect":{"usernames":["xx_gamer_41"],"approximateAge":41}}
+        """u8.ToArray();
+
+    public static Dictionary<string, string> AppSettings(AzuriteFixture azurite, string names, bool listener, Uri? force = null)
+    {
+        var settings = new Dictionary<string, string>
+        {
+            ["AzureWebJobsStorage"] = azurite.ConnectionString,
+            ["ReferralQueueName"] = names,
+            ["ReferralContainerName"] = names,
+            ["Partners:bench:KeySha256"] = Partners.HashKey(PartnerKey),
+            ["Partners:bench:RequestsPerMinute"] = "100000000",
+            ["QueueListener:Enabled"] = listener ? "true" : "false",
+            ["QueueListener:MaxPollingSeconds"] = "0.5",
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Warning",
+            ["Retention:SweepIntervalHours"] = "24",
+        };
+        if (force is not null)
+        {
+            settings["Destinations:default:Url"] = force.ToString();
+            settings["Destinations:default:Secret"] = ForceServer.Secret;
+        }
+
+        return settings;
+    }
+
+    public static (QueueClient Queue, BlobContainerClient Container) RawClients(AzuriteFixture azurite, string names)
+    {
+        var queue = new QueueClient(azurite.ConnectionString, names, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
+        var container = new BlobContainerClient(azurite.ConnectionString, names);
+        queue.CreateIfNotExists();
+        container.CreateIfNotExists();
+        return (queue, container);
+    }
+
+    /// <summary>Runs <paramref name="count"/> operations with <paramref name="concurrency"/> workers; returns each one's latency and the wall time.</summary>
+    public static async Task<Run> MeasureAsync(int count, int concurrency, Func<int, Task<bool>> operation)
+    {
+        var latencies = new double[count];
+        var next = -1;
+        var failed = 0;
+        var wall = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < count)
+            {
+                var started = Stopwatch.GetTimestamp();
+                if (!await operation(i))
+                {
+                    Interlocked.Increment(ref failed);
+                }
+
+                latencies[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            }
+        }));
+        return new Run(count, wall.Elapsed, latencies, failed);
+    }
+
+    public static string Names(string what) => $"bench-{what}-{Guid.NewGuid():N}"[..30];
+
+    public static HttpClient Client(Uri baseAddress) => new(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { BaseAddress = baseAddress };
+}
+
+public sealed record Run(int Count, TimeSpan Wall, double[] LatenciesMs, int Failed)
+{
+    public double PerSecond => Count / Wall.TotalSeconds;
+
+    public double Percentile(double p)
+    {
+        var sorted = LatenciesMs.Order().ToArray();
+        return sorted[Math.Clamp((int)Math.Ceiling(p / 100 * sorted.Length) - 1, 0, sorted.Length - 1)];
+    }
+}

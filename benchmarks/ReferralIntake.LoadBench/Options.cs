@@ -1,0 +1,19 @@
+using System.Globalization;
+
+namespace ReferralIntake.LoadBench;
+
+public sealed record Options(int Requests, int[] Concurrency, int Messages, int Runs, int Referrals, double Minutes)
+{
+    public static Options Parse(string[] args)
+    {
+        string? Get(string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+        int Int(string name, int fallback) => int.TryParse(Get(name), CultureInfo.InvariantCulture, out var v) ? v : fallback;
+        return new Options(
+            Int("--requests", 1000),
+            Get("--concurrency")?.Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray() ?? [1, 8, 32],
+            Int("--messages", 2000),
+            Int("--runs", 5),
+            Int("--referrals", 5000),
+            double.TryParse(Get("--minutes"), CultureInfo.InvariantCulture, out var m) ? m : 15);
+    }
+}

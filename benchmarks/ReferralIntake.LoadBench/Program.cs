@@ -1,0 +1,21 @@
+using ReferralIntake.LoadBench;
+
+// dotnet run -c Release --project benchmarks/ReferralIntake.LoadBench -- <intake|triage|startup|all|chaos> [options]
+// Everything runs on this machine's loopback: its own Azurite, the app as a process, a loopback force.
+var mode = args.FirstOrDefault() ?? "all";
+var options = Options.Parse(args.Skip(1).ToArray());
+return mode switch
+{
+    "intake" => await Benchmarks.IntakeAsync(options),
+    "triage" => await Benchmarks.TriageAsync(options),
+    "startup" => await Benchmarks.StartupAsync(options),
+    "all" => await Benchmarks.AllAsync(options),
+    "chaos" => await ChaosRun.RunAsync(options),
+    _ => Usage(),
+};
+
+static int Usage()
+{
+    Console.Error.WriteLine("usage: LoadBench <intake|triage|startup|all|chaos> [--requests N] [--concurrency 1,8,32] [--messages N] [--runs N] [--referrals N] [--minutes N]");
+    return 2;
+}

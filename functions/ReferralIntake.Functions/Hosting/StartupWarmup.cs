@@ -1,0 +1,42 @@
+using System.Text.Json;
+using ReferralIntake.Domain.Reports;
+using ReferralIntake.Functions.Api;
+using ReferralIntake.Functions.Intake;
+using ReferralIntake.Functions.Storage;
+
+namespace ReferralIntake.Functions.Hosting;
+
+/// <summary>
+/// Cold start matters for a serverless intake: while the host is still starting, this warms the intake
+/// path on another thread (the validator, the JSON writers, the storage clients and the container and
+/// queues they need), so the first parent to submit does not pay for it. Never blocks start-up and
+/// never fails it: the first request simply does whatever is not done yet.
+/// </summary>
+public sealed class StartupWarmup(ReferralStore store, Partners partners) : IHostedService
+{
+    private static readonly byte[] Sample = """{"reporter":{"role":"parent"},"child":{"age":12,"postcode":"B15 2TT"},"concern":{"description":"Warm-up report, never stored.","indicators":["threats"]}}"""u8.ToArray();
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _ = Task.Run(WarmAsync, CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private async Task WarmAsync()
+    {
+        try
+        {
+            var report = ConcernReportReader.Read(Sample).Report!;
+            _ = ContractMapping.Serialize(report);
+            _ = JsonSerializer.SerializeToUtf8Bytes(new AcceptedReferral("RI-0000-0000-0000", ReferralStatus.Received, "/", ContractMapping.ToAdvice(report)), ContractMapping.Json);
+            _ = partners.Authenticate("warm-up", null);
+            await store.EnsureCreatedOnceAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Storage may not be up yet; the first request will try again.
+        }
+    }
+}
