@@ -116,7 +116,7 @@ public sealed class CustomHandlerTests(AzuriteFixture azurite) : IAsyncLifetime
 
     private sealed class Broken : IReferralDelivery
     {
-        public Task DeliverAsync(string reference, long dequeueCount, CancellationToken ct) =>
+        public Task DeliverAsync(Storage.ReferralWork work, long dequeueCount, CancellationToken ct) =>
             throw new HttpRequestException("force down (test)");
     }
 }

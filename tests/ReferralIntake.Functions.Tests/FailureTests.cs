@@ -54,7 +54,7 @@ public sealed class FailureTests(AzuriteFixture azurite)
 
         public int Calls => _calls;
 
-        public Task DeliverAsync(string reference, long dequeueCount, CancellationToken ct)
+        public Task DeliverAsync(Storage.ReferralWork work, long dequeueCount, CancellationToken ct)
         {
             Interlocked.Increment(ref _calls);
             throw new HttpRequestException("The force endpoint refused the connection (test).");

@@ -29,21 +29,20 @@ public sealed partial class ReferralDelivery(
     public const string Delivered = "delivered";
     public const string Failed = "failed";
 
-    public async Task DeliverAsync(string reference, long dequeueCount, CancellationToken ct)
+    public async Task DeliverAsync(ReferralWork work, long dequeueCount, CancellationToken ct)
     {
-        var state = await store.LoadStateAsync(reference, ct).ConfigureAwait(false)
-            ?? throw new InvalidOperationException($"No stored state for referral {reference}.");
-        if (state.Status == ReferralStatus.Delivered || state.Triage is not { } triage)
+        var reference = work.Reference;
+        if (work.State.Status == ReferralStatus.Delivered || work.State.Triage is not { } triage)
         {
             return;
         }
 
-        ConcernReport? report = null;
+        var outcomes = new Dictionary<string, DeliveryRecord>();
         var failures = new List<string>();
         foreach (var route in triage.Routes)
         {
             var key = KeyOf(route);
-            if (state.Deliveries?.GetValueOrDefault(key) is { Outcome: Delivered })
+            if (work.State.Deliveries?.GetValueOrDefault(key) is { Outcome: Delivered })
             {
                 continue; // delivered on an earlier try: never twice
             }
@@ -56,9 +55,7 @@ public sealed partial class ReferralDelivery(
             {
                 if (route.Kind is "police-force" or "ceop")
                 {
-                    report ??= await store.LoadReportAsync(reference, ct).ConfigureAwait(false)
-                        ?? throw new InvalidOperationException($"No stored report for referral {reference}.");
-                    await DeliverToAuthorityAsync(state, triage, route, key, report, attempts, ct).ConfigureAwait(false);
+                    await DeliverToAuthorityAsync(work.State, triage, route, key, work.Report, attempts, ct).ConfigureAwait(false);
                     record = new DeliveryRecord(Delivered, clock.GetUtcNow(), attempts.Count);
                 }
                 else
@@ -67,7 +64,7 @@ public sealed partial class ReferralDelivery(
                     record = new DeliveryRecord(Delivered, clock.GetUtcNow(), 0, null);
                 }
             }
-            catch (Exception e) when (e is DeliveryFailedException or InvalidOperationException && !ct.IsCancellationRequested)
+            catch (DeliveryFailedException e) when (!ct.IsCancellationRequested)
             {
                 failures.Add($"{key}: {e.Message}");
                 record = new DeliveryRecord(Failed, clock.GetUtcNow(), attempts.Count, e.Message);
@@ -75,28 +72,35 @@ public sealed partial class ReferralDelivery(
 
             activity?.SetTag("referral.delivery.outcome", record.Outcome);
             activity?.SetTag("referral.delivery.attempts", attempts.Count);
-            await AuditAttemptsAsync(reference, key, attempts, dequeueCount, ct).ConfigureAwait(false);
-            state = await store.UpdateStateAsync(reference, s => s with { Deliveries = With(s.Deliveries, key, record) }, ct).ConfigureAwait(false) ?? state;
-            await store.AppendAuditAsync(reference, new AuditEntry(clock.GetUtcNow(), record.Outcome == Delivered
+            outcomes[key] = record;
+            work.Audit.AddRange(attempts.Select(a => new AuditEntry(a.At, "delivery-attempt", $"queue try {dequeueCount}",
+                key, a.Outcome, a.StatusCode, Math.Round(a.DurationMs, 1), a.Number)));
+            work.Audit.Add(new AuditEntry(clock.GetUtcNow(), record.Outcome == Delivered
                 ? (route.Kind is "police-force" or "ceop" ? "route-delivered" : "advice-recorded")
-                : "route-failed", record.LastError, key, record.Outcome), ct).ConfigureAwait(false);
+                : "route-failed", record.LastError, key, record.Outcome));
         }
 
-        if (failures.Count > 0)
+        // Every route's outcome in one save; "delivered" once all routes are. A crash before this save
+        // means the next try delivers again under the same Idempotency-Key: once in effect at the force.
+        var allDone = failures.Count == 0;
+        await store.SaveAsync(work, s => s.Status == ReferralStatus.Delivered ? null : s with
+        {
+            Deliveries = Merge(s.Deliveries, outcomes),
+            Status = allDone ? ReferralStatus.Delivered : s.Status,
+            FailureReason = allDone ? null : s.FailureReason,
+        }, ct).ConfigureAwait(false);
+
+        if (!allDone)
         {
             LogRoutesFailed(log, reference, failures.Count);
             throw new DeliveryFailedException(string.Join("; ", failures));
         }
 
-        var delivered = await store.UpdateStateAsync(reference, s => s.Status == ReferralStatus.Delivered ? null : s with { Status = ReferralStatus.Delivered, FailureReason = null }, ct).ConfigureAwait(false);
-        if (delivered is not null)
-        {
-            await store.AppendAuditAsync(reference, new AuditEntry(clock.GetUtcNow(), "delivered", $"{triage.Routes.Count} routes"), ct).ConfigureAwait(false);
-            ReferralTelemetry.Delivered.Add(1);
-            ReferralTelemetry.ReceiptToDelivery.Record((clock.GetUtcNow() - delivered.ReceivedAt).TotalSeconds);
-            LogDelivered(log, reference, triage.Routes.Count);
-            await NotifyPartnerAsync(delivered, ct).ConfigureAwait(false);
-        }
+        work.Audit.Add(new AuditEntry(clock.GetUtcNow(), "delivered", $"{triage.Routes.Count} routes"));
+        ReferralTelemetry.Delivered.Add(1);
+        ReferralTelemetry.ReceiptToDelivery.Record((clock.GetUtcNow() - work.State.ReceivedAt).TotalSeconds);
+        LogDelivered(log, reference, triage.Routes.Count);
+        await NotifyPartnerAsync(work, ct).ConfigureAwait(false);
     }
 
     /// <summary>The key of a route's delivery: the route kind, and the force for a police route.</summary>
@@ -125,8 +129,9 @@ public sealed partial class ReferralDelivery(
     }
 
     /// <summary>A partner that registered a callback hears the decision and each delivery's outcome; best effort.</summary>
-    private async Task NotifyPartnerAsync(ReferralState state, CancellationToken ct)
+    private async Task NotifyPartnerAsync(ReferralWork work, CancellationToken ct)
     {
+        var state = work.State;
         if (partners.Find(state.PartnerId) is not { CallbackUrl: { } url, CallbackSecret: { Length: > 0 } secret })
         {
             return;
@@ -149,21 +154,24 @@ public sealed partial class ReferralDelivery(
             LogCallbackFailed(log, state.Reference, state.PartnerId, e.Message);
         }
 
-        await AuditAttemptsAsync(state.Reference, "partner-callback", attempts, 0, ct).ConfigureAwait(false);
-        await store.AppendAuditAsync(state.Reference, new AuditEntry(clock.GetUtcNow(), "partner-notified", Destination: "partner-callback", Outcome: outcome), ct).ConfigureAwait(false);
+        work.Audit.AddRange(attempts.Select(a => new AuditEntry(a.At, "delivery-attempt", null, "partner-callback", a.Outcome, a.StatusCode, Math.Round(a.DurationMs, 1), a.Number)));
+        work.Audit.Add(new AuditEntry(clock.GetUtcNow(), "partner-notified", Destination: "partner-callback", Outcome: outcome));
     }
 
-    private async Task AuditAttemptsAsync(string reference, string key, List<DeliveryAttempt> attempts, long dequeueCount, CancellationToken ct)
+    /// <summary>The deliveries recorded so far with this try's outcomes over them; a delivered route stays delivered.</summary>
+    private static Dictionary<string, DeliveryRecord> Merge(IReadOnlyDictionary<string, DeliveryRecord>? recorded, Dictionary<string, DeliveryRecord> outcomes)
     {
-        foreach (var a in attempts)
+        var merged = new Dictionary<string, DeliveryRecord>(recorded ?? new Dictionary<string, DeliveryRecord>());
+        foreach (var (key, record) in outcomes)
         {
-            await store.AppendAuditAsync(reference, new AuditEntry(a.At, "delivery-attempt", dequeueCount > 0 ? $"queue try {dequeueCount}" : null,
-                key, a.Outcome, a.StatusCode, Math.Round(a.DurationMs, 1), a.Number), ct).ConfigureAwait(false);
+            if (merged.GetValueOrDefault(key) is not { Outcome: Delivered })
+            {
+                merged[key] = record;
+            }
         }
-    }
 
-    private static Dictionary<string, DeliveryRecord> With(IReadOnlyDictionary<string, DeliveryRecord>? deliveries, string key, DeliveryRecord record) =>
-        new(deliveries ?? new Dictionary<string, DeliveryRecord>()) { [key] = record };
+        return merged;
+    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Referral {Reference} delivered on all {RouteCount} routes")]
     private static partial void LogDelivered(ILogger logger, string reference, int routeCount);

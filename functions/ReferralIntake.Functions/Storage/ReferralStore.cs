@@ -115,7 +115,10 @@ public sealed class ReferralStore(StorageClients clients, TimeProvider clock)
     /// between (ETag), trying again on a conflict. A change that returns null leaves the state as it is.
     /// Returns the state as saved (or as found), or null when there is no such referral.
     /// </summary>
-    public async Task<ReferralState?> UpdateStateAsync(string reference, Func<ReferralState, ReferralState?> change, CancellationToken ct)
+    public async Task<ReferralState?> UpdateStateAsync(string reference, Func<ReferralState, ReferralState?> change, CancellationToken ct) =>
+        (await UpdateStateWithETagAsync(reference, change, ct).ConfigureAwait(false))?.State;
+
+    private async Task<(ReferralState State, ETag? ETag)?> UpdateStateWithETagAsync(string reference, Func<ReferralState, ReferralState?> change, CancellationToken ct)
     {
         for (var attempt = 0; attempt < MaxConcurrentUpdateTries; attempt++)
         {
@@ -126,24 +129,73 @@ public sealed class ReferralStore(StorageClients clients, TimeProvider clock)
 
             if (change(current.State) is not { } changed)
             {
-                return current.State;
+                return current;
             }
 
-            changed = changed with { UpdatedAt = clock.GetUtcNow() };
-            try
+            if (await TrySaveAsync(changed, current.ETag, ct).ConfigureAwait(false) is { } saved)
             {
-                // The first write creates state.json (it must not exist yet); later ones must match what was read.
-                var condition = current.ETag is { } etag ? new BlobRequestConditions { IfMatch = etag } : new BlobRequestConditions { IfNoneMatch = ETag.All };
-                await UploadJsonAsync(StatePath(reference), changed, condition, ct).ConfigureAwait(false);
-                return changed;
+                return saved;
             }
-            catch (RequestFailedException e) when (e.Status is (int)HttpStatusCode.PreconditionFailed or (int)HttpStatusCode.Conflict)
-            {
-                // Someone else saved first: read theirs and decide again.
-            }
+
+            // Someone else saved first: read theirs and decide again.
         }
 
         throw new InvalidOperationException($"State of {reference} kept changing under {MaxConcurrentUpdateTries} updates.");
+    }
+
+    /// <summary>
+    /// Saves a change to the state of a <see cref="ReferralWork"/> with the ETag it was read with (one
+    /// write); if someone else saved in between, reads theirs and applies the change to it instead.
+    /// A change that returns null leaves the state as it is. The work then holds what was saved.
+    /// </summary>
+    public async Task SaveAsync(ReferralWork work, Func<ReferralState, ReferralState?> change, CancellationToken ct)
+    {
+        if (change(work.State) is not { } changed)
+        {
+            return;
+        }
+
+        var saved = await TrySaveAsync(changed, work.ETag, ct).ConfigureAwait(false)
+            ?? await UpdateStateWithETagAsync(work.Reference, change, ct).ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"Referral {work.Reference} disappeared while it was being worked on.");
+        (work.State, work.ETag) = saved;
+    }
+
+    /// <summary>One conditional write: creates state.json when <paramref name="etag"/> is null, else replaces the version read. Null on a conflict.</summary>
+    private async Task<(ReferralState State, ETag? ETag)?> TrySaveAsync(ReferralState state, ETag? etag, CancellationToken ct)
+    {
+        state = state with { UpdatedAt = clock.GetUtcNow() };
+        var condition = etag is { } match ? new BlobRequestConditions { IfMatch = match } : new BlobRequestConditions { IfNoneMatch = ETag.All };
+        try
+        {
+            var info = await _container.GetBlobClient(StatePath(state.Reference)).UploadAsync(
+                BinaryData.FromObjectAsJson(state, Json),
+                new BlobUploadOptions { Conditions = condition, HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" } },
+                ct).ConfigureAwait(false);
+            return (state, info.Value.ETag);
+        }
+        catch (RequestFailedException e) when (e.Status is (int)HttpStatusCode.PreconditionFailed or (int)HttpStatusCode.Conflict)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>What triage and delivery work on, read once: the state (with its ETag) and the report, fetched in parallel.</summary>
+    public async Task<ReferralWork?> LoadWorkAsync(string reference, CancellationToken ct)
+    {
+        var stateTask = DownloadAsync(StatePath(reference), ct);
+        var reportTask = DownloadAsync(ReportPath(reference), ct);
+        var (stateBlob, reportBlob) = (await stateTask.ConfigureAwait(false), await reportTask.ConfigureAwait(false));
+        if (reportBlob is null)
+        {
+            return null;
+        }
+
+        var report = ConcernReportReader.Read(reportBlob.Content.ToMemory()).Report
+            ?? throw new InvalidDataException($"Stored report {reference} no longer validates.");
+        return stateBlob is not null
+            ? new ReferralWork(stateBlob.Content.ToObjectFromJson<ReferralState>(Json)!, stateBlob.Details.ETag, report)
+            : new ReferralWork(ReceivedState(reference, reportBlob.Details.Metadata), null, report);
     }
 
     /// <summary>The state and its ETag; before triage has written state.json, the "received" state from the report's metadata (no ETag).</summary>
@@ -172,6 +224,11 @@ public sealed class ReferralStore(StorageClients clients, TimeProvider clock)
             return null;
         }
 
+        return ReceivedState(reference, metadata);
+    }
+
+    private static ReferralState ReceivedState(string reference, IDictionary<string, string> metadata)
+    {
         var receivedAt = DateTimeOffset.Parse(metadata[ReceivedAtMetadata], System.Globalization.CultureInfo.InvariantCulture);
         return new ReferralState(reference, metadata[PartnerMetadata], ReferralStatus.Received, receivedAt, receivedAt,
             TraceParent: metadata.TryGetValue(TraceMetadata, out var trace) ? trace : null);
@@ -181,18 +238,40 @@ public sealed class ReferralStore(StorageClients clients, TimeProvider clock)
 
     // ---- the audit trail ----
 
-    public async Task AppendAuditAsync(string reference, AuditEntry entry, CancellationToken ct)
+    /// <summary>Writes the work's gathered audit entries in one block, and empties the list.</summary>
+    public async Task FlushAuditAsync(ReferralWork work, CancellationToken ct)
     {
-        var blob = _container.GetAppendBlobClient(AuditPath(reference));
-        var lines = JsonSerializer.Serialize(entry, Json) + "\n";
-        if (await blob.CreateIfNotExistsAsync(cancellationToken: ct).ConfigureAwait(false) is not null
-            && await ReceivedStateAsync(reference, ct).ConfigureAwait(false) is { } received)
+        var entries = work.Audit.ToList();
+        work.Audit.Clear();
+        await AppendAuditAsync(work.Reference, entries, work.Fresh ? work.State : null, ct).ConfigureAwait(false);
+    }
+
+    public Task AppendAuditAsync(string reference, AuditEntry entry, CancellationToken ct) =>
+        AppendAuditAsync(reference, [entry], null, ct);
+
+    /// <summary>Appends entries in one block. The trail's first line, "received", is written with the first
+    /// events after it, from <paramref name="received"/> when the caller has it, else from the report's metadata.</summary>
+    public async Task AppendAuditAsync(string reference, IReadOnlyList<AuditEntry> entries, ReferralState? received, CancellationToken ct)
+    {
+        if (entries.Count == 0)
         {
-            // The trail's first line, "received", is written with the first event after it.
-            lines = JsonSerializer.Serialize(ReceivedEntry(received), Json) + "\n" + lines;
+            return;
         }
 
-        using var stream = new MemoryStream(Encoding.UTF8.GetBytes(lines));
+        var blob = _container.GetAppendBlobClient(AuditPath(reference));
+        var lines = new StringBuilder();
+        if (await blob.CreateIfNotExistsAsync(cancellationToken: ct).ConfigureAwait(false) is not null
+            && (received ?? await ReceivedStateAsync(reference, ct).ConfigureAwait(false)) is { } first)
+        {
+            lines.Append(JsonSerializer.Serialize(ReceivedEntry(first), Json)).Append('\n');
+        }
+
+        foreach (var entry in entries)
+        {
+            lines.Append(JsonSerializer.Serialize(entry, Json)).Append('\n');
+        }
+
+        using var stream = new MemoryStream(Encoding.UTF8.GetBytes(lines.ToString()));
         await blob.AppendBlockAsync(stream, cancellationToken: ct).ConfigureAwait(false);
     }
 

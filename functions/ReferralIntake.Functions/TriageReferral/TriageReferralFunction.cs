@@ -35,14 +35,23 @@ public sealed partial class TriageReferralFunction(
             throw new InvalidDataException("The queue message is not a referral reference.");
         }
 
+        ReferralWork? work = null;
         try
         {
-            var state = await store.LoadStateAsync(reference, ct).ConfigureAwait(false)
-                ?? throw new InvalidOperationException($"No stored state for referral {reference}.");
-            using var activity = ReferralTelemetry.Start("referral.triage", reference, state.TraceParent, ActivityKind.Consumer);
+            work = await store.LoadWorkAsync(reference, ct).ConfigureAwait(false)
+                ?? throw new InvalidOperationException($"No stored report for referral {reference}.");
+            using var activity = ReferralTelemetry.Start("referral.triage", reference, work.State.TraceParent, ActivityKind.Consumer);
             activity?.SetTag("messaging.message.delivery_count", dequeueCount);
-            await TriageOnceAsync(state, ct).ConfigureAwait(false);
-            await delivery.DeliverAsync(reference, dequeueCount, ct).ConfigureAwait(false);
+            try
+            {
+                await TriageOnceAsync(work, ct).ConfigureAwait(false);
+                await delivery.DeliverAsync(work, dequeueCount, ct).ConfigureAwait(false);
+            }
+            finally
+            {
+                // Everything else this try did, in one append: written whether it succeeded or not.
+                await store.FlushAuditAsync(work, CancellationToken.None).ConfigureAwait(false);
+            }
         }
         catch (Exception e) when (dequeueCount >= maxDequeueCount && !ct.IsCancellationRequested)
         {
@@ -61,20 +70,19 @@ public sealed partial class TriageReferralFunction(
         }
     }
 
-    /// <summary>Decides once: a message seen again (at-least-once delivery) finds the decision already made.</summary>
-    private async Task TriageOnceAsync(ReferralState state, CancellationToken ct)
+    /// <summary>Decides once: a message seen again (at-least-once delivery) finds the decision already made.
+    /// The decision is saved before any delivery, so every retry delivers the same one.</summary>
+    private async Task TriageOnceAsync(ReferralWork work, CancellationToken ct)
     {
-        var reference = state.Reference;
-        if (state.Triage is not null)
+        var reference = work.Reference;
+        if (work.State.Triage is not null)
         {
             return;
         }
 
-        var report = await store.LoadReportAsync(reference, ct).ConfigureAwait(false)
-            ?? throw new InvalidOperationException($"No stored report for referral {reference}.");
-        var decision = ContractMapping.ToBody(policy.Decide(report));
+        var decision = ContractMapping.ToBody(policy.Decide(work.Report));
         var decidedHere = false;
-        await store.UpdateStateAsync(reference, s =>
+        await store.SaveAsync(work, s =>
         {
             if (s.Triage is not null)
             {
@@ -87,8 +95,9 @@ public sealed partial class TriageReferralFunction(
 
         if (decidedHere)
         {
-            await store.AppendAuditAsync(reference, new AuditEntry(clock.GetUtcNow(), "triaged",
-                $"{decision.Priority}; routes: {string.Join(", ", decision.Routes.Select(r => r.ForceId is null ? r.Kind : $"{r.Kind}:{r.ForceId}"))}"), ct).ConfigureAwait(false);
+            work.Audit.Add(new AuditEntry(clock.GetUtcNow(), "triaged",
+                $"{decision.Priority}; routes: {string.Join(", ", decision.Routes.Select(r => r.ForceId is null ? r.Kind : $"{r.Kind}:{r.ForceId}"))}"));
+            await store.FlushAuditAsync(work, ct).ConfigureAwait(false); // the decision is on record before anything is delivered
             ReferralTelemetry.Triaged.Add(1, new KeyValuePair<string, object?>("priority", decision.Priority));
             foreach (var route in decision.Routes)
             {
@@ -123,5 +132,6 @@ public sealed partial class TriageReferralFunction(
 /// <summary>Delivers a triaged referral along its routes. The delivery issue replaces the no-op.</summary>
 public interface IReferralDelivery
 {
-    Task DeliverAsync(string reference, long dequeueCount, CancellationToken ct);
+    /// <summary>Delivers the work's decision; adds its audit entries to <see cref="ReferralWork.Audit"/>; throws when a route failed.</summary>
+    Task DeliverAsync(ReferralWork work, long dequeueCount, CancellationToken ct);
 }
