@@ -32,15 +32,7 @@ public static class Benchmarks
             using var http = Bench.Client(app.Client.BaseAddress!);
             var (queue, container) = Bench.RawClients(azurite, Bench.Names("raw"));
 
-            async Task<bool> Submit(int _)
-            {
-                using var content = new ByteArrayContent(Bench.ReportBody);
-                content.Headers.ContentType = new("application/json");
-                using var request = new HttpRequestMessage(HttpMethod.Post, "/api/referrals") { Content = content };
-                request.Headers.Add("X-Api-Key", Bench.PartnerKey);
-                using var response = await http.SendAsync(request);
-                return response.StatusCode == HttpStatusCode.Accepted;
-            }
+            async Task<bool> Submit(int _) => (await Bench.SubmitAsync(http, Bench.ReportBody)).Accepted;
 
             async Task<bool> Raw(int i)
             {
@@ -89,15 +81,7 @@ public static class Benchmarks
             using (var filler = await AppProcess.StartAsync(Bench.AppSettings(azurite, names, listener: false)))
             {
                 using var http = Bench.Client(filler.Client.BaseAddress!);
-                await Bench.MeasureAsync(options.Messages, 32, async _ =>
-                {
-                    using var content = new ByteArrayContent(Bench.ReportBody);
-                    content.Headers.ContentType = new("application/json");
-                    using var request = new HttpRequestMessage(HttpMethod.Post, "/api/referrals") { Content = content };
-                    request.Headers.Add("X-Api-Key", Bench.PartnerKey);
-                    using var response = await http.SendAsync(request);
-                    return response.StatusCode == HttpStatusCode.Accepted;
-                });
+                await Bench.MeasureAsync(options.Messages, 32, async _ => (await Bench.SubmitAsync(http, Bench.ReportBody)).Accepted);
             }
 
             var clock = Stopwatch.StartNew();

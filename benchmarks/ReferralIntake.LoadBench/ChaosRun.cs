@@ -80,7 +80,7 @@ public static class ChaosRun
                 appKills++;
                 if (++cycle % 4 == 0)
                 {
-                    azurite.Stop();
+                    await azurite.StopGracefullyAsync();
                     await azurite.StartAsync(); // same ports, same data folder
                     azuriteRestarts++;
                 }
@@ -99,16 +99,9 @@ public static class ChaosRun
             {
                 try
                 {
-                    using var content = new ByteArrayContent(body);
-                    content.Headers.ContentType = new("application/json");
-                    using var request = new HttpRequestMessage(HttpMethod.Post, "/api/referrals") { Content = content };
-                    request.Headers.Add("X-Api-Key", Bench.PartnerKey);
-                    request.Headers.Add("Idempotency-Key", key);
-                    using var response = await http.SendAsync(request);
-                    if (response.StatusCode == HttpStatusCode.Accepted)
+                    if (await Bench.SubmitAsync(http, body, key, readReference: true) is (true, { } reference))
                     {
-                        var answer = await response.Content.ReadFromJsonAsync<AcceptedReferral>(ContractMapping.Json);
-                        references.GetOrAdd(key, _ => []).Add(answer!.Reference);
+                        references.GetOrAdd(key, _ => []).Add(reference);
                         return true;
                     }
                 }
@@ -146,6 +139,9 @@ public static class ChaosRun
         }
 
         var poison = await PoisonReferencesAsync(azurite, names);
+        var waiting = await new Azure.Storage.Queues.QueueClient(azurite.ConnectionString, names).GetPropertiesAsync();
+        var stuck = states.Where(s => s.Value?.Status is not (ReferralStatus.Delivered or ReferralStatus.Failed))
+            .GroupBy(s => s.Value?.Status ?? "no state or report").Select(g => $"{g.Key}: {g.Count()}");
         var delivered = states.Count(s => s.Value?.Status == ReferralStatus.Delivered);
         var failedAsExpected = acceptedReferences.Count(a => scottish[a.Key] && states[a.Reference]?.Status == ReferralStatus.Failed && poison.Contains(a.Reference));
         var failedUnexpectedly = acceptedReferences.Count(a => states[a.Reference]?.Status == ReferralStatus.Failed && !(scottish[a.Key] && poison.Contains(a.Reference)));
@@ -171,6 +167,7 @@ public static class ChaosRun
         table.AppendLine(FormattableString.Invariant($"| **duplicate effects** (one submission, two referrals; or the force acting on an unknown key) | **{duplicateEffects}** |"));
         table.AppendLine(FormattableString.Invariant($"| delivered but never acknowledged by the force | {notAtForce} |"));
         table.AppendLine(FormattableString.Invariant($"| repeat deliveries absorbed by the idempotency key (force answered 2xx again for a key) | {accepted.Values.Sum(n => n - 1)} |"));
+        table.AppendLine(FormattableString.Invariant($"| not yet settled at the deadline, by status; messages still queued | {string.Join(", ", stuck)}; {waiting.Value.ApproximateMessagesCount} |"));
         table.AppendLine(FormattableString.Invariant($"| app SIGKILLs / Azurite restarts / submitter retries | {appKills} / {azuriteRestarts} / {retriesBySubmitter} |"));
         table.AppendLine(FormattableString.Invariant($"| time: submitting / settling | {(submitted - started).TotalSeconds:0} s / {(DateTime.UtcNow - submitted).TotalSeconds:0} s |"));
         Console.WriteLine(table);

@@ -76,6 +76,27 @@ public static class Bench
         return new Run(count, wall.Elapsed, latencies, failed);
     }
 
+    /// <summary>One partner submission over HTTP; true for a 202. The reference, when asked for, comes back through <paramref name="reference"/>.</summary>
+    public static async Task<(bool Accepted, string? Reference)> SubmitAsync(HttpClient http, byte[] body, string? idempotencyKey = null, bool readReference = false)
+    {
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new("application/json");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/referrals") { Content = content };
+        request.Headers.Add("X-Api-Key", PartnerKey);
+        if (idempotencyKey is not null)
+        {
+            request.Headers.Add("Idempotency-Key", idempotencyKey);
+        }
+
+        using var response = await http.SendAsync(request);
+        if (response.StatusCode != System.Net.HttpStatusCode.Accepted)
+        {
+            return (false, null);
+        }
+
+        return (true, readReference ? (await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync<ReferralIntake.Functions.Api.AcceptedReferral>(response.Content, ReferralIntake.Functions.Api.ContractMapping.Json))!.Reference : null);
+    }
+
     public static string Names(string what) => $"bench-{what}-{Guid.NewGuid():N}"[..30];
 
     public static HttpClient Client(Uri baseAddress) => new(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { BaseAddress = baseAddress };

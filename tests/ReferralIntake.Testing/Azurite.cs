@@ -75,6 +75,31 @@ public sealed class AzuriteFixture : IAsyncLifetime
         await Eventually.TrueAsync(() => Task.FromResult(Listening(BlobPort) && Listening(QueuePort)), TimeSpan.FromSeconds(30), "Azurite to listen");
     }
 
+    /// <summary>
+    /// Stops Azurite as an operator would (SIGTERM), so it writes out its data: a real storage account
+    /// never loses an acknowledged write, and an emulator killed with SIGKILL can lose its last seconds.
+    /// </summary>
+    public async Task StopGracefullyAsync()
+    {
+        if (_process is { HasExited: false } process)
+        {
+            using var term = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            await term.WaitForExitAsync();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            try
+            {
+                await process.WaitForExitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+
+        _process?.Dispose();
+        _process = null;
+    }
+
     public void Stop()
     {
         if (_process is { HasExited: false })

@@ -93,18 +93,6 @@ public sealed class ReferralStore(StorageClients clients, TimeProvider clock)
         }
     }
 
-    public async Task<ConcernReport?> LoadReportAsync(string reference, CancellationToken ct)
-    {
-        var content = await DownloadAsync(ReportPath(reference), ct).ConfigureAwait(false);
-        if (content is null)
-        {
-            return null;
-        }
-
-        var result = ConcernReportReader.Read(content.Content.ToMemory());
-        return result.Report ?? throw new InvalidDataException($"Stored report {reference} no longer validates ({result.Errors.Count} errors).");
-    }
-
     // ---- the state ----
 
     public async Task<ReferralState?> LoadStateAsync(string reference, CancellationToken ct) =>
