@@ -21,130 +21,118 @@ public static class Benchmarks
     }
 
     /// <summary>Accepted referrals per second and latency, against (blob upload + queue send) done directly.</summary>
-    public static async Task<int> IntakeAsync(Options options)
+    public static Task<int> IntakeAsync(Options options) => WithAzuriteAsync(async azurite =>
     {
-        var azurite = new AzuriteFixture();
-        await azurite.InitializeAsync();
-        try
+        var names = Bench.Names("intake");
+        using var app = await AppProcess.StartAsync(Bench.AppSettings(azurite, names, listener: false));
+        using var http = Bench.Client(app.Client.BaseAddress!);
+        var (queue, container) = Bench.RawClients(azurite, Bench.Names("raw"));
+
+        async Task<bool> Submit(int _) => (await Bench.SubmitAsync(http, Bench.ReportBody)).Accepted;
+
+        async Task<bool> Raw(int i)
         {
-            var names = Bench.Names("intake");
-            using var app = await AppProcess.StartAsync(Bench.AppSettings(azurite, names, listener: false));
-            using var http = Bench.Client(app.Client.BaseAddress!);
-            var (queue, container) = Bench.RawClients(azurite, Bench.Names("raw"));
-
-            async Task<bool> Submit(int _) => (await Bench.SubmitAsync(http, Bench.ReportBody)).Accepted;
-
-            async Task<bool> Raw(int i)
-            {
-                var name = $"raw-{Guid.NewGuid():N}";
-                await container.UploadBlobAsync($"{name}/report.json", new BinaryData(Bench.ReportBody));
-                await queue.SendMessageAsync(name);
-                return true;
-            }
-
-            await Bench.MeasureAsync(200, 8, Submit); // warm-up, both paths
-            await Bench.MeasureAsync(200, 8, Raw);
-
-            Console.WriteLine("### Intake: accepted referrals per second (app) vs blob upload + queue send (raw)\n");
-            Console.WriteLine("| concurrency | requests | app /s | app p50 ms | app p95 ms | app p99 ms | raw /s | raw p50 ms | raw p95 ms | raw p99 ms | ratio app/raw | app failures |");
-            Console.WriteLine("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-            foreach (var concurrency in options.Concurrency)
-            {
-                var appRun = await Bench.MeasureAsync(options.Requests, concurrency, Submit);
-                var rawRun = await Bench.MeasureAsync(options.Requests, concurrency, Raw);
-                Console.WriteLine(FormattableString.Invariant(
-                    $"| {concurrency} | {options.Requests} | {appRun.PerSecond:0} | {appRun.Percentile(50):0.0} | {appRun.Percentile(95):0.0} | {appRun.Percentile(99):0.0} | {rawRun.PerSecond:0} | {rawRun.Percentile(50):0.0} | {rawRun.Percentile(95):0.0} | {rawRun.Percentile(99):0.0} | {appRun.PerSecond / rawRun.PerSecond:0.00} | {appRun.Failed} |"));
-            }
-
-            Console.WriteLine(FormattableString.Invariant($"\nPeak working set of the app under this load: {app.PeakWorkingSetBytes / 1024.0 / 1024.0:0} MiB\n"));
-
-            // Azurite's own ceiling for one queue, for comparison with Azure's ~2,000 messages/s per queue target.
-            var sends = await Bench.MeasureAsync(options.Requests * 2, 32, async _ => { await queue.SendMessageAsync("x"); return true; });
-            Console.WriteLine(FormattableString.Invariant($"Azurite, queue sends alone at concurrency 32: {sends.PerSecond:0} messages/s (p50 {sends.Percentile(50):0.0} ms)\n"));
-            return 0;
+            var name = $"raw-{Guid.NewGuid():N}";
+            await container.UploadBlobAsync($"{name}/report.json", new BinaryData(Bench.ReportBody));
+            await queue.SendMessageAsync(name);
+            return true;
         }
-        finally
+
+        await Bench.MeasureAsync(200, 8, Submit); // warm-up, both paths
+        await Bench.MeasureAsync(200, 8, Raw);
+
+        Console.WriteLine("### Intake: accepted referrals per second (app) vs blob upload + queue send (raw)\n");
+        Console.WriteLine("| concurrency | requests | app /s | app p50 ms | app p95 ms | app p99 ms | raw /s | raw p50 ms | raw p95 ms | raw p99 ms | ratio app/raw | app failures |");
+        Console.WriteLine("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var concurrency in options.Concurrency)
         {
-            await azurite.DisposeAsync();
+            var appRun = await Bench.MeasureAsync(options.Requests, concurrency, Submit);
+            var rawRun = await Bench.MeasureAsync(options.Requests, concurrency, Raw);
+            Console.WriteLine(FormattableString.Invariant(
+                $"| {concurrency} | {options.Requests} | {appRun.PerSecond:0} | {appRun.Percentile(50):0.0} | {appRun.Percentile(95):0.0} | {appRun.Percentile(99):0.0} | {rawRun.PerSecond:0} | {rawRun.Percentile(50):0.0} | {rawRun.Percentile(95):0.0} | {rawRun.Percentile(99):0.0} | {appRun.PerSecond / rawRun.PerSecond:0.00} | {appRun.Failed} |"));
         }
-    }
+
+        Console.WriteLine(FormattableString.Invariant($"\nPeak working set of the app under this load: {app.PeakWorkingSetBytes / 1024.0 / 1024.0:0} MiB\n"));
+
+        // Azurite's own ceiling for one queue, for comparison with Azure's ~2,000 messages/s per queue target.
+        var sends = await Bench.MeasureAsync(options.Requests * 2, 32, async _ => { await queue.SendMessageAsync("x"); return true; });
+        Console.WriteLine(FormattableString.Invariant($"Azurite, queue sends alone at concurrency 32: {sends.PerSecond:0} messages/s (p50 {sends.Percentile(50):0.0} ms)\n"));
+        return 0;
+    });
 
     /// <summary>Messages triaged and delivered to a loopback force per second, against a raw receive-and-delete loop.</summary>
-    public static async Task<int> TriageAsync(Options options)
+    public static Task<int> TriageAsync(Options options) => WithAzuriteAsync(async azurite =>
     {
-        var azurite = new AzuriteFixture();
-        await azurite.InitializeAsync();
         await using var force = await ForceServer.StartAsync();
-        try
+        var names = Bench.Names("triage");
+        using (var filler = await AppProcess.StartAsync(Bench.AppSettings(azurite, names, listener: false)))
         {
-            var names = Bench.Names("triage");
-            using (var filler = await AppProcess.StartAsync(Bench.AppSettings(azurite, names, listener: false)))
+            using var http = Bench.Client(filler.Client.BaseAddress!);
+            await Bench.MeasureAsync(options.Messages, 32, async _ => (await Bench.SubmitAsync(http, Bench.ReportBody)).Accepted);
+        }
+
+        var clock = Stopwatch.StartNew();
+        using (var app = await AppProcess.StartAsync(Bench.AppSettings(azurite, names, listener: true, force.Url)))
+        {
+            var started = clock.Elapsed;
+            await Eventually.TrueAsync(() => Task.FromResult(force.DistinctDeliveries >= options.Messages), TimeSpan.FromMinutes(10), "every referral delivered");
+            var appRate = options.Messages / (clock.Elapsed - started).TotalSeconds;
+
+            // Baseline: the same number of messages, received 16 at a time and deleted, as the listener does.
+            var (queue, _) = Bench.RawClients(azurite, Bench.Names("rawq"));
+            await Bench.MeasureAsync(options.Messages, 32, async _ => { await queue.SendMessageAsync("RI-0000-0000-0000"); return true; });
+            var raw = Stopwatch.StartNew();
+            var done = 0;
+            while (done < options.Messages)
             {
-                using var http = Bench.Client(filler.Client.BaseAddress!);
-                await Bench.MeasureAsync(options.Messages, 32, async _ => (await Bench.SubmitAsync(http, Bench.ReportBody)).Accepted);
+                var batch = (await queue.ReceiveMessagesAsync(16)).Value;
+                await Task.WhenAll(batch.Select(m => queue.DeleteMessageAsync(m.MessageId, m.PopReceipt)));
+                done += batch.Length;
             }
 
-            var clock = Stopwatch.StartNew();
-            using (var app = await AppProcess.StartAsync(Bench.AppSettings(azurite, names, listener: true, force.Url)))
-            {
-                var started = clock.Elapsed;
-                await Eventually.TrueAsync(() => Task.FromResult(force.DistinctDeliveries >= options.Messages), TimeSpan.FromMinutes(10), "every referral delivered");
-                var appRate = options.Messages / (clock.Elapsed - started).TotalSeconds;
-
-                // Baseline: the same number of messages, received 16 at a time and deleted, as the listener does.
-                var (queue, _) = Bench.RawClients(azurite, Bench.Names("rawq"));
-                await Bench.MeasureAsync(options.Messages, 32, async _ => { await queue.SendMessageAsync("RI-0000-0000-0000"); return true; });
-                var raw = Stopwatch.StartNew();
-                var done = 0;
-                while (done < options.Messages)
-                {
-                    var batch = (await queue.ReceiveMessagesAsync(16)).Value;
-                    await Task.WhenAll(batch.Select(m => queue.DeleteMessageAsync(m.MessageId, m.PopReceipt)));
-                    done += batch.Length;
-                }
-
-                var rawRate = options.Messages / raw.Elapsed.TotalSeconds;
-                Console.WriteLine("### Triage: messages triaged and delivered per second (app) vs receive-and-delete (raw)\n");
-                Console.WriteLine("| messages | app /s (triage + signed delivery to a loopback force) | raw /s (receive 16 + delete) | ratio app/raw | app peak working set |");
-                Console.WriteLine("| ---: | ---: | ---: | ---: | ---: |");
-                Console.WriteLine(FormattableString.Invariant(
-                    $"| {options.Messages} | {appRate:0} | {rawRate:0} | {appRate / rawRate:0.00} | {app.PeakWorkingSetBytes / 1024.0 / 1024.0:0} MiB |\n"));
-            }
-
-            return 0;
+            var rawRate = options.Messages / raw.Elapsed.TotalSeconds;
+            Console.WriteLine("### Triage: messages triaged and delivered per second (app) vs receive-and-delete (raw)\n");
+            Console.WriteLine("| messages | app /s (triage + signed delivery to a loopback force) | raw /s (receive 16 + delete) | ratio app/raw | app peak working set |");
+            Console.WriteLine("| ---: | ---: | ---: | ---: | ---: |");
+            Console.WriteLine(FormattableString.Invariant(
+                $"| {options.Messages} | {appRate:0} | {rawRate:0} | {appRate / rawRate:0.00} | {app.PeakWorkingSetBytes / 1024.0 / 1024.0:0} MiB |\n"));
         }
-        finally
-        {
-            await azurite.DisposeAsync();
-        }
-    }
+
+        return 0;
+    });
 
     /// <summary>Time from process start to the first 202, against a bare ASP.NET Core app that answers 202.</summary>
-    public static async Task<int> StartupAsync(Options options)
+    public static Task<int> StartupAsync(Options options) => WithAzuriteAsync(async azurite =>
+    {
+        var appDll = typeof(ReferralIntake.Functions.Intake.IntakeService).Assembly.Location;
+        var configuration = Path.GetFileName(Path.GetDirectoryName(AppContext.BaseDirectory.TrimEnd('/')))!; // Release or Debug
+        var bareDll = Path.Combine(RepoPaths.Root, "benchmarks", "BareApp", "bin", configuration, "net10.0", "BareApp.dll");
+        var appTimes = new List<double>();
+        var bareTimes = new List<double>();
+        for (var run = 0; run < options.Runs; run++)
+        {
+            var settings = Bench.AppSettings(azurite, Bench.Names("start"), listener: true);
+            appTimes.Add(await TimeToFirst202Async(appDll, "/api/referrals", settings, withReport: true));
+            bareTimes.Add(await TimeToFirst202Async(bareDll, "/", [], withReport: false));
+        }
+
+        double Median(List<double> xs) => xs.Order().ElementAt(xs.Count / 2);
+        Console.WriteLine("### Start-up: process start to first 202\n");
+        Console.WriteLine("| runs | app median ms | app min–max ms | bare ASP.NET Core median ms | bare min–max ms | ratio app/bare |");
+        Console.WriteLine("| ---: | ---: | ---: | ---: | ---: | ---: |");
+        Console.WriteLine(FormattableString.Invariant(
+            $"| {options.Runs} | {Median(appTimes):0} | {appTimes.Min():0}–{appTimes.Max():0} | {Median(bareTimes):0} | {bareTimes.Min():0}–{bareTimes.Max():0} | {Median(appTimes) / Median(bareTimes):0.00} |\n"));
+        return 0;
+    });
+
+    /// <summary>Runs a benchmark against a fresh Azurite of its own, always stopped afterwards.</summary>
+    private static async Task<int> WithAzuriteAsync(Func<AzuriteFixture, Task<int>> run)
     {
         var azurite = new AzuriteFixture();
         await azurite.InitializeAsync();
         try
         {
-            var appDll = typeof(ReferralIntake.Functions.Intake.IntakeService).Assembly.Location;
-            var configuration = Path.GetFileName(Path.GetDirectoryName(AppContext.BaseDirectory.TrimEnd('/')))!; // Release or Debug
-            var bareDll = Path.Combine(RepoPaths.Root, "benchmarks", "BareApp", "bin", configuration, "net10.0", "BareApp.dll");
-            var appTimes = new List<double>();
-            var bareTimes = new List<double>();
-            for (var run = 0; run < options.Runs; run++)
-            {
-                var settings = Bench.AppSettings(azurite, Bench.Names("start"), listener: true);
-                appTimes.Add(await TimeToFirst202Async(appDll, "/api/referrals", settings, withReport: true));
-                bareTimes.Add(await TimeToFirst202Async(bareDll, "/", [], withReport: false));
-            }
-
-            double Median(List<double> xs) => xs.Order().ElementAt(xs.Count / 2);
-            Console.WriteLine("### Start-up: process start to first 202\n");
-            Console.WriteLine("| runs | app median ms | app min–max ms | bare ASP.NET Core median ms | bare min–max ms | ratio app/bare |");
-            Console.WriteLine("| ---: | ---: | ---: | ---: | ---: | ---: |");
-            Console.WriteLine(FormattableString.Invariant(
-                $"| {options.Runs} | {Median(appTimes):0} | {appTimes.Min():0}–{appTimes.Max():0} | {Median(bareTimes):0} | {bareTimes.Min():0}–{bareTimes.Max():0} | {Median(appTimes) / Median(bareTimes):0.00} |\n"));
-            return 0;
+            return await run(azurite);
         }
         finally
         {
