@@ -26,7 +26,9 @@ public static partial class WebFormEndpoints
         {
             var headers = context.HttpContext.Response.Headers;
             headers.ContentSecurityPolicy = "default-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
-            headers.CacheControl = "no-store"; // nothing typed here may be shown again from the browser's cache
+            // Nothing typed here may be shown again from the browser's cache (the same values anti-forgery sets).
+            headers.CacheControl = "no-cache, no-store";
+            headers.Pragma = "no-cache";
             headers["Referrer-Policy"] = "no-referrer";
             headers.XContentTypeOptions = "nosniff";
             try
