@@ -158,8 +158,6 @@ public sealed class TestApp : WebApplicationFactory<Program>
         return count;
     }
 
-    public static string Json(object value) => JsonSerializer.Serialize(value);
-
     private sealed class CapturingLoggerProvider(ConcurrentQueue<string> sink) : ILoggerProvider
     {
         public ILogger CreateLogger(string categoryName) => new CapturingLogger(categoryName, sink);

@@ -34,7 +34,7 @@ public static class GetReferralStatusFunction
                 return Problems.NotFound();
             }
 
-            var audit = await store.ReadAuditAsync(reference, ct).ConfigureAwait(false);
+            var audit = await store.ReadAuditAsync(state, ct).ConfigureAwait(false);
             return TypedResults.Ok(new ReferralStatusBody(state.Reference, state.Status, state.Triage, state.FailureReason, audit));
         }
         catch (Exception e) when (IntakeResilience.IsOutage(e))

@@ -52,7 +52,7 @@ public static class SettingsCatalogue
 {
     public static readonly IReadOnlyList<SettingSpec> All =
     [
-        new("FUNCTIONS_WORKER_RUNTIME", SettingPlace.Local, "Custom; in Azure set by functionAppConfig.runtime on Flex Consumption"),
+        new(SettingNames.WorkerRuntime, SettingPlace.Local, "Custom; in Azure set by functionAppConfig.runtime on Flex Consumption"),
         new(SettingNames.StorageConnection, SettingPlace.Local, "connection string (Azurite locally); absent in Azure"),
         new(SettingNames.StorageQueueServiceUri, SettingPlace.Azure, "identity-based storage: queue endpoint"),
         new(SettingNames.StorageBlobServiceUri, SettingPlace.Azure, "identity-based storage: blob endpoint"),

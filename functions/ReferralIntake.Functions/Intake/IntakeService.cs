@@ -10,7 +10,8 @@ namespace ReferralIntake.Functions.Intake;
 /// <summary>The outcome of one submission, whichever door it came through.</summary>
 public abstract record IntakeOutcome
 {
-    public sealed record Accepted(AcceptedReferral Answer, bool Replayed) : IntakeOutcome;
+    /// <summary>Accepted now, or earlier under the same Idempotency-Key (the same answer either way).</summary>
+    public sealed record Accepted(AcceptedReferral Answer) : IntakeOutcome;
 
     public sealed record Invalid(IReadOnlyList<FieldError> Errors) : IntakeOutcome;
 
@@ -88,7 +89,7 @@ public sealed partial class IntakeService(
                     }
 
                     LogReplayed(log, reference, partnerId);
-                    return new IntakeOutcome.Accepted(Answer(reference, report), Replayed: true);
+                    return new IntakeOutcome.Accepted(Answer(reference, report));
                 }
 
                 // Claimed, but the first attempt stopped before storing: finish it under the same reference.
@@ -101,7 +102,7 @@ public sealed partial class IntakeService(
         await Run(c => storage.Queue.SendMessageAsync(reference, c), ct).ConfigureAwait(false);
         ReferralTelemetry.Received.Add(1, new KeyValuePair<string, object?>("channel", partnerId == Partners.WebFormPartnerId ? "web-form" : "api"));
         LogAccepted(log, reference, partnerId);
-        return new IntakeOutcome.Accepted(Answer(reference, report), Replayed: false);
+        return new IntakeOutcome.Accepted(Answer(reference, report));
     }
 
     private static AcceptedReferral Answer(string reference, ConcernReport report) =>

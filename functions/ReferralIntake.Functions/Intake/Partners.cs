@@ -49,8 +49,6 @@ public sealed class Partners : IDisposable
             }));
     }
 
-    public IReadOnlyList<Partner> All => _partners;
-
     public Partner? Find(string id) => _partners.FirstOrDefault(p => p.Id == id);
 
     /// <summary>The partner whose key this is, or null. Every partner's hash is compared, in constant time.</summary>

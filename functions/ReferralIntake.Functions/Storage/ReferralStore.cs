@@ -263,12 +263,14 @@ public sealed class ReferralStore(StorageClients clients, TimeProvider clock)
         await blob.AppendBlockAsync(stream, cancellationToken: ct).ConfigureAwait(false);
     }
 
-    public async Task<IReadOnlyList<AuditEntry>> ReadAuditAsync(string reference, CancellationToken ct)
+    /// <summary>The audit trail of a referral whose state the caller has; before triage has written the
+    /// trail, its first line comes from that state.</summary>
+    public async Task<IReadOnlyList<AuditEntry>> ReadAuditAsync(ReferralState state, CancellationToken ct)
     {
-        var content = await DownloadAsync(AuditPath(reference), ct).ConfigureAwait(false);
+        var content = await DownloadAsync(AuditPath(state.Reference), ct).ConfigureAwait(false);
         if (content is null)
         {
-            return await ReceivedStateAsync(reference, ct).ConfigureAwait(false) is { } received ? [ReceivedEntry(received)] : [];
+            return [ReceivedEntry(state)];
         }
 
         return [.. content.Content.ToString()
