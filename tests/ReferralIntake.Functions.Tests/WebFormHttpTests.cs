@@ -67,6 +67,29 @@ public sealed class WebFormHttpTests(AzuriteFixture azurite) : IDisposable
     }
 
     [Fact]
+    public async Task Behind_the_Functions_host_each_forwarded_client_has_its_own_allowance()
+    {
+        async Task<HttpStatusCode> PostAs(string client)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/report") { Content = Form(("reporter.role", "parent")) };
+            request.Headers.Add("X-Forwarded-For", client);
+            using var response = await _app.Client.SendAsync(request);
+            return response.StatusCode;
+        }
+
+        var first = new List<HttpStatusCode>();
+        for (var i = 0; i < 6; i++)
+        {
+            first.Add(await PostAs("203.0.113.7"));
+        }
+
+        var second = await PostAs("198.51.100.23"); // another parent, through the same host on loopback
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, first[^1]);
+        Assert.Equal(HttpStatusCode.BadRequest, second); // refused for its missing token, but not rate-limited
+    }
+
+    [Fact]
     public async Task The_assets_are_served_by_the_app_itself()
     {
         using var css = await _app.Client.GetAsync("/assets/govuk-frontend.min.css");

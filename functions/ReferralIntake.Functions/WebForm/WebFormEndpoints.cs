@@ -125,8 +125,7 @@ public static partial class WebFormEndpoints
     /// <summary>A form post within limits, from a client within its rate, with a valid anti-forgery token; else null and a reason.</summary>
     private static async Task<PostedForm?> ReadAsync(HttpContext http, Partners partners, WebFormOptions o, CancellationToken ct)
     {
-        var client = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-        if (!partners.TryAcquire($"form:{client}", o.PostsPerMinute, out var retryAfter))
+        if (!partners.TryAcquire($"form:{ClientKey(http)}", o.PostsPerMinute, out var retryAfter))
         {
             http.Items[FailureKey] = (StatusCodes.Status429TooManyRequests, $"You have sent a lot of forms in a short time. Please wait {Math.Ceiling(retryAfter.TotalSeconds)} seconds and try again.");
             http.Response.Headers.RetryAfter = Math.Ceiling(retryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -171,6 +170,22 @@ public static partial class WebFormEndpoints
         }
 
         return new PostedForm(form, new FormAnswers(form));
+    }
+
+    /// <summary>
+    /// Who is posting, for the per-client limit. As a custom handler every request arrives from the
+    /// Functions host on loopback, so the remote address alone would put every parent in one bucket;
+    /// there the forwarding chain the platform adds tells clients apart. (A client can vary that header
+    /// to get more buckets, as it could vary its address: this limit protects honest users from each
+    /// other, and the platform's own front door is what stops a flood.)
+    /// </summary>
+    internal static string ClientKey(HttpContext http)
+    {
+        var remote = http.Connection.RemoteIpAddress;
+        var forwarded = http.Request.Headers["X-Forwarded-For"].ToString();
+        return remote is not null && IPAddress.IsLoopback(remote) && forwarded.Length > 0
+            ? forwarded[..Math.Min(forwarded.Length, 200)]
+            : remote?.ToString() ?? "unknown";
     }
 
     private const string FailureKey = "webform.failure";
