@@ -65,7 +65,7 @@ public static class FormPages
         html.Append(Group(roleError, $"""
             <fieldset class="govuk-fieldset"{(roleError is null ? "" : " aria-describedby=\"reporter-role-error\"")}>
               <legend class="govuk-fieldset__legend govuk-fieldset__legend--m"><h2 class="govuk-fieldset__heading">Who are you?</h2></legend>
-              {ErrorMessage(roleError).Replace("<p class", "<p id=\"reporter-role-error\" class", StringComparison.Ordinal)}
+              {ErrorMessage(roleError, "reporter-role-error")}
               <div class="govuk-radios" data-module="govuk-radios">{roles}</div>
             </fieldset>
             """));
@@ -83,7 +83,7 @@ public static class FormPages
             <div class="govuk-character-count" data-module="govuk-character-count" data-maxlength="{ConcernReportReader.DescriptionMaxLength}">
               <h2 class="govuk-label-wrapper"><label class="govuk-label govuk-label--m" for="concern-description">What happened?</label></h2>
               <div id="concern-description-hint" class="govuk-hint">In your own words. Include what was said or sent, and when. Do not attach or copy any pictures.</div>
-              {ErrorMessage(descriptionError).Replace("<p class", "<p id=\"concern-description-error\" class", StringComparison.Ordinal)}
+              {ErrorMessage(descriptionError, "concern-description-error")}
               <textarea class="govuk-textarea govuk-js-character-count{(descriptionError is null ? "" : " govuk-textarea--error")}" id="concern-description" name="concern.description" rows="8"
                 aria-describedby="concern-description-info concern-description-hint{(descriptionError is null ? "" : " concern-description-error")}">{E(a["concern.description"])}</textarea>
               <div id="concern-description-info" class="govuk-hint govuk-character-count__message">You can enter up to {ConcernReportReader.DescriptionMaxLength:N0} characters</div>
@@ -162,7 +162,7 @@ public static class FormPages
                 <fieldset class="govuk-fieldset" role="group" aria-describedby="meeting-hint{(error is null ? "" : " meeting-error")}">
                   <legend class="govuk-fieldset__legend govuk-fieldset__legend--s">When is the meeting? (optional)</legend>
                   <div id="meeting-hint" class="govuk-hint">UK time. For example, 23 11 2026 and 15:30. If you do not know the time, we will assume midday.</div>
-                  {ErrorMessage(error).Replace("<p class", "<p id=\"meeting-error\" class", StringComparison.Ordinal)}
+                  {ErrorMessage(error, "meeting-error")}
                   <div class="govuk-date-input">{Box(ReportQuestions.MeetingDay, "Day", "govuk-input--width-2")}{Box(ReportQuestions.MeetingMonth, "Month", "govuk-input--width-2")}{Box(ReportQuestions.MeetingYear, "Year", "govuk-input--width-4")}{Box(ReportQuestions.MeetingTime, "Time", "govuk-input--width-4")}</div>
                 </fieldset>
                 """)}
@@ -178,7 +178,7 @@ public static class FormPages
         var role = ReportQuestions.Roles.First(r => r.Value == WireNames.Of(report.Reporter.Role)).Label;
         var ticked = ReportQuestions.Indicators.Where(i => report.Concern.Has(i.Indicator)).Select(i => i.Label).ToList();
         var meeting = report.Concern.MeetingAt is { } at
-            ? TimeZoneInfo.ConvertTime(at, TimeZoneInfo.FindSystemTimeZoneById("Europe/London")).ToString("d MMMM yyyy 'at' HH:mm", System.Globalization.CultureInfo.InvariantCulture)
+            ? TimeZoneInfo.ConvertTime(at, ReportQuestions.UkTime).ToString("d MMMM yyyy 'at' HH:mm", System.Globalization.CultureInfo.InvariantCulture)
             : null;
         return $"""
             <div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">

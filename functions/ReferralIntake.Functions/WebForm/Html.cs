@@ -106,8 +106,9 @@ public static class Html
         _ => field,
     };
 
-    public static string ErrorMessage(string? message) => message is null ? "" :
-        $"""<p class="govuk-error-message"><span class="govuk-visually-hidden">Error:</span> {E(message)}</p>""";
+    /// <summary>An inline error; <paramref name="id"/> is what the field's aria-describedby points at.</summary>
+    public static string ErrorMessage(string? message, string? id = null) => message is null ? "" :
+        $"""<p {(id is null ? "" : $"id=\"{id}\" ")}class="govuk-error-message"><span class="govuk-visually-hidden">Error:</span> {E(message)}</p>""";
 
     public static string Group(string? error, string inner) =>
         $"""<div class="govuk-form-group{(error is null ? "" : " govuk-form-group--error")}">{inner}</div>""";
@@ -120,7 +121,7 @@ public static class Html
         return Group(error, $"""
             <label class="govuk-label" for="{id}">{E(label)}</label>
             {(hint is null ? "" : $"""<div id="{id}-hint" class="govuk-hint">{E(hint)}</div>""")}
-            {(error is null ? "" : ErrorMessage(error).Replace("<p class", $"<p id=\"{id}-error\" class", StringComparison.Ordinal))}
+            {ErrorMessage(error, $"{id}-error")}
             <input class="govuk-input {classes}{(error is null ? "" : " govuk-input--error")}" id="{id}" name="{field}" type="{type}" value="{E(value)}"
               {(describedBy.Length == 0 ? "" : $"aria-describedby=\"{describedBy}\"")} {(autocomplete is null ? "" : $"autocomplete=\"{autocomplete}\"")}
               {(inputmode is null ? "" : $"inputmode=\"{inputmode}\"")} {(maxLength is null ? "" : $"maxlength=\"{maxLength}\"")} spellcheck="false">

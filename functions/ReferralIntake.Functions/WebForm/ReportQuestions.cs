@@ -49,7 +49,8 @@ public static class ReportQuestions
         MeetingDay, MeetingMonth, MeetingYear, MeetingTime,
     ];
 
-    private static readonly TimeZoneInfo UkTime = TimeZoneInfo.FindSystemTimeZoneById("Europe/London");
+    /// <summary>The form asks for and shows meeting times in UK local time.</summary>
+    internal static readonly TimeZoneInfo UkTime = TimeZoneInfo.FindSystemTimeZoneById("Europe/London");
 
     /// <summary>The answers as contract-v1 JSON, plus any error that only the form can have (a date that is not a date).</summary>
     public static (JsonObject Json, List<FieldError> FormErrors) ToReport(FormAnswers answers)
