@@ -156,10 +156,7 @@ public sealed class ReferralStore(StorageClients clients, TimeProvider clock)
         var condition = etag is { } match ? new BlobRequestConditions { IfMatch = match } : new BlobRequestConditions { IfNoneMatch = ETag.All };
         try
         {
-            var info = await _container.GetBlobClient(StatePath(state.Reference)).UploadAsync(
-                BinaryData.FromObjectAsJson(state, Json),
-                new BlobUploadOptions { Conditions = condition, HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" } },
-                ct).ConfigureAwait(false);
+            var info = await UploadJsonAsync(StatePath(state.Reference), state, condition, ct).ConfigureAwait(false);
             return (state, info.Value.ETag);
         }
         catch (RequestFailedException e) when (e.Status is (int)HttpStatusCode.PreconditionFailed or (int)HttpStatusCode.Conflict)
@@ -323,7 +320,7 @@ public sealed class ReferralStore(StorageClients clients, TimeProvider clock)
         }
     }
 
-    private Task UploadJsonAsync<T>(string path, T value, BlobRequestConditions conditions, CancellationToken ct) =>
+    private Task<Response<BlobContentInfo>> UploadJsonAsync<T>(string path, T value, BlobRequestConditions conditions, CancellationToken ct) =>
         _container.GetBlobClient(path).UploadAsync(
             BinaryData.FromObjectAsJson(value, Json),
             new BlobUploadOptions { Conditions = conditions, HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" } },
