@@ -33,21 +33,7 @@ public sealed class AppProcess : IDisposable
     {
         port ??= AzuriteFixture.FreePort();
         var app = typeof(Program).Assembly.Location; // the app's build output, copied beside the tests
-        var start = new ProcessStartInfo("dotnet")
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = Path.GetDirectoryName(app)!,
-        };
-        start.ArgumentList.Add(app);
-        start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
-        foreach (var (key, value) in settings)
-        {
-            start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
-        }
-
-        var process = Process.Start(start) ?? throw new InvalidOperationException("The app did not start.");
+        var process = Process.Start(StartInfo(app, port.Value, settings)) ?? throw new InvalidOperationException("The app did not start.");
         var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) { output.Enqueue(e.Data); } };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { output.Enqueue(e.Data); } };
@@ -67,6 +53,27 @@ public sealed class AppProcess : IDisposable
             }
         }, healthTimeout ?? TimeSpan.FromSeconds(60), "the app process to be healthy");
         return running;
+    }
+
+    /// <summary>How to start an ASP.NET Core app's dll on a loopback port, with settings as environment
+    /// variables ("Section:Key" becomes Section__Key), its output captured.</summary>
+    public static ProcessStartInfo StartInfo(string dll, int port, IReadOnlyDictionary<string, string> settings)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+        };
+        start.ArgumentList.Add(dll);
+        start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
+        foreach (var (key, value) in settings)
+        {
+            start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        }
+
+        return start;
     }
 
     /// <summary>SIGKILL: no shutdown, no chance to finish or release anything.</summary>
