@@ -1,8 +1,9 @@
 // ReferralIntake in Azure: one resource group holding storage (queues and report blobs), a Linux
 // Function App on the Flex Consumption plan running the custom handler, its managed identity,
 // Key Vault for secrets, Log Analytics with Application Insights, and alerts.
-// Deploy: see README.md, "Deploying to Azure". No Bicep compiler runs on the build machines:
-// this is written against the documented resource schemas at the API versions named in each module.
+// Deploy: see README.md, "Deploying to Azure" (what-if first). Every test run compiles this file and
+// each .bicepparam with the pinned Bicep CLI and the linter rules of bicepconfig.json, and checks the
+// compiled ARM JSON (tests/ReferralIntake.Functions.Tests/Infra).
 targetScope = 'resourceGroup'
 
 @description('Short environment name, used in resource names: dev, prod.')
@@ -43,6 +44,9 @@ var names = {
 var queueName = 'referrals'
 var containerName = 'referrals'
 
+// Known before deployment (unlike the principal id), so role assignment names stay stable for what-if.
+var identityResourceId = resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', names.identity)
+
 module identity 'modules/identity.bicep' = {
   name: 'identity'
   params: { name: names.identity, location: location }
@@ -54,6 +58,7 @@ module monitoring 'modules/monitoring.bicep' = {
     workspaceName: names.workspace
     insightsName: names.insights
     location: location
+    identityResourceId: identityResourceId
     identityPrincipalId: identity.outputs.principalId
   }
 }
@@ -66,6 +71,7 @@ module storage 'modules/storage.bicep' = {
     queueName: queueName
     containerName: containerName
     retentionDays: retentionDays
+    identityResourceId: identityResourceId
     identityPrincipalId: identity.outputs.principalId
     workspaceId: monitoring.outputs.workspaceId
   }
@@ -76,6 +82,7 @@ module keyVault 'modules/keyvault.bicep' = {
   params: {
     name: names.keyVault
     location: location
+    identityResourceId: identityResourceId
     identityPrincipalId: identity.outputs.principalId
   }
 }

@@ -1,6 +1,6 @@
 // Alerts, emailed: a message in the poison queue (from the queue's operation logs), and a rising
 // failure rate of function invocations (from Application Insights, which the Functions host feeds).
-// API versions: Microsoft.Insights/actionGroups@2023-01-01, Microsoft.Insights/scheduledQueryRules@2023-03-15-preview.
+// API versions: Microsoft.Insights/actionGroups@2023-01-01, Microsoft.Insights/scheduledQueryRules@2026-03-01.
 param location string
 param environmentName string
 param alertEmail string
@@ -18,7 +18,7 @@ resource team 'Microsoft.Insights/actionGroups@2023-01-01' = {
   }
 }
 
-resource poison 'Microsoft.Insights/scheduledQueryRules@2023-03-15-preview' = {
+resource poison 'Microsoft.Insights/scheduledQueryRules@2026-03-01' = {
   name: 'alert-referralintake-${environmentName}-poison'
   location: location
   properties: {
@@ -44,7 +44,7 @@ resource poison 'Microsoft.Insights/scheduledQueryRules@2023-03-15-preview' = {
   }
 }
 
-resource failureRate 'Microsoft.Insights/scheduledQueryRules@2023-03-15-preview' = {
+resource failureRate 'Microsoft.Insights/scheduledQueryRules@2026-03-01' = {
   name: 'alert-referralintake-${environmentName}-failure-rate'
   location: location
   properties: {

@@ -2,7 +2,7 @@
 // host.json names the executable). HTTPS only, TLS 1.2, FTP and basic publishing credentials off.
 // Storage is reached with the user-assigned identity (no connection string, no keys); secrets are
 // Key Vault references resolved with the same identity.
-// API versions: Microsoft.Web/serverfarms@2024-04-01, Microsoft.Web/sites@2024-04-01 (and its
+// API versions: Microsoft.Web/serverfarms@2025-03-01, Microsoft.Web/sites@2025-03-01 (and its
 // config and basicPublishingCredentialsPolicies).
 param appName string
 param planName string
@@ -22,7 +22,7 @@ param partners array
 param destinations array
 param maximumInstanceCount int
 
-resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
   name: planName
   location: location
   kind: 'functionapp'
@@ -30,7 +30,7 @@ resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   properties: { reserved: true }
 }
 
-resource app 'Microsoft.Web/sites@2024-04-01' = {
+resource app 'Microsoft.Web/sites@2025-03-01' = {
   name: appName
   location: location
   kind: 'functionapp,linux'
@@ -66,13 +66,13 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
   }
 }
 
-resource ftp 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+resource ftp 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2025-03-01' = {
   parent: app
   name: 'ftp'
   properties: { allow: false }
 }
 
-resource scm 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+resource scm 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2025-03-01' = {
   parent: app
   name: 'scm'
   properties: { allow: false }
@@ -100,7 +100,7 @@ var destinationSettings = union(
   toObject(destinations, d => 'Destinations__${d.id}__Url', d => d.url),
   toObject(destinations, d => 'Destinations__${d.id}__Secret', d => '@Microsoft.KeyVault(${secret}destination-${d.id}-secret)'))
 
-resource settings 'Microsoft.Web/sites/config@2024-04-01' = {
+resource settings 'Microsoft.Web/sites/config@2025-03-01' = {
   parent: app
   name: 'appsettings'
   properties: union(baseSettings, partnerSettings, destinationSettings)

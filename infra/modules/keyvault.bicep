@@ -1,12 +1,14 @@
 // Key Vault for partner key hashes, force webhook secrets and the admin key hash. RBAC only (no
 // access policies), soft delete and purge protection on. Secrets are set by the operators, never
 // from this repo: see README.md, "Deploying to Azure".
-// API versions: Microsoft.KeyVault/vaults@2023-07-01, Microsoft.Authorization/roleAssignments@2022-04-01.
+// API versions: Microsoft.KeyVault/vaults@2025-05-01, Microsoft.Authorization/roleAssignments@2022-04-01.
 param name string
 param location string
+@description('The identity\'s resource id: known before deployment, so role assignment names are stable for what-if.')
+param identityResourceId string
 param identityPrincipalId string
 
-resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
+resource vault 'Microsoft.KeyVault/vaults@2025-05-01' = {
   name: name
   location: location
   properties: {
@@ -22,7 +24,7 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
 
 // Key Vault Secrets User: read secret values, nothing else.
 resource secretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(vault.id, identityPrincipalId, '4633458b-17de-408a-b874-0445c86b69e6')
+  name: guid(vault.id, identityResourceId, '4633458b-17de-408a-b874-0445c86b69e6')
   scope: vault
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '4633458b-17de-408a-b874-0445c86b69e6')

@@ -2,7 +2,7 @@
 // container Flex Consumption deploys from. No public blob access, TLS 1.2 minimum, shared-key access
 // disabled (identity only), HTTPS only. A lifecycle rule deletes report blobs as a backstop behind the
 // app's own, status-aware retention sweep.
-// API versions: Microsoft.Storage/storageAccounts@2023-05-01 (and its blobServices, queueServices,
+// API versions: Microsoft.Storage/storageAccounts@2025-06-01 (and its blobServices, queueServices,
 // containers, queues, managementPolicies), Microsoft.Authorization/roleAssignments@2022-04-01,
 // Microsoft.Insights/diagnosticSettings@2021-05-01-preview.
 param name string
@@ -10,10 +10,12 @@ param location string
 param queueName string
 param containerName string
 param retentionDays int
+@description('The identity\'s resource id: known before deployment, so role assignment names are stable for what-if.')
+param identityResourceId string
 param identityPrincipalId string
 param workspaceId string
 
-resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+resource account 'Microsoft.Storage/storageAccounts@2025-06-01' = {
   name: name
   location: location
   kind: 'StorageV2'
@@ -36,7 +38,7 @@ resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   }
 }
 
-resource blobs 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
+resource blobs 'Microsoft.Storage/storageAccounts/blobServices@2025-06-01' = {
   parent: account
   name: 'default'
   properties: {
@@ -45,35 +47,35 @@ resource blobs 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
   }
 }
 
-resource reports 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+resource reports 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-06-01' = {
   parent: blobs
   name: containerName
   properties: { publicAccess: 'None' }
 }
 
-resource deployment 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+resource deployment 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-06-01' = {
   parent: blobs
   name: 'app-package'
   properties: { publicAccess: 'None' }
 }
 
-resource queues 'Microsoft.Storage/storageAccounts/queueServices@2023-05-01' = {
+resource queues 'Microsoft.Storage/storageAccounts/queueServices@2025-06-01' = {
   parent: account
   name: 'default'
 }
 
-resource referralsQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' = {
+resource referralsQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2025-06-01' = {
   parent: queues
   name: queueName
 }
 
-resource poisonQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' = {
+resource poisonQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2025-06-01' = {
   parent: queues
   name: '${queueName}-poison'
 }
 
 // Backstop: blobs untouched for retention + 30 days go, whatever the app did.
-resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05-01' = {
+resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2025-06-01' = {
   parent: account
   name: 'default'
   properties: {
@@ -109,7 +111,7 @@ var roles = [
 ]
 
 resource assignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for role in roles: {
-  name: guid(account.id, identityPrincipalId, role)
+  name: guid(account.id, identityResourceId, role)
   scope: account
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role)
@@ -119,6 +121,9 @@ resource assignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for
 }]
 
 // Queue operation logs, so the poison-queue alert can see a message arrive.
+// 2021-05-01-preview is the newest version of diagnostic settings Azure has; the linter's only other
+// suggestion, 2016-09-01, is the old per-resource schema that cannot target a storage sub-service.
+#disable-next-line use-recent-api-versions
 resource queueDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
   name: 'queue-logs'
   scope: queues

@@ -1,34 +1,73 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using ReferralIntake.Functions.Hosting;
+using ReferralIntake.Functions.Tests.Infra;
 
 namespace ReferralIntake.Functions.Tests;
 
-/// <summary>The files whose settings and names must agree, as text.</summary>
+/// <summary>The files whose settings and names must agree: the app's as text, the infra as compiled ARM JSON.</summary>
 public sealed record DriftInputs(
     string LocalSettingsSample,
     string HostJson,
     IReadOnlyDictionary<string, string> FunctionJsons,
-    string MainBicep,
-    string StorageBicep,
-    string FunctionAppBicep,
-    string KeyVaultBicep)
+    JsonObject MainTemplate,
+    JsonObject DeploymentParameters)
 {
-    public static DriftInputs FromRepo()
+    /// <summary>The parameter file whose deployment is checked: it names a partner and a destination, so
+    /// the per-partner and per-destination settings appear in the evaluated app settings.</summary>
+    public const string ParameterFile = "main.dev.bicepparam";
+
+    public static DriftInputs FromRepo(CompiledInfra infra)
     {
         var root = Support.RepoPaths.Root;
         var app = Path.Combine(root, "functions", "ReferralIntake.Functions");
-        string Read(params string[] parts) => File.ReadAllText(Path.Combine([root, .. parts]));
         return new DriftInputs(
-            Read("local.settings.sample.json"),
+            File.ReadAllText(Path.Combine(root, "local.settings.sample.json")),
             File.ReadAllText(Path.Combine(app, "host.json")),
             Directory.GetDirectories(app)
                 .Where(d => File.Exists(Path.Combine(d, "function.json")))
                 .ToDictionary(d => Path.GetFileName(d), d => File.ReadAllText(Path.Combine(d, "function.json"))),
-            Read("infra", "main.bicep"),
-            Read("infra", "modules", "storage.bicep"),
-            Read("infra", "modules", "functionapp.bicep"),
-            Read("infra", "modules", "keyvault.bicep"));
+            infra.Main.DeepClone().AsObject(),
+            infra.ParameterFiles[ParameterFile]["parameters"]!.DeepClone().AsObject());
+    }
+
+    public ArmTemplate Deployment => new(MainTemplate, DeploymentParameters);
+
+    /// <summary>A copy whose compiled template has <paramref name="edit"/> applied to every resource of <paramref name="type"/> (at any module depth).</summary>
+    public DriftInputs WithResource(string type, Action<JsonObject> edit)
+    {
+        var copy = MainTemplate.DeepClone().AsObject();
+        var edited = 0;
+        void Visit(JsonNode? resources)
+        {
+            foreach (var resource in resources?.AsArray() ?? [])
+            {
+                if ((string?)resource!["type"] == type)
+                {
+                    edit(resource.AsObject());
+                    edited++;
+                }
+
+                if (resource["properties"] is JsonObject { } properties && properties["template"] is JsonObject nested)
+                {
+                    Visit(nested["resources"]);
+                }
+            }
+        }
+
+        Visit(copy["resources"]);
+        return edited > 0 ? this with { MainTemplate = copy } : throw new InvalidOperationException($"No {type} in the template");
+    }
+
+    /// <summary>A copy whose template (main, or the module deployed as <paramref name="module"/>) has <paramref name="edit"/> applied to its variables.</summary>
+    public DriftInputs WithVariables(string? module, Action<JsonObject> edit)
+    {
+        var copy = MainTemplate.DeepClone().AsObject();
+        var template = module is null ? copy
+            : copy["resources"]!.AsArray().Single(r => (string?)r!["name"] == module)!["properties"]!["template"]!.AsObject();
+        edit(template["variables"]!.AsObject());
+        return this with { MainTemplate = copy };
     }
 }
 
@@ -44,7 +83,17 @@ public static partial class SettingsDrift
         var problems = new List<string>();
         var local = JsonDocument.Parse(inputs.LocalSettingsSample).RootElement.GetProperty("Values")
             .EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString() ?? "");
-        var azure = BicepAppSettings(inputs.FunctionAppBicep);
+        var deployment = inputs.Deployment;
+        var settingsResources = deployment.OfType("Microsoft.Web/sites/config").Where(r => r.LeafName == "appsettings").ToList();
+        var appSettings = settingsResources.Count == 1 && settingsResources[0].Get("properties") is JsonObject evaluated ? evaluated : null;
+        if (appSettings is null)
+        {
+            problems.Add("the compiled template has no app settings that evaluate to an object (Microsoft.Web/sites/config 'appsettings')");
+            appSettings = [];
+        }
+
+        var azure = appSettings.Select(p => p.Key).ToList();
+        string? AzureSetting(string name) => appSettings[name] is JsonValue v ? v.ToString() : null;
         bool Known(string key) => catalogue.Any(s => Matches(s.Name, key));
 
         foreach (var key in local.Keys.Where(k => !Known(k)))
@@ -70,24 +119,31 @@ public static partial class SettingsDrift
             }
         }
 
-        // Queue and container names: one value everywhere.
-        var bicepQueue = BicepVar(inputs.MainBicep, "queueName");
-        var bicepContainer = BicepVar(inputs.MainBicep, "containerName");
-        if (local.GetValueOrDefault(SettingNames.QueueName) != bicepQueue)
+        // Queues and containers: every one the app reads exists in the compiled template, by the name
+        // Azure's app settings give it, each queue with its poison queue; locally the same names.
+        var queueNames = deployment.OfType("Microsoft.Storage/storageAccounts/queueServices/queues").Select(r => r.LeafName).ToHashSet();
+        var containers = deployment.OfType("Microsoft.Storage/storageAccounts/blobServices/containers").Select(r => r.LeafName).ToHashSet();
+        foreach (var (setting, kind, existing) in new[] { (SettingNames.QueueName, "queue", queueNames), (SettingNames.ContainerName, "container", containers) })
         {
-            problems.Add($"queue name differs: local.settings.sample.json says {local.GetValueOrDefault(SettingNames.QueueName)}, main.bicep says {bicepQueue}");
+            var inAzure = AzureSetting(setting);
+            if (local.GetValueOrDefault(setting) != inAzure)
+            {
+                problems.Add($"{kind} name differs: local.settings.sample.json says {local.GetValueOrDefault(setting)}, the Bicep app setting {setting} says {inAzure}");
+            }
+
+            if (inAzure is null || !existing.Contains(inAzure))
+            {
+                problems.Add($"the Bicep does not create the {kind} {inAzure} that the app setting {setting} names");
+            }
         }
 
-        if (local.GetValueOrDefault(SettingNames.ContainerName) != bicepContainer)
+        foreach (var queue in QueueSettings(inputs.FunctionJsons).Select(AzureSetting).Where(q => q is not null).Append(AzureSetting(SettingNames.QueueName)).Distinct())
         {
-            problems.Add($"container name differs: local.settings.sample.json says {local.GetValueOrDefault(SettingNames.ContainerName)}, main.bicep says {bicepContainer}");
+            if (!queueNames.Contains($"{queue}-poison"))
+            {
+                problems.Add($"the Bicep does not create the poison queue {queue}-poison");
+            }
         }
-
-        Require(inputs.StorageBicep, "name: '${queueName}-poison'", "storage.bicep does not create the poison queue as {queue}-poison", problems);
-        Require(inputs.StorageBicep, "name: queueName", "storage.bicep does not create the referrals queue", problems);
-        Require(inputs.StorageBicep, "name: containerName", "storage.bicep does not create the report container", problems);
-        Require(inputs.FunctionAppBicep, "ReferralQueueName: queueName", "the app setting ReferralQueueName is not the queue Bicep creates", problems);
-        Require(inputs.FunctionAppBicep, "ReferralContainerName: containerName", "the app setting ReferralContainerName is not the container Bicep creates", problems);
 
         // host.json: the queue trigger's contract, which the standalone listener keeps too.
         var host = JsonDocument.Parse(inputs.HostJson).RootElement;
@@ -157,63 +213,88 @@ public static partial class SettingsDrift
             }
         }
 
-        // Security properties as the infra issue states them.
-        Require(inputs.StorageBicep, "allowBlobPublicAccess: false", "storage allows public blob access", problems);
-        Require(inputs.StorageBicep, "minimumTlsVersion: 'TLS1_2'", "storage does not require TLS 1.2", problems);
-        Require(inputs.StorageBicep, "allowSharedKeyAccess: false", "storage allows shared-key access", problems);
-        Require(inputs.StorageBicep, "supportsHttpsTrafficOnly: true", "storage allows plain HTTP", problems);
-        Require(inputs.FunctionAppBicep, "httpsOnly: true", "the function app is not HTTPS only", problems);
-        Require(inputs.FunctionAppBicep, "ftpsState: 'Disabled'", "the function app allows FTP", problems);
-        Require(inputs.FunctionAppBicep, "runtime: { name: 'custom'", "the function app does not run the custom handler", problems);
-        Require(inputs.KeyVaultBicep, "enableRbacAuthorization: true", "Key Vault does not use RBAC", problems);
-        Require(inputs.KeyVaultBicep, "enableSoftDelete: true", "Key Vault soft delete is off", problems);
-        Require(inputs.KeyVaultBicep, "enablePurgeProtection: true", "Key Vault purge protection is off", problems);
-        if (inputs.FunctionAppBicep.Contains("AccountKey", StringComparison.Ordinal) || inputs.FunctionAppBicep.Contains("listKeys(", StringComparison.Ordinal))
+        // Security properties as the infra issue states them, on every resource of the type.
+        var accounts = deployment.OfType("Microsoft.Storage/storageAccounts").ToList();
+        if (accounts.Count == 0)
         {
-            problems.Add("the function app's settings use a storage key");
+            problems.Add("the compiled template has no storage account");
+        }
+
+        foreach (var account in accounts)
+        {
+            Expect(account, "properties.allowBlobPublicAccess", false, "storage allows public blob access", problems);
+            Expect(account, "properties.minimumTlsVersion", "TLS1_2", "storage does not require TLS 1.2", problems);
+            Expect(account, "properties.allowSharedKeyAccess", false, "storage allows shared-key access", problems);
+            Expect(account, "properties.supportsHttpsTrafficOnly", true, "storage allows plain HTTP", problems);
+        }
+
+        var vaults = deployment.OfType("Microsoft.KeyVault/vaults").ToList();
+        if (vaults.Count == 0)
+        {
+            problems.Add("the compiled template has no Key Vault");
+        }
+
+        foreach (var vault in vaults)
+        {
+            Expect(vault, "properties.enableRbacAuthorization", true, "Key Vault does not use RBAC", problems);
+            Expect(vault, "properties.enableSoftDelete", true, "Key Vault soft delete is off", problems);
+            Expect(vault, "properties.enablePurgeProtection", true, "Key Vault purge protection is off", problems);
+        }
+
+        var sites = deployment.OfType("Microsoft.Web/sites").ToList();
+        if (sites.Count != 1)
+        {
+            problems.Add($"the compiled template has {sites.Count} function apps, not one");
+        }
+
+        foreach (var site in sites)
+        {
+            Expect(site, "properties.httpsOnly", true, "the function app is not HTTPS only", problems);
+            Expect(site, "properties.siteConfig.ftpsState", "Disabled", "the function app allows FTP", problems);
+            Expect(site, "properties.functionAppConfig.runtime.name", "custom", "the function app does not run the custom handler", problems);
+            Expect(site, "identity.type", "UserAssigned", "the function app does not run as its user-assigned managed identity", problems);
+            if (site.Get("properties.functionAppConfig.deployment.storage.authentication.type")?.ToString() != "UserAssignedIdentity")
+            {
+                problems.Add("the function app's deployment storage is not reached with its managed identity");
+            }
+        }
+
+        if (AzureSetting("AzureWebJobsStorage__credential") != "managedidentity")
+        {
+            problems.Add("the app's storage connection does not use its managed identity (AzureWebJobsStorage__credential)");
+        }
+
+        var compiled = inputs.MainTemplate.ToJsonString();
+        if (compiled.Contains("AccountKey", StringComparison.Ordinal) || compiled.Contains("listKeys(", StringComparison.Ordinal))
+        {
+            problems.Add("the compiled template uses a storage key");
         }
 
         return problems;
     }
 
-    /// <summary>The app setting names in functionapp.bicep: the keys of baseSettings and the toObject key templates.</summary>
-    public static List<string> BicepAppSettings(string bicep)
+    /// <summary>The app settings that function.json queue triggers read their queue names from.</summary>
+    private static IEnumerable<string> QueueSettings(IReadOnlyDictionary<string, string> functionJsons) =>
+        functionJsons.Values
+            .SelectMany(json => JsonDocument.Parse(json).RootElement.GetProperty("bindings").EnumerateArray().ToList())
+            .Where(b => b.GetProperty("type").GetString() == "queueTrigger")
+            .Select(b => b.GetProperty("queueName").GetString()!.Trim('%'));
+
+    private static void Expect(ArmResource resource, string path, object expected, string problem, List<string> problems)
     {
-        var keys = new List<string>();
-        var body = BaseSettings().Match(bicep);
-        if (body.Success)
+        var actual = resource.Get(path);
+        var matches = expected switch
         {
-            keys.AddRange(SettingKey().Matches(body.Groups[1].Value).Select(m => m.Groups[1].Value));
-        }
-
-        keys.AddRange(ToObjectKey().Matches(bicep).Select(m => InterpolatedId().Replace(m.Groups[1].Value, "{id}")));
-        return keys;
-    }
-
-    private static string? BicepVar(string bicep, string name) =>
-        Regex.Match(bicep, $@"^var {name} = '([^']*)'", RegexOptions.Multiline) is { Success: true } m ? m.Groups[1].Value : null;
-
-    private static void Require(string text, string needle, string problem, List<string> problems)
-    {
-        if (!text.Contains(needle, StringComparison.Ordinal))
+            bool b => actual is JsonValue v && v.TryGetValue<bool>(out var got) && got == b,
+            _ => actual?.ToString() == expected.ToString(),
+        };
+        if (!matches)
         {
-            problems.Add(problem);
+            problems.Add($"{problem} ({resource.Type} {resource.Name}: {path} is {actual?.ToJsonString() ?? "absent"})");
         }
     }
 
     /// <summary>"Partners__{id}__KeySha256" matches Partners__acme__KeySha256 (and the Bicep template's own "{id}").</summary>
     private static bool Matches(string pattern, string key) =>
         Regex.IsMatch(key, "^" + Regex.Escape(pattern).Replace(@"\{id}", "[A-Za-z0-9{}._-]+", StringComparison.Ordinal) + "$");
-
-    [GeneratedRegex(@"var baseSettings = \{(.*?)\n\}", RegexOptions.Singleline)]
-    private static partial Regex BaseSettings();
-
-    [GeneratedRegex(@"^\s*([A-Za-z_][A-Za-z0-9_]*):", RegexOptions.Multiline)]
-    private static partial Regex SettingKey();
-
-    [GeneratedRegex(@"toObject\(\w+, \w+ => '([^']+)'")]
-    private static partial Regex ToObjectKey();
-
-    [GeneratedRegex(@"\$\{\w+\.id\}")]
-    private static partial Regex InterpolatedId();
 }

@@ -1,0 +1,56 @@
+namespace ReferralIntake.Functions.Tests.Infra;
+
+/// <summary>
+/// infra/ is compiled in every test run with the pinned Bicep CLI and the linter rules of
+/// infra/bicepconfig.json; any error or warning fails the run.
+/// </summary>
+public sealed class InfraCompilationTests(CompiledInfraFixture compiled) : IClassFixture<CompiledInfraFixture>
+{
+    [Fact]
+    public void The_templates_and_every_parameter_file_compile_with_no_diagnostic()
+    {
+        var infra = compiled.Infra;
+
+        Assert.True(infra.Clean, "Bicep diagnostics:\n" + string.Join('\n', infra.Diagnostics.Concat(infra.Failures)));
+        Assert.NotEmpty(infra.Main["resources"]!.AsArray());
+        var parameterFiles = Directory.GetFiles(BicepCompiler.RepoInfra, "*.bicepparam").Select(Path.GetFileName).Order();
+        Assert.Equal(parameterFiles, infra.ParameterFiles.Keys.Order());
+        Assert.All(infra.ParameterFiles.Values, p => Assert.Equal("uksouth", (string?)p["parameters"]!["location"]!["value"]));
+    }
+
+    public static TheoryData<string, string, string, string, string> BrokenCopies => new()
+    {
+        // file, what is replaced, by what, the diagnostic expected
+        { "one required property removed (the storage account's location)", "modules/storage.bicep", "  location: location\n  kind: 'StorageV2'", "  kind: 'StorageV2'", "BCP035" },
+        { "an API version more than two years old", "modules/keyvault.bicep", "Microsoft.KeyVault/vaults@2025-05-01", "Microsoft.KeyVault/vaults@2023-07-01", "use-recent-api-versions" },
+        { "a secret in an output", "modules/monitoring.bicep", "output workspaceId string = workspace.id", "output workspaceId string = workspace.id\noutput workspaceKey string = workspace.listKeys().primarySharedKey", "outputs-should-not-contain-secrets" },
+        { "a parameter file for a parameter the template lacks", "main.dev.bicepparam", "param retentionDays = 30", "param retentionDays = 30\nparam retentionWeeks = 4", "BCP259" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BrokenCopies))]
+    public async Task A_broken_copy_of_the_templates_fails_the_compile(string change, string file, string find, string replaceWith, string expectedDiagnostic)
+    {
+        var copy = BicepCompiler.CopyOfInfra((name, text) =>
+        {
+            if (name != file)
+            {
+                return text;
+            }
+
+            Assert.Contains(find, text, StringComparison.Ordinal); // the change really happens
+            return text.Replace(find, replaceWith, StringComparison.Ordinal);
+        });
+        try
+        {
+            var result = await BicepCompiler.CompileAsync(copy);
+
+            Assert.False(result.Clean, $"{change}: compiled clean");
+            Assert.Contains(result.Diagnostics, d => d.Contains(expectedDiagnostic, StringComparison.Ordinal));
+        }
+        finally
+        {
+            Directory.Delete(copy, recursive: true);
+        }
+    }
+}
