@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # Shared, idempotent set-up for ./run.sh and ./test.sh on a fresh machine:
 #   npm packages from package.json (Azurite, GOV.UK Frontend, axe-core),
-#   the local NuGet feed (System.IO.Hashing packed from the .NET SDK: see build/local-feed),
 #   restore and build of the solution.
 # Browser tests also need Debian's Chromium: ensure_chromium installs it when missing.
 set -euo pipefail
@@ -17,15 +16,6 @@ ensure_npm_packages() {
   if [ ! -x node_modules/.bin/azurite ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     echo "==> npm ci (Azurite, GOV.UK Frontend, axe-core)"
     npm ci --no-audit --no-fund --loglevel=error
-  fi
-}
-
-ensure_local_feed() {
-  cd "$REPO_ROOT"
-  mkdir -p .nuget-local
-  if ! ls .nuget-local/System.IO.Hashing.*.nupkg >/dev/null 2>&1; then
-    echo "==> packing System.IO.Hashing from the .NET SDK into .nuget-local/"
-    dotnet pack build/local-feed/SystemIOHashing.Pack.csproj -c Release -o .nuget-local --nologo -v quiet
   fi
 }
 
@@ -45,6 +35,5 @@ build_solution() {
 
 setup() {
   ensure_npm_packages
-  ensure_local_feed
   build_solution
 }

@@ -42,21 +42,17 @@ listenerOptions.Enabled &= customHandlerPort is null;
 builder.Services.AddSingleton(listenerOptions);
 
 builder.Services.AddSingleton(TimeProvider.System);
-builder.Services.AddSingleton<TelemetrySetup>();
+builder.AddReferralTelemetry();
 builder.Services.AddSingleton(_ => ForceDirectory.Default);
 builder.Services.AddSingleton<TriagePolicy>();
 builder.Services.AddSingleton<StorageClients>();
 builder.Services.AddSingleton<ReferralStore>();
 builder.Services.AddSingleton<Partners>();
-builder.Services.AddSingleton(builder.Configuration.GetSection("IntakeResilience").Get<IntakeResilience.Options>() ?? new IntakeResilience.Options());
-builder.Services.AddKeyedSingleton(IntakeResilience.Key, (sp, _) =>
-    IntakeResilience.Build(sp.GetRequiredService<IntakeResilience.Options>(), sp.GetRequiredService<TimeProvider>()));
+builder.Services.AddIntakeResilience(builder.Configuration.GetSection("IntakeResilience").Get<IntakeResilience.Options>() ?? new IntakeResilience.Options());
 builder.Services.AddSingleton<IntakeService>();
 builder.Services.AddSingleton(builder.Configuration.GetSection("Delivery").Get<DeliveryOptions>() ?? new DeliveryOptions());
 builder.Services.AddSingleton<Destinations>();
-builder.Services.AddSingleton<DeliveryPipelines>();
-builder.Services.AddHttpClient(WebhookSender.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan); // Polly times out
-builder.Services.AddSingleton<WebhookSender>();
+builder.Services.AddWebhookDelivery();
 builder.Services.AddSingleton<LocalInboxStore>();
 builder.Services.AddSingleton(sp => LocalInboxMode.From(
     sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<StorageClients>().UsesDevelopmentStorage, listenerOptions));
@@ -94,7 +90,6 @@ builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.DefaultIgnore
 builder.Services.AddOpenApi("v1");
 
 var app = builder.Build();
-_ = app.Services.GetRequiredService<TelemetrySetup>(); // starts exporting, when OTEL_EXPORTER_OTLP_ENDPOINT is set
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 

@@ -85,7 +85,6 @@ var baseSettings = {
   AzureWebJobsStorage__clientId: identityClientId
   AzureWebJobsStorage__queueServiceUri: queueEndpoint
   AzureWebJobsStorage__blobServiceUri: blobEndpoint
-  AZURE_CLIENT_ID: identityClientId // DefaultAzureCredential picks the user-assigned identity
   ReferralQueueName: queueName
   ReferralContainerName: containerName
   Retention__Days: string(retentionDays)

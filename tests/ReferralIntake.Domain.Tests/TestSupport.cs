@@ -1,20 +1,16 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Collections.Immutable;
 using ReferralIntake.Domain.Postcodes;
 using ReferralIntake.Domain.Reports;
 
 namespace ReferralIntake.Domain.Tests;
 
-/// <summary>A clock that stays where a test puts it.</summary>
-internal sealed class FixedClock(DateTimeOffset now) : TimeProvider
+/// <summary>The moment every policy test decides at: a FakeTimeProvider stays there unless a test moves it.</summary>
+internal static class FixedClock
 {
     public static readonly DateTimeOffset Now = new(2026, 11, 22, 12, 0, 0, TimeSpan.Zero);
 
-    public FixedClock()
-        : this(Now)
-    {
-    }
-
-    public override DateTimeOffset GetUtcNow() => now;
+    public static FakeTimeProvider Create() => new(Now);
 }
 
 internal static class Reports

@@ -9,7 +9,7 @@ namespace ReferralIntake.Domain.Tests;
 public class TriagePriorityTests
 {
     private static readonly DateTimeOffset Now = FixedClock.Now;
-    private readonly TriagePolicy _policy = new(ForceDirectory.Default, new FixedClock());
+    private readonly TriagePolicy _policy = new(ForceDirectory.Default, FixedClock.Create());
 
     public static TheoryData<string, int?, Indicator[], Priority> IndicatorRows => new()
     {

@@ -9,7 +9,7 @@ namespace ReferralIntake.Domain.Tests;
 /// <summary>Invariants of the policy and the reader, over generated reports and inputs.</summary>
 public class TriageProperties
 {
-    private static readonly TriagePolicy Policy = new(ForceDirectory.Default, new FixedClock());
+    private static readonly TriagePolicy Policy = new(ForceDirectory.Default, FixedClock.Create());
     private static readonly Config Checks = Config.QuickThrowOnFailure.WithMaxTest(500);
 
     private static readonly Gen<ConcernReport> AnyReport =

@@ -8,7 +8,7 @@ namespace ReferralIntake.Domain.Tests;
 /// <summary>Every route rule of TRIAGE.md.</summary>
 public class TriageRouteTests
 {
-    private readonly TriagePolicy _policy = new(ForceDirectory.Default, new FixedClock());
+    private readonly TriagePolicy _policy = new(ForceDirectory.Default, FixedClock.Create());
 
     private static string[] Kinds(TriageDecision d) => [.. d.Routes.Select(r => r.KindName)];
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using ReferralIntake.Functions.Api;
 using ReferralIntake.Functions.Delivery;
 using ReferralIntake.Functions.Intake;
@@ -27,7 +28,6 @@ public sealed class DeliveryTests(AzuriteFixture azurite) : IAsyncLifetime
         ["Delivery:PerAttemptTimeoutSeconds"] = "1",
         ["Delivery:RetryBaseDelaySeconds"] = "0.05",
         ["Delivery:MaxRetries"] = maxRetries.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["Delivery:MaxRetryAfterSeconds"] = "2",
         ["Delivery:BreakerMinimumThroughput"] = breakerThroughput.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Admin:KeySha256"] = Partners.HashKey(AdminKey),
     };
@@ -76,13 +76,19 @@ public sealed class DeliveryTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         await using var healthy = await ForceServer.StartAsync();
         _force.Fallback = ForceServer.Answer(503);
-        var options = new DeliveryOptions { MaxRetries = 0, BreakerMinimumThroughput = 2, BreakSeconds = 1, PerAttemptTimeoutSeconds = 2 };
-        using var services = new ServiceCollection().AddHttpClient().BuildServiceProvider();
-        using var pipelines = new DeliveryPipelines(options, TimeProvider.System);
-        var sender = new WebhookSender(services.GetRequiredService<IHttpClientFactory>(), pipelines, TimeProvider.System);
+        // The app's own registration, on a fake clock: the break passes when the test says so, not in real time.
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var options = new DeliveryOptions { MaxRetries = 0, BreakerMinimumThroughput = 2, BreakSeconds = 30, PerAttemptTimeoutSeconds = 60 };
+        await using var services = new ServiceCollection()
+            .AddSingleton<TimeProvider>(clock)
+            .AddSingleton(options)
+            .AddWebhookDelivery()
+            .BuildServiceProvider();
+        var sender = services.GetRequiredService<WebhookSender>();
         var failing = new Destination("force-a", _force.Url, ForceServer.Secret);
         var other = new Destination("force-b", healthy.Url, ForceServer.Secret);
-        Task Send(Destination d) => sender.SendAsync(d, "RI-TEST-0000-0000", "key", "{}"u8.ToArray(), [], CancellationToken.None);
+        var attempts = new List<DeliveryAttempt>();
+        Task Send(Destination d) => sender.SendAsync(d, "RI-TEST-0000-0000", "key", "{}"u8.ToArray(), attempts, CancellationToken.None);
 
         await Assert.ThrowsAsync<DeliveryFailedException>(() => Send(failing));
         await Assert.ThrowsAsync<DeliveryFailedException>(() => Send(failing));
@@ -92,20 +98,15 @@ public sealed class DeliveryTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Contains("circuit is open", open.Message, StringComparison.Ordinal);
         Assert.Equal(2, _force.Received.Count); // the open breaker did not call the failing force
         Assert.Single(healthy.Received);        // the other force was not held up
+        Assert.Equal(["failed", "failed", "circuit-open", "delivered"], attempts.Select(a => a.Outcome));
 
         _force.Fallback = ForceServer.Answer(202);
-        await Eventually.TrueAsync(async () =>
-        {
-            try
-            {
-                await Send(failing); // half-open after the break: one trial call, which now succeeds
-                return true;
-            }
-            catch (DeliveryFailedException)
-            {
-                return false;
-            }
-        }, TimeSpan.FromSeconds(10), "the breaker to close again");
+        clock.Advance(TimeSpan.FromSeconds(29));
+        await Assert.ThrowsAsync<DeliveryFailedException>(() => Send(failing)); // still open within the break
+        Assert.Equal(2, _force.Received.Count);
+
+        clock.Advance(TimeSpan.FromSeconds(2));
+        await Send(failing); // half-open after the break: one trial call, which now succeeds and closes it
         await Send(failing);
         Assert.Equal(4, _force.Received.Count);
     }

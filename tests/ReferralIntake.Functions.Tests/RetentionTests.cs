@@ -1,6 +1,8 @@
+using Azure.Storage.Blobs.Models;
 using System.Net;
 using System.Net.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using ReferralIntake.Functions.Intake;
 using ReferralIntake.Functions.Tests.Support;
 
@@ -17,17 +19,10 @@ public sealed class RetentionTests(AzuriteFixture azurite) : IAsyncLifetime
 
     public async Task DisposeAsync() => await _force.DisposeAsync();
 
-    private sealed class MovableClock : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = DateTimeOffset.UtcNow;
-
-        public override DateTimeOffset GetUtcNow() => Now;
-    }
-
     [Fact]
     public async Task An_old_delivered_referral_is_removed_while_recent_or_undelivered_ones_are_kept_and_one_can_be_erased()
     {
-        var clock = new MovableClock();
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         using var app = new TestApp(azurite, new()
         {
             ["QueueListener:Enabled"] = "false", // triage runs only when the test says, through the host's endpoint
@@ -44,7 +39,7 @@ public sealed class RetentionTests(AzuriteFixture azurite) : IAsyncLifetime
         async Task<int> BlobsOf(string reference)
         {
             var count = 0;
-            await foreach (var _ in app.Container.GetBlobsAsync(prefix: $"{reference}/"))
+            await foreach (var _ in app.Container.GetBlobsAsync(new GetBlobsOptions { Prefix = $"{reference}/" }))
             {
                 count++;
             }
@@ -56,7 +51,7 @@ public sealed class RetentionTests(AzuriteFixture azurite) : IAsyncLifetime
         var recent = (await app.SubmitAcceptedAsync(Samples.WestMerciaP2)).Reference;
         var undelivered = (await app.SubmitAcceptedAsync(Samples.WestMerciaP2)).Reference;
         await Triage(old);                       // delivered now
-        clock.Now = clock.Now.AddDays(91);
+        clock.Advance(TimeSpan.FromDays(91));
         await Triage(recent);                    // delivered 91 days later
         Assert.Equal("delivered", (await app.StatusAsync(old))!.Status);
 

@@ -1,73 +1,182 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Diagnostics.Metrics;
+using System.IO.Compression;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 using ReferralIntake.Functions.Telemetry;
 using ReferralIntake.Functions.Tests.Support;
 
 namespace ReferralIntake.Functions.Tests;
 
-/// <summary>Traces and metrics, read in memory by listeners on the app's own source and meter.</summary>
+/// <summary>
+/// Traces and metrics as the OpenTelemetry SDK exports them: the app's own registration, read with the
+/// SDK's InMemory exporter; and the Azure Monitor exporter, wired by the connection string, posting to
+/// a loopback ingestion endpoint.
+/// </summary>
 [Collection(AzuriteCollection.Name)]
-public sealed class TelemetryTests(AzuriteFixture azurite) : IDisposable
+public sealed class TelemetryTests(AzuriteFixture azurite)
 {
-    private readonly ConcurrentQueue<Activity> _spans = new();
-    private readonly ConcurrentQueue<(string Instrument, double Value, Dictionary<string, object?> Tags)> _measurements = new();
-    private readonly ActivityListener _traces = new();
-    private readonly MeterListener _metrics = new();
-
-    public void Dispose()
-    {
-        _traces.Dispose();
-        _metrics.Dispose();
-    }
-
-    private void Listen()
-    {
-        _traces.ShouldListenTo = source => source.Name == ReferralTelemetry.Name;
-        _traces.Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded;
-        _traces.ActivityStopped = _spans.Enqueue;
-        ActivitySource.AddActivityListener(_traces);
-
-        _metrics.InstrumentPublished = (instrument, listener) =>
-        {
-            if (instrument.Meter.Name == ReferralTelemetry.Name)
-            {
-                listener.EnableMeasurementEvents(instrument);
-            }
-        };
-        _metrics.SetMeasurementEventCallback<long>((i, value, tags, _) => Record(i, value, tags));
-        _metrics.SetMeasurementEventCallback<double>((i, value, tags, _) => Record(i, value, tags));
-        _metrics.Start();
-    }
-
-    private void Record(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags) =>
-        _measurements.Enqueue((instrument.Name, value, tags.ToArray().ToDictionary(t => t.Key, t => t.Value)));
-
     [Fact]
     public async Task Submit_triage_and_delivery_are_one_trace_tagged_with_the_reference_and_the_counters_move()
     {
-        Listen();
-        using var app = new TestApp(azurite);
+        var spans = new List<Activity>();
+        var metrics = new List<Metric>();
+        using var app = new TestApp(azurite, services: s => s
+            .ConfigureOpenTelemetryTracerProvider(t => t.AddInMemoryExporter(spans))
+            .ConfigureOpenTelemetryMeterProvider(m => m.AddInMemoryExporter(metrics)));
 
         var accepted = await app.SubmitAcceptedAsync(Samples.WestMerciaP2);
         await app.StatusWhenAsync(accepted.Reference, "delivered");
-        await Eventually.TrueAsync(() => Task.FromResult(_measurements.Any(m => m.Instrument == "referrals.delivered")), TimeSpan.FromSeconds(10), "the delivered counter");
+        var tracer = app.Services.GetRequiredService<TracerProvider>();
+        var meter = app.Services.GetRequiredService<MeterProvider>();
+        await Eventually.TrueAsync(() =>
+        {
+            tracer.ForceFlush();
+            lock (spans)
+            {
+                return Task.FromResult(spans.Any(s => s.OperationName == "referral.deliver" && Equals(s.GetTagItem(ReferralTelemetry.ReferenceTag), accepted.Reference)));
+            }
+        }, TimeSpan.FromSeconds(10), "the delivery span");
+        meter.ForceFlush();
 
-        var spans = _spans.Where(s => Equals(s.GetTagItem(ReferralTelemetry.ReferenceTag), accepted.Reference)).ToList();
-        Assert.Equal(["referral.deliver", "referral.submit", "referral.triage"], spans.Select(s => s.OperationName).Distinct().Order());
-        Assert.Single(spans.Select(s => s.TraceId).Distinct()); // one trace, although the queue message is the bare reference
+        List<Activity> ours;
+        lock (spans)
+        {
+            ours = [.. spans.Where(s => Equals(s.GetTagItem(ReferralTelemetry.ReferenceTag), accepted.Reference))];
+        }
 
-        Assert.Contains(_measurements, m => m.Instrument == "referrals.received" && Equals(m.Tags["channel"], "api"));
-        Assert.Contains(_measurements, m => m.Instrument == "referrals.triaged" && Equals(m.Tags["priority"], "P2"));
-        Assert.Contains(_measurements, m => m.Instrument == "referrals.routed" && Equals(m.Tags["force_id"], "west-mercia"));
-        Assert.Contains(_measurements, m => m.Instrument == "referrals.receipt_to_delivery" && m.Value >= 0);
+        Assert.Equal(["referral.deliver", "referral.submit", "referral.triage"], ours.Select(s => s.OperationName).Distinct().Order());
+        Assert.Single(ours.Select(s => s.TraceId).Distinct()); // one trace, although the queue message is the bare reference
+        Assert.Contains(ours, s => s.OperationName == "referral.submit" && s.Parent is not null); // under ASP.NET Core's request span
+        Assert.Contains(spans, s => s.Source.Name == "Microsoft.AspNetCore"); // the instrumentation packages are on
+
+        var points = metrics.SelectMany(m => Points(m).Select(p => (m.Name, Point: p))).ToList();
+        Assert.Contains(points, p => p.Name == "referrals.received" && Tag(p.Point, "channel") == "api");
+        Assert.Contains(points, p => p.Name == "referrals.triaged" && Tag(p.Point, "priority") == "P2");
+        Assert.Contains(points, p => p.Name == "referrals.routed" && Tag(p.Point, "force_id") == "west-mercia");
+        Assert.Contains(points, p => p.Name == "referrals.receipt_to_delivery");
+        Assert.Contains(metrics, m => m.Name == "http.server.request.duration"); // ASP.NET Core
+        Assert.Contains(metrics, m => m.Name.StartsWith("dotnet.", StringComparison.Ordinal)); // runtime
 
         var everyAttribute = string.Join("\n",
-            _spans.SelectMany(s => s.TagObjects.Select(t => $"{t.Key}={t.Value}"))
-                .Concat(_measurements.SelectMany(m => m.Tags.Select(t => $"{t.Key}={t.Value}"))));
+            spans.SelectMany(s => s.TagObjects.Select(t => $"{t.Key}={t.Value}"))
+                .Concat(points.SelectMany(p => Tags(p.Point).Select(t => $"{t.Key}={t.Value}"))));
         foreach (var secret in new[] { "canary-7f3a", Samples.Postcode, "B458AB", "Ellie", "sam@example.com" })
         {
             Assert.DoesNotContain(secret, everyAttribute, StringComparison.OrdinalIgnoreCase);
         }
+    }
+
+    [Fact]
+    public async Task With_an_Application_Insights_connection_string_the_app_exports_to_it()
+    {
+        await using var ingestion = await IngestionServer.StartAsync();
+        using var app = new TestApp(azurite, new()
+        {
+            // A connection string of the shape Azure gives, pointed at a loopback ingestion endpoint. A key of
+            // its own: the exporter keeps unsent telemetry on disk per key and sends it again later.
+            [TelemetryRegistration.AppInsightsSetting] = $"InstrumentationKey={Guid.NewGuid()};IngestionEndpoint={ingestion.Url}",
+        });
+
+        var accepted = await app.SubmitAcceptedAsync(Samples.WestMerciaP2);
+        await app.StatusWhenAsync(accepted.Reference, "delivered");
+        var tracer = app.Services.GetRequiredService<TracerProvider>();
+        try
+        {
+            await Eventually.TrueAsync(() =>
+            {
+                tracer.ForceFlush();
+                return Task.FromResult(ingestion.Bodies.Any(b => b.Contains("referral.triage", StringComparison.Ordinal)));
+            }, TimeSpan.FromSeconds(20), "the triage span at the ingestion endpoint");
+        }
+        catch (TimeoutException e)
+        {
+            var kinds = ingestion.Bodies.SelectMany(b => b.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+                .Select(line => System.Text.RegularExpressions.Regex.Match(line, "\"baseType\":\"(\\w+)\".*?\"name\":\"([^\"]*)\""))
+                .Select(m => $"{m.Groups[1].Value}:{m.Groups[2].Value}").Distinct();
+            throw new TimeoutException($"{e.Message} Received {ingestion.Bodies.Count} batches of: {string.Join(", ", kinds)}", e);
+        }
+
+        var sent = string.Join("\n", ingestion.Bodies);
+        Assert.Contains(accepted.Reference, sent, StringComparison.Ordinal);
+        Assert.All(ingestion.Paths, p => Assert.EndsWith("/track", p, StringComparison.Ordinal));
+        foreach (var secret in new[] { "canary-7f3a", Samples.Postcode, "Ellie", "sam@example.com" })
+        {
+            Assert.DoesNotContain(secret, sent, StringComparison.OrdinalIgnoreCase);
+        }
+    }
+
+    private static IEnumerable<MetricPoint> Points(Metric metric)
+    {
+        foreach (ref readonly var point in metric.GetMetricPoints())
+        {
+            yield return point;
+        }
+    }
+
+    private static List<KeyValuePair<string, object?>> Tags(MetricPoint point)
+    {
+        var tags = new List<KeyValuePair<string, object?>>();
+        foreach (var tag in point.Tags)
+        {
+            tags.Add(tag);
+        }
+
+        return tags;
+    }
+
+    private static string? Tag(MetricPoint point, string key) => Tags(point).FirstOrDefault(t => t.Key == key).Value?.ToString();
+
+    /// <summary>A loopback stand-in for Application Insights' ingestion endpoint: records every (gzipped) batch.</summary>
+    private sealed class IngestionServer : IAsyncDisposable
+    {
+        private readonly WebApplication _app;
+
+        private IngestionServer()
+        {
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.Logging.ClearProviders();
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            _app = builder.Build();
+            _app.MapPost("/{**path}", async (HttpContext context) =>
+            {
+                Stream body = context.Request.Body;
+                if (context.Request.Headers.ContentEncoding == "gzip")
+                {
+                    body = new GZipStream(body, CompressionMode.Decompress);
+                }
+
+                using var reader = new StreamReader(body);
+                var batch = await reader.ReadToEndAsync(context.RequestAborted);
+                Bodies.Enqueue(batch);
+                Paths.Enqueue(context.Request.Path.Value ?? "");
+                // Accept every item (one JSON object a line): a partial answer makes the exporter keep the rest to send later.
+                var items = batch.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
+                return Results.Json(new { itemsReceived = items, itemsAccepted = items, errors = Array.Empty<object>() });
+            });
+        }
+
+        public ConcurrentQueue<string> Bodies { get; } = new();
+
+        public ConcurrentQueue<string> Paths { get; } = new();
+
+        public string Url => _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/";
+
+        public static async Task<IngestionServer> StartAsync()
+        {
+            var server = new IngestionServer();
+            await server._app.StartAsync();
+            return server;
+        }
+
+        public ValueTask DisposeAsync() => _app.DisposeAsync();
     }
 }

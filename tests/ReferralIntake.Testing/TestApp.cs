@@ -1,3 +1,4 @@
+using Azure.Storage.Blobs.Models;
 using System.Collections.Concurrent;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -147,7 +148,7 @@ public sealed class TestApp : WebApplicationFactory<Program>
         }
 
         var count = 0;
-        await foreach (var blob in Container.GetBlobsAsync())
+        await foreach (var blob in Container.GetBlobsAsync(new GetBlobsOptions()))
         {
             if (blob.Name.EndsWith("/report.json", StringComparison.Ordinal))
             {

@@ -9,9 +9,6 @@ public sealed class DeliveryOptions
     public double OverallTimeoutSeconds { get; set; } = 60;
     public int MaxRetries { get; set; } = 3;
     public double RetryBaseDelaySeconds { get; set; } = 1;
-
-    /// <summary>A Retry-After longer than this is cut to it: a long wait is the queue's job, not a held worker's.</summary>
-    public double MaxRetryAfterSeconds { get; set; } = 20;
     public double BreakSeconds { get; set; } = 30;
     public int BreakerMinimumThroughput { get; set; } = 4;
 }

@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using System.Net.Http.Headers;
 using Polly.CircuitBreaker;
+using Polly.Timeout;
 
 namespace ReferralIntake.Functions.Delivery;
 
@@ -11,48 +11,23 @@ public sealed record DeliveryAttempt(int Number, DateTimeOffset At, string Outco
 public sealed class DeliveryFailedException(string message) : Exception(message);
 
 /// <summary>
-/// Posts a signed JSON document to a destination's webhook through that destination's pipeline. Every
-/// attempt carries the same Idempotency-Key, so the receiver can recognise a retry, and a fresh
-/// timestamp and signature (see <see cref="WebhookSignature"/>).
+/// Posts a JSON document to a destination's webhook through the webhooks' HttpClient (see
+/// <see cref="WebhookDelivery"/>: the destination's resilience pipeline, then signing per attempt).
+/// Every attempt carries the same Idempotency-Key, so the receiver can recognise a retry.
 /// </summary>
-public sealed class WebhookSender(IHttpClientFactory httpClients, DeliveryPipelines pipelines, TimeProvider clock)
+public sealed class WebhookSender(IHttpClientFactory httpClients, TimeProvider clock)
 {
-    public const string HttpClientName = "webhooks";
-
     /// <summary>Sends, adding each attempt to <paramref name="attempts"/>; throws <see cref="DeliveryFailedException"/> when it gave up.</summary>
     public async Task SendAsync(
         Destination destination, string reference, string idempotencyKey, byte[] body, List<DeliveryAttempt> attempts, CancellationToken ct)
     {
-        var http = httpClients.CreateClient(HttpClientName);
+        var http = httpClients.CreateClient(WebhookDelivery.HttpClientName);
+        using var request = new HttpRequestMessage(HttpMethod.Post, destination.Url) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+        request.Options.Set(WebhookDelivery.CallKey, new WebhookCall(destination, reference, idempotencyKey, body, attempts));
         try
         {
-            using var response = await pipelines.For(destination.Id).ExecuteAsync(async token =>
-            {
-                var number = attempts.Count + 1;
-                var started = Stopwatch.GetTimestamp();
-                var at = clock.GetUtcNow();
-                try
-                {
-                    using var request = new HttpRequestMessage(HttpMethod.Post, destination.Url) { Content = new ByteArrayContent(body) };
-                    request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
-                    var timestamp = clock.GetUtcNow().ToUnixTimeSeconds();
-                    request.Headers.Add(WebhookSignature.TimestampHeader, timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));
-                    request.Headers.Add(WebhookSignature.SignatureHeader, WebhookSignature.Sign(destination.Secret, timestamp, body));
-                    request.Headers.Add(WebhookSignature.IdempotencyHeader, idempotencyKey);
-                    request.Headers.Add(WebhookSignature.ReferenceHeader, reference);
-                    var response = await http.SendAsync(request, token).ConfigureAwait(false);
-                    attempts.Add(new DeliveryAttempt(number, at, response.IsSuccessStatusCode ? "delivered" : "failed",
-                        (int)response.StatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds));
-                    return response;
-                }
-                catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
-                {
-                    attempts.Add(new DeliveryAttempt(number, at, e is OperationCanceledException ? "timed-out" : "unreachable",
-                        null, Stopwatch.GetElapsedTime(started).TotalMilliseconds));
-                    throw;
-                }
-            }, ct).ConfigureAwait(false);
-
+            using var response = await http.SendAsync(request, ct).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
             {
                 throw new DeliveryFailedException($"{destination.Id} answered HTTP {(int)response.StatusCode}");
@@ -63,7 +38,7 @@ public sealed class WebhookSender(IHttpClientFactory httpClients, DeliveryPipeli
             attempts.Add(new DeliveryAttempt(attempts.Count + 1, clock.GetUtcNow(), "circuit-open", null, 0));
             throw new DeliveryFailedException($"{destination.Id} is failing; its circuit is open, so it was not called");
         }
-        catch (Polly.Timeout.TimeoutRejectedException)
+        catch (TimeoutRejectedException)
         {
             throw new DeliveryFailedException($"{destination.Id} did not answer in time");
         }

@@ -14,6 +14,9 @@ public static class SettingNames
     public const string StorageQueueServiceUri = "AzureWebJobsStorage__queueServiceUri";
     public const string StorageBlobServiceUri = "AzureWebJobsStorage__blobServiceUri";
 
+    /// <summary>With identity: the user-assigned managed identity's client id (the host's convention; the app uses it too).</summary>
+    public const string StorageClientId = "AzureWebJobsStorage__clientId";
+
     public const string QueueName = "ReferralQueueName";
     public const string ContainerName = "ReferralContainerName";
 
@@ -57,8 +60,7 @@ public static class SettingsCatalogue
         new(SettingNames.StorageQueueServiceUri, SettingPlace.Azure, "identity-based storage: queue endpoint"),
         new(SettingNames.StorageBlobServiceUri, SettingPlace.Azure, "identity-based storage: blob endpoint"),
         new("AzureWebJobsStorage__credential", SettingPlace.Azure, "the host's identity-based connection: managedidentity"),
-        new("AzureWebJobsStorage__clientId", SettingPlace.Azure, "the host's identity-based connection: which identity"),
-        new("AZURE_CLIENT_ID", SettingPlace.Azure, "DefaultAzureCredential: the user-assigned identity"),
+        new(SettingNames.StorageClientId, SettingPlace.Azure, "the user-assigned identity, for the host's storage and the app's ManagedIdentityCredential"),
         new(SettingNames.QueueName, SettingPlace.Both, "the referrals queue"),
         new(SettingNames.ContainerName, SettingPlace.Both, "the report container"),
         new("Partners__{id}__KeySha256", SettingPlace.Both, "a partner's key hash"),
@@ -76,8 +78,8 @@ public static class SettingsCatalogue
         new("Retention__Days", SettingPlace.Azure, "retention of delivered referrals"),
         new("Retention__SweepIntervalHours", SettingPlace.Optional, "standalone sweep interval"),
         new("Admin__KeySha256", SettingPlace.Azure, "the admin key hash"),
-        new("APPLICATIONINSIGHTS_CONNECTION_STRING", SettingPlace.Azure, "the Functions host's telemetry"),
-        new("APPLICATIONINSIGHTS_AUTHENTICATION_STRING", SettingPlace.Azure, "Entra ID auth for that telemetry"),
+        new("APPLICATIONINSIGHTS_CONNECTION_STRING", SettingPlace.Azure, "Application Insights, for the host's telemetry and the app's (Azure Monitor exporter)"),
+        new("APPLICATIONINSIGHTS_AUTHENTICATION_STRING", SettingPlace.Azure, "Entra ID auth for that telemetry (the managed identity)"),
         new("OTEL_EXPORTER_OTLP_ENDPOINT", SettingPlace.Optional, "the app's OpenTelemetry export"),
     ];
 }

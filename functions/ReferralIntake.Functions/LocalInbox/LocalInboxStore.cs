@@ -32,7 +32,7 @@ public sealed class LocalInboxStore(StorageClients storage)
     public async Task<IReadOnlyDictionary<string, List<(string Reference, DateTimeOffset At)>>> ListAsync(CancellationToken ct)
     {
         var byDestination = new SortedDictionary<string, List<(string, DateTimeOffset)>>(StringComparer.Ordinal);
-        await foreach (var blob in storage.Container.GetBlobsAsync(prefix: Prefix, cancellationToken: ct).ConfigureAwait(false))
+        await foreach (var blob in storage.Container.GetBlobsAsync(new GetBlobsOptions { Prefix = Prefix }, ct).ConfigureAwait(false))
         {
             var parts = blob.Name[Prefix.Length..].Split('/');
             if (parts.Length != 2)

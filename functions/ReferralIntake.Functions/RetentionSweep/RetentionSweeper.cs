@@ -26,7 +26,7 @@ public sealed partial class RetentionSweeper(StorageClients storage, ReferralSto
         await store.EnsureCreatedOnceAsync(ct).ConfigureAwait(false);
         var cutoff = clock.GetUtcNow() - TimeSpan.FromDays(options.Days);
         int checkedCount = 0, deleted = 0;
-        await foreach (var item in storage.Container.GetBlobsByHierarchyAsync(delimiter: "/", cancellationToken: ct).ConfigureAwait(false))
+        await foreach (var item in storage.Container.GetBlobsByHierarchyAsync(new GetBlobsByHierarchyOptions { Delimiter = "/" }, ct).ConfigureAwait(false))
         {
             var reference = item.Prefix?.TrimEnd('/');
             if (!References.IsWellFormed(reference))
@@ -44,7 +44,7 @@ public sealed partial class RetentionSweeper(StorageClients storage, ReferralSto
         }
 
         // Idempotency keys only matter for retries: they go after the same period.
-        await foreach (var blob in storage.Container.GetBlobsAsync(prefix: "idempotency/", cancellationToken: ct).ConfigureAwait(false))
+        await foreach (var blob in storage.Container.GetBlobsAsync(new GetBlobsOptions { Prefix = "idempotency/" }, ct).ConfigureAwait(false))
         {
             if (blob.Properties.LastModified < cutoff)
             {
@@ -60,12 +60,12 @@ public sealed partial class RetentionSweeper(StorageClients storage, ReferralSto
     public async Task<bool> EraseAsync(string reference, CancellationToken ct)
     {
         var names = new List<string>();
-        await foreach (var blob in storage.Container.GetBlobsAsync(prefix: $"{reference}/", cancellationToken: ct).ConfigureAwait(false))
+        await foreach (var blob in storage.Container.GetBlobsAsync(new GetBlobsOptions { Prefix = $"{reference}/" }, ct).ConfigureAwait(false))
         {
             names.Add(blob.Name);
         }
 
-        await foreach (var blob in storage.Container.GetBlobsAsync(prefix: "inbox/", cancellationToken: ct).ConfigureAwait(false))
+        await foreach (var blob in storage.Container.GetBlobsAsync(new GetBlobsOptions { Prefix = "inbox/" }, ct).ConfigureAwait(false))
         {
             if (blob.Name.EndsWith($"/{reference}.json", StringComparison.Ordinal))
             {

@@ -1,3 +1,4 @@
+using Azure.Storage.Blobs.Models;
 using System.Xml.Linq;
 using Microsoft.AspNetCore.DataProtection.Repositories;
 
@@ -16,7 +17,7 @@ public sealed class BlobKeyRepository(StorageClients storage) : IXmlRepository
     public IReadOnlyCollection<XElement> GetAllElements()
     {
         storage.Container.CreateIfNotExists();
-        return [.. storage.Container.GetBlobs(prefix: Prefix)
+        return [.. storage.Container.GetBlobs(new GetBlobsOptions { Prefix = Prefix })
             .Select(b => XElement.Parse(storage.Container.GetBlobClient(b.Name).DownloadContent().Value.Content.ToString()))];
     }
 

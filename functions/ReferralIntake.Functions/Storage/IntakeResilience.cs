@@ -2,13 +2,15 @@ using System.Net;
 using Azure;
 using Polly;
 using Polly.CircuitBreaker;
+using Polly.Registry;
 using Polly.Retry;
 using Polly.Timeout;
 
 namespace ReferralIntake.Functions.Storage;
 
 /// <summary>
-/// The resilience pipeline around storage calls at intake, built once: an overall timeout, a short
+/// The resilience pipeline around storage calls at intake, registered once through Polly.Extensions
+/// (so Polly's logs and metrics come with it): an overall timeout, a short
 /// retry with jittered back-off, a circuit breaker and a per-attempt timeout, in that order. A storage
 /// outage therefore answers 503 within seconds instead of holding a worried parent's request open.
 /// </summary>
@@ -26,7 +28,19 @@ public static class IntakeResilience
         public int BreakerMinimumThroughput { get; set; } = 6;
     }
 
-    public static ResiliencePipeline Build(Options options, TimeProvider clock) => new ResiliencePipelineBuilder { TimeProvider = clock }
+    /// <summary>Registers the pipeline under <see cref="Key"/>, and as a keyed service for handlers to take with [FromKeyedServices].</summary>
+    public static IServiceCollection AddIntakeResilience(this IServiceCollection services, Options options)
+    {
+        services.AddResiliencePipeline(Key, (builder, context) =>
+        {
+            builder.TimeProvider = context.ServiceProvider.GetRequiredService<TimeProvider>();
+            Configure(builder, options);
+        });
+        services.AddKeyedSingleton(Key, (sp, _) => sp.GetRequiredService<ResiliencePipelineProvider<string>>().GetPipeline(Key));
+        return services;
+    }
+
+    public static ResiliencePipelineBuilder Configure(ResiliencePipelineBuilder builder, Options options) => builder
         .AddTimeout(options.Overall)
         .AddRetry(new RetryStrategyOptions
         {
@@ -44,8 +58,7 @@ public static class IntakeResilience
             SamplingDuration = TimeSpan.FromSeconds(30),
             BreakDuration = options.BreakDuration,
         })
-        .AddTimeout(options.PerAttempt)
-        .Build();
+        .AddTimeout(options.PerAttempt);
 
     /// <summary>Storage faults worth another try: no answer, a timeout, throttling or a server error.</summary>
     public static bool IsTransient(Exception e) => e switch

@@ -1,5 +1,3 @@
-using Azure.Core;
-using Azure.Identity;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
 using ReferralIntake.Functions.Hosting;
@@ -9,7 +7,7 @@ namespace ReferralIntake.Functions.Storage;
 /// <summary>
 /// The long-lived storage clients, made once and shared. One setting chooses how they connect:
 /// <c>AzureWebJobsStorage</c> (a connection string: Azurite locally) or, when it is absent, the
-/// account's service URIs with <see cref="DefaultAzureCredential"/> (managed identity in Azure).
+/// account's service URIs with the app's managed identity (<see cref="AppIdentity"/>).
 /// </summary>
 public sealed class StorageClients
 {
@@ -41,7 +39,7 @@ public sealed class StorageClients
         {
             var queueUri = RequiredUri(configuration, SettingNames.StorageQueueServiceUri);
             var blobUri = RequiredUri(configuration, SettingNames.StorageBlobServiceUri);
-            TokenCredential credential = new DefaultAzureCredential();
+            var credential = AppIdentity.Credential(configuration);
             Queue = new QueueClient(new Uri(queueUri, queueName), credential, queueOptions);
             PoisonQueue = new QueueClient(new Uri(queueUri, $"{queueName}-poison"), credential, queueOptions);
             Container = new BlobContainerClient(new Uri(blobUri, containerName), credential, blobOptions);
