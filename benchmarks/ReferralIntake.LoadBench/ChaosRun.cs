@@ -141,7 +141,7 @@ public static class ChaosRun
         var poison = await PoisonReferencesAsync(azurite, names);
         var waiting = await new Azure.Storage.Queues.QueueClient(azurite.ConnectionString, names).GetPropertiesAsync();
         var stuck = states.Where(s => s.Value?.Status is not (ReferralStatus.Delivered or ReferralStatus.Failed))
-            .GroupBy(s => s.Value?.Status ?? "no state or report").Select(g => $"{g.Key}: {g.Count()}");
+            .GroupBy(s => s.Value?.Status.Wire() ?? "no state or report").Select(g => $"{g.Key}: {g.Count()}");
         var delivered = states.Count(s => s.Value?.Status == ReferralStatus.Delivered);
         var failedAsExpected = acceptedReferences.Count(a => scottish[a.Key] && states[a.Reference]?.Status == ReferralStatus.Failed && poison.Contains(a.Reference));
         var failedUnexpectedly = acceptedReferences.Count(a => states[a.Reference]?.Status == ReferralStatus.Failed && !(scottish[a.Key] && poison.Contains(a.Reference)));

@@ -10,6 +10,7 @@ using ReferralIntake.Functions.Delivery;
 using ReferralIntake.Functions.Hosting;
 using ReferralIntake.Functions.Intake;
 using ReferralIntake.Functions.LocalInbox;
+using ReferralIntake.Functions.Serialization;
 using ReferralIntake.Functions.Storage;
 using ReferralIntake.Functions.RetentionSweep;
 using ReferralIntake.Functions.Telemetry;
@@ -46,7 +47,9 @@ builder.AddReferralTelemetry();
 builder.Services.AddSingleton(_ => ForceDirectory.Default);
 builder.Services.AddSingleton<TriagePolicy>();
 builder.Services.AddSingleton<StorageClients>();
-builder.Services.AddSingleton<ReferralStore>();
+builder.Services.AddSingleton<ReportStore>();
+builder.Services.AddSingleton<ReferralStateStore>();
+builder.Services.AddSingleton<IdempotencyStore>();
 builder.Services.AddSingleton<Partners>();
 builder.Services.AddIntakeResilience(builder.Configuration.GetSection("IntakeResilience").Get<IntakeResilience.Options>() ?? new IntakeResilience.Options());
 builder.Services.AddSingleton<IntakeService>();
@@ -86,7 +89,11 @@ foreach (var keyRingLoader in builder.Services.Where(d => d.ServiceType == typeo
 }
 
 builder.Services.AddProblemDetails();
-builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never);
+builder.Services.ConfigureHttpJsonOptions(o =>
+{
+    o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never;
+    o.SerializerOptions.TypeInfoResolverChain.Insert(0, AppJsonContext.Default); // the app's one JSON context; no reflection
+});
 builder.Services.AddOpenApi("v1");
 
 var app = builder.Build();

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Microsoft.Playwright;
 using ReferralIntake.Functions.Api;
+using ReferralIntake.Domain.Triage;
+using ReferralIntake.Functions.Serialization;
 using ReferralIntake.Functions.Storage;
 using ReferralIntake.Functions.Tests.Support;
 
@@ -14,8 +16,8 @@ public sealed class WebFormBrowserTests(BrowserFixture fixture)
     {
         var blob = fixture.App.Container.GetBlobClient($"{reference}/state.json");
         return await Eventually.ValueAsync(async () =>
-            await blob.ExistsAsync() ? JsonSerializer.Deserialize<ReferralState>((await blob.DownloadContentAsync()).Value.Content.ToString(), ContractMapping.Json) : null,
-            s => s.Status == status, TimeSpan.FromSeconds(30), $"{reference} to be {status}");
+            await blob.ExistsAsync() ? JsonSerializer.Deserialize((await blob.DownloadContentAsync()).Value.Content.ToString(), AppJsonContext.Default.ReferralState) : null,
+            s => s.Status.Wire() == status, TimeSpan.FromSeconds(30), $"{reference} to be {status}");
     }
 
     [Fact]
@@ -32,9 +34,9 @@ public sealed class WebFormBrowserTests(BrowserFixture fixture)
         Assert.DoesNotContain(reference, page.Url); // nothing about the report in the address bar
         var state = await StateWhenAsync(reference, "delivered");
         Assert.Equal("web-form", state.PartnerId);
-        Assert.Equal("P2", state.Triage!.Priority);
+        Assert.Equal(Priority.P2, state.Triage!.Priority);
         var police = Assert.Single(state.Triage.Routes);
-        Assert.Equal(("police-force", "west-mercia"), (police.Kind, police.ForceId));
+        Assert.Equal((RouteKind.PoliceForce, "west-mercia"), (police.Kind, police.Force?.Id));
     }
 
     [Fact]
@@ -100,8 +102,8 @@ public sealed class WebFormBrowserTests(BrowserFixture fixture)
         Assert.Contains("0800 1111", await page.Locator("[data-advice=childline]").InnerTextAsync());
         Assert.Equal(1, await page.Locator("[data-advice=report-remove]").CountAsync());
         var state = await StateWhenAsync(reference, "delivered");
-        Assert.Equal("P1", state.Triage!.Priority); // a meeting tomorrow
-        Assert.Equal(["ceop", "childline", "report-remove"], state.Triage.Routes.Select(r => r.Kind));
+        Assert.Equal(Priority.P1, state.Triage!.Priority); // a meeting tomorrow
+        Assert.Equal([RouteKind.Ceop, RouteKind.Childline, RouteKind.ReportRemove], state.Triage.Routes.Select(r => r.Kind));
     }
 
     [Fact]

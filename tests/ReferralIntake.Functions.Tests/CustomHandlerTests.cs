@@ -27,7 +27,7 @@ public sealed class CustomHandlerTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task DisposeAsync() => await _force.DisposeAsync();
 
     /// <summary>The payload shape the Functions host sends a custom handler for a queue trigger.</summary>
-    private static JsonContent HostPayload(string message, int dequeueCount) => JsonContent.Create(new
+    internal static JsonContent HostPayload(string message, int dequeueCount) => JsonContent.Create(new
     {
         Data = new { message = JsonSerializer.Serialize(message) },
         Metadata = new

@@ -35,6 +35,28 @@ public sealed partial record UkPostcode
 
     public override string ToString() => Canonical;
 
+    /// <summary>
+    /// A postcode that was well formed when its report was accepted, restored from storage as it was
+    /// kept: the format rules are not applied again, so a rule tightened later cannot strand a report
+    /// accepted under the old one. Null for text that is not a postcode's shape at all.
+    /// </summary>
+    public static UkPostcode? Restore(string? canonical)
+    {
+        if (string.IsNullOrWhiteSpace(canonical) || canonical.Length > 10
+            || !canonical.All(c => c is ' ' or (>= 'A' and <= 'Z') or (>= '0' and <= '9')))
+        {
+            return null;
+        }
+
+        var parts = canonical.Split(' ');
+        return parts.Length switch
+        {
+            1 => new UkPostcode(parts[0], null),
+            2 when parts[0].Length > 0 && parts[1].Length > 0 => new UkPostcode(parts[0], parts[1]),
+            _ => null,
+        };
+    }
+
     public static bool TryParse(string? text, [NotNullWhen(true)] out UkPostcode? postcode)
     {
         postcode = null;

@@ -1,11 +1,13 @@
 using ReferralIntake.Domain.Postcodes;
 using System.Collections.Immutable;
+using System.Text.Json.Serialization;
 
 namespace ReferralIntake.Domain.Reports;
 
 /// <summary>
-/// A concern report as the partner contract (API.md, version 1) defines it. Immutable; built only by
-/// <see cref="ConcernReportReader"/>, so every instance has passed validation.
+/// A concern report as the partner contract (API.md, version 1) defines it. Immutable; built by
+/// <see cref="ConcernReportReader"/>, so every new instance has passed validation, or restored from
+/// storage exactly as it was accepted (never validated again under newer rules).
 /// </summary>
 public sealed record ConcernReport(Reporter Reporter, ChildDetails Child, Concern Concern, SuspectDetails Suspect)
 {
@@ -14,6 +16,7 @@ public sealed record ConcernReport(Reporter Reporter, ChildDetails Child, Concer
 
 public sealed record Reporter(ReporterRole Role, string? Name, string? Email, string? Phone, bool ContactConsent)
 {
+    [JsonIgnore]
     public bool IsChild => Role == ReporterRole.Child;
 }
 

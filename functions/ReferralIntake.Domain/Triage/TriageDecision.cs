@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Text.Json.Serialization;
 using ReferralIntake.Domain.Forces;
 
 namespace ReferralIntake.Domain.Triage;
@@ -40,6 +41,7 @@ public sealed record Route(RouteKind Kind, string Reason)
     public IReadOnlyList<ForceShare> OtherCandidates { get; init; } = [];
 
     /// <summary>The contract's name for the kind (<c>police-force</c>, <c>report-remove</c>, …).</summary>
+    [JsonIgnore]
     public string KindName => RouteKinds.Name(Kind);
 }
 
@@ -71,4 +73,11 @@ public static class RouteKinds
 public sealed record TriageDecision(Priority Priority, ImmutableArray<string> Reasons, ImmutableArray<Route> Routes, DateTimeOffset DecidedAt)
 {
     public bool Has(RouteKind kind) => Routes.Any(r => r.Kind == kind);
+}
+
+/// <summary>Where one route's delivery goes, and its key: the route kind, and the force for a police route.</summary>
+public static class RouteKeys
+{
+    /// <summary>"police-force:west-mercia", "ceop", "childline": unique within a decision, stable across tries.</summary>
+    public static string KeyOf(Route route) => route.Force is { } force ? $"{route.KindName}:{force.Id}" : route.KindName;
 }

@@ -13,7 +13,7 @@ public sealed record PoisonedReferral(string Reference, string? Status, string? 
 /// main queue after a fix. A replayed referral keeps its decision and the routes already delivered,
 /// so it is never delivered twice; a reference found twice in poison is replayed once.
 /// </summary>
-public sealed class PoisonReplay(StorageClients storage, ReferralStore store, TimeProvider clock)
+public sealed class PoisonReplay(StorageClients storage, ReferralStateStore store, TimeProvider clock)
 {
     private const int MaxMessages = 5_000;
 
@@ -24,7 +24,7 @@ public sealed class PoisonReplay(StorageClients storage, ReferralStore store, Ti
         {
             var reference = m.Body.ToString().Trim();
             var state = References.IsWellFormed(reference) ? await store.LoadStateAsync(reference, ct).ConfigureAwait(false) : null;
-            found.Add(new PoisonedReferral(reference, state?.Status, state?.FailureReason, m.InsertedOn, m.DequeueCount));
+            found.Add(new PoisonedReferral(reference, state?.Status.Wire(), state?.FailureReason, m.InsertedOn, m.DequeueCount));
             return false;
         }, ct).ConfigureAwait(false);
         return found;
@@ -61,7 +61,7 @@ public sealed class PoisonReplay(StorageClients storage, ReferralStore store, Ti
     /// <summary>Walks the poison queue once; a message the visitor returns true for is deleted, others are released at once.</summary>
     private async Task ForEachPoisonMessageAsync(Func<QueueMessage, Task<bool>> visit, CancellationToken ct)
     {
-        await store.EnsureCreatedOnceAsync(ct).ConfigureAwait(false);
+        await storage.EnsureCreatedOnceAsync(ct).ConfigureAwait(false);
         var held = new List<QueueMessage>();
         try
         {

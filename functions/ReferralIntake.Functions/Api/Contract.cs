@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using ReferralIntake.Functions.Storage;
 
 namespace ReferralIntake.Functions.Api;
 
@@ -43,14 +44,3 @@ public sealed record RouteBody(
     string? Reason = null);
 
 public sealed record CandidateForce(string ForceId, string ForceName, double Share);
-
-/// <summary>One line of a referral's append-only audit trail.</summary>
-public sealed record AuditEntry(
-    DateTimeOffset At,
-    string Event,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Detail = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Destination = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Outcome = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? StatusCode = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? DurationMs = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Attempt = null);

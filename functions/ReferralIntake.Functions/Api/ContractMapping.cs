@@ -2,13 +2,15 @@ using System.Text.Json;
 using ReferralIntake.Domain.Advice;
 using ReferralIntake.Domain.Reports;
 using ReferralIntake.Domain.Triage;
+using ReferralIntake.Functions.Serialization;
 
 namespace ReferralIntake.Functions.Api;
 
 /// <summary>Between the domain's types and the wire types of the contract.</summary>
 public static class ContractMapping
 {
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    /// <summary>The app's one source-generated context, for callers that need options rather than a type's metadata.</summary>
+    public static JsonSerializerOptions Json => AppJsonContext.Default.Options;
 
     /// <summary>A validated report, written back in contract-v1 shape (read again by ConcernReportReader).</summary>
     public static ReferralRequest ToRequest(ConcernReport report) => new(
@@ -19,8 +21,6 @@ public static class ContractMapping
             report.Concern.MeetingAt),
         new SuspectBody(report.Suspect.Usernames, report.Suspect.Platform, report.Suspect.ApproximateAge, report.Suspect.Location));
 
-    public static byte[] Serialize(ConcernReport report) => JsonSerializer.SerializeToUtf8Bytes(ToRequest(report), Json);
-
     public static IReadOnlyList<AdviceBody> ToAdvice(ConcernReport report) =>
         [.. AcknowledgementAdvice.For(report).Select(a => new AdviceBody(a.Kind, a.Text))];
 
@@ -30,7 +30,7 @@ public static class ContractMapping
         [.. decision.Routes.Select(ToBody)],
         decision.DecidedAt);
 
-    private static RouteBody ToBody(ReferralIntake.Domain.Triage.Route route) => route.Kind == RouteKind.PoliceForce
+    public static RouteBody ToBody(ReferralIntake.Domain.Triage.Route route) => route.Kind == RouteKind.PoliceForce
         ? new RouteBody(
             route.KindName,
             route.Force!.Id,

@@ -60,7 +60,7 @@ public static class Problems
         var problem = new ProblemDetails { Type = $"/api/problems/{type}", Title = title, Status = status, Detail = detail };
         if (errors is not null)
         {
-            problem.Extensions["errors"] = errors.Select(e => new { field = e.Field, message = e.Message }).ToArray();
+            problem.Extensions["errors"] = errors.ToArray();
         }
 
         return TypedResults.Problem(problem);

@@ -1,5 +1,8 @@
 using System.Text.Json;
 using ReferralIntake.Domain.Reports;
+using ReferralIntake.Domain.Triage;
+using Route = ReferralIntake.Domain.Triage.Route;
+using ReferralIntake.Functions.Serialization;
 using ReferralIntake.Functions.Api;
 using ReferralIntake.Functions.Intake;
 using ReferralIntake.Functions.LocalInbox;
@@ -17,7 +20,7 @@ namespace ReferralIntake.Functions.Delivery;
 /// so the queue message comes back.
 /// </summary>
 public sealed partial class ReferralDelivery(
-    ReferralStore store,
+    ReferralStateStore store,
     Destinations destinations,
     LocalInboxMode inboxMode,
     LocalInboxStore inbox,
@@ -41,7 +44,7 @@ public sealed partial class ReferralDelivery(
         var failures = new List<string>();
         foreach (var route in triage.Routes)
         {
-            var key = KeyOf(route);
+            var key = RouteKeys.KeyOf(route);
             if (work.State.Deliveries?.GetValueOrDefault(key) is { Outcome: Delivered })
             {
                 continue; // delivered on an earlier try: never twice
@@ -53,7 +56,7 @@ public sealed partial class ReferralDelivery(
             DeliveryRecord record;
             try
             {
-                if (route.Kind is "police-force" or "ceop")
+                if (route.Kind is RouteKind.PoliceForce or RouteKind.Ceop)
                 {
                     await DeliverToAuthorityAsync(work.State, triage, route, key, work.Report, attempts, ct).ConfigureAwait(false);
                     record = new DeliveryRecord(Delivered, clock.GetUtcNow(), attempts.Count);
@@ -76,7 +79,7 @@ public sealed partial class ReferralDelivery(
             work.Audit.AddRange(attempts.Select(a => new AuditEntry(a.At, "delivery-attempt", $"queue try {dequeueCount}",
                 key, a.Outcome, a.StatusCode, Math.Round(a.DurationMs, 1), a.Number)));
             work.Audit.Add(new AuditEntry(clock.GetUtcNow(), record.Outcome == Delivered
-                ? (route.Kind is "police-force" or "ceop" ? "route-delivered" : "advice-recorded")
+                ? (route.Kind is RouteKind.PoliceForce or RouteKind.Ceop ? "route-delivered" : "advice-recorded")
                 : "route-failed", record.LastError, key, record.Outcome));
         }
 
@@ -96,23 +99,19 @@ public sealed partial class ReferralDelivery(
             throw new DeliveryFailedException(string.Join("; ", failures));
         }
 
-        work.Audit.Add(new AuditEntry(clock.GetUtcNow(), "delivered", $"{triage.Routes.Count} routes"));
+        work.Audit.Add(new AuditEntry(clock.GetUtcNow(), "delivered", $"{triage.Routes.Length} routes"));
         ReferralTelemetry.Delivered.Add(1);
         ReferralTelemetry.ReceiptToDelivery.Record((clock.GetUtcNow() - work.State.ReceivedAt).TotalSeconds);
-        LogDelivered(log, reference, triage.Routes.Count);
+        LogDelivered(log, reference, triage.Routes.Length);
         await NotifyPartnerAsync(work, ct).ConfigureAwait(false);
     }
 
-    /// <summary>The key of a route's delivery: the route kind, and the force for a police route.</summary>
-    public static string KeyOf(RouteBody route) => route.ForceId is null ? route.Kind : $"{route.Kind}:{route.ForceId}";
-
-    private async Task DeliverToAuthorityAsync(ReferralState state, TriageBody triage, RouteBody route, string key,
+    private async Task DeliverToAuthorityAsync(ReferralState state, TriageDecision triage, Route route, string key,
         ConcernReport report, List<DeliveryAttempt> attempts, CancellationToken ct)
     {
-        var destinationId = route.ForceId ?? "ceop";
+        var destinationId = route.Force?.Id ?? "ceop";
         var document = JsonSerializer.SerializeToUtf8Bytes(
-            new ReferralDocument(1, state.Reference, key, state.ReceivedAt, route, triage, ContractMapping.ToRequest(report)),
-            ContractMapping.Json);
+            ReferralDocument.For(state.Reference, key, state.ReceivedAt, route, triage, report), AppJsonContext.Default.ReferralDocument);
         if (destinations.For(destinationId) is { } destination)
         {
             await sender.SendAsync(destination, state.Reference, $"{state.Reference}:{key}", document, attempts, ct).ConfigureAwait(false);
@@ -139,8 +138,9 @@ public sealed partial class ReferralDelivery(
 
         var attempts = new List<DeliveryAttempt>();
         var body = JsonSerializer.SerializeToUtf8Bytes(
-            new PartnerCallback(1, state.Reference, state.Status, state.Triage, state.Deliveries ?? new Dictionary<string, DeliveryRecord>()),
-            ContractMapping.Json);
+            new PartnerCallback(1, state.Reference, state.Status.Wire(), state.Triage is { } decision ? ContractMapping.ToBody(decision) : null,
+                state.Deliveries ?? new Dictionary<string, DeliveryRecord>()),
+            AppJsonContext.Default.PartnerCallback);
         string outcome;
         try
         {

@@ -1,3 +1,6 @@
+using ReferralIntake.Domain.Reports;
+using ReferralIntake.Domain.Triage;
+using Route = ReferralIntake.Domain.Triage.Route;
 using ReferralIntake.Functions.Api;
 
 namespace ReferralIntake.Functions.Delivery;
@@ -13,7 +16,14 @@ public sealed record ReferralDocument(
     DateTimeOffset ReceivedAt,
     RouteBody Route,
     TriageBody Triage,
-    ReferralRequest Report);
+    ReferralRequest Report)
+{
+    public const int Version = 1;
+
+    /// <summary>The document for one route of a decision: the domain's report and decision, in the contract's words.</summary>
+    public static ReferralDocument For(string reference, string routeKey, DateTimeOffset receivedAt, Route route, TriageDecision decision, ConcernReport report) =>
+        new(Version, reference, routeKey, receivedAt, ContractMapping.ToBody(route), ContractMapping.ToBody(decision), ContractMapping.ToRequest(report));
+}
 
 /// <summary>What a partner's callback receives: the decision and each delivery's outcome, never the report.</summary>
 public sealed record PartnerCallback(

@@ -9,7 +9,7 @@ namespace ReferralIntake.Functions.GetReferralStatus;
 public static class GetReferralStatusFunction
 {
     public static async Task<Results<Ok<ReferralStatusBody>, ProblemHttpResult>> HandleAsync(
-        string reference, HttpContext http, Partners partners, ReferralStore store, CancellationToken ct)
+        string reference, HttpContext http, Partners partners, ReferralStateStore store, CancellationToken ct)
     {
         if (partners.Authenticate(http.Request.Headers["X-Api-Key"], http.Connection.RemoteIpAddress) is not { } partner)
         {
@@ -35,7 +35,7 @@ public static class GetReferralStatusFunction
             }
 
             var audit = await store.ReadAuditAsync(state, ct).ConfigureAwait(false);
-            return TypedResults.Ok(new ReferralStatusBody(state.Reference, state.Status, state.Triage, state.FailureReason, audit));
+            return TypedResults.Ok(new ReferralStatusBody(state.Reference, state.Status.Wire(), state.Triage is { } decision ? ContractMapping.ToBody(decision) : null, state.FailureReason, audit));
         }
         catch (Exception e) when (IntakeResilience.IsOutage(e))
         {

@@ -11,7 +11,7 @@ public static class HealthFunction
     public sealed record HealthBody(string Status, string Queue, string Container);
 
     public static async Task<Results<Ok<HealthBody>, ProblemHttpResult>> HandleAsync(
-        HttpContext http, StorageClients storage, ReferralStore store,
+        HttpContext http, StorageClients storage,
         [FromKeyedServices(IntakeResilience.Key)] ResiliencePipeline resilience, CancellationToken ct)
     {
         try
@@ -19,7 +19,7 @@ public static class HealthFunction
             await resilience.ExecuteAsync(async c =>
             {
                 // Creating what is missing makes a fresh Azurite usable at once; in Azure, infra has made them.
-                await store.EnsureCreatedOnceAsync(c).ConfigureAwait(false);
+                await storage.EnsureCreatedOnceAsync(c).ConfigureAwait(false);
                 await storage.Queue.GetPropertiesAsync(c).ConfigureAwait(false);
                 await storage.Container.GetPropertiesAsync(cancellationToken: c).ConfigureAwait(false);
             }, ct).ConfigureAwait(false);

@@ -14,7 +14,6 @@ namespace ReferralIntake.Functions.Hosting;
 /// </summary>
 public sealed partial class QueueListener(
     StorageClients storage,
-    ReferralStore store,
     IServiceScopeFactory scopes,
     QueueListenerOptions options,
     ILogger<QueueListener> log) : BackgroundService
@@ -62,7 +61,7 @@ public sealed partial class QueueListener(
             QueueMessage[] batch;
             try
             {
-                await store.EnsureCreatedOnceAsync(stoppingToken).ConfigureAwait(false);
+                await storage.EnsureCreatedOnceAsync(stoppingToken).ConfigureAwait(false);
                 batch = (await storage.Queue.ReceiveMessagesAsync(options.BatchSize, lease, stoppingToken).ConfigureAwait(false)).Value;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ReferralIntake.Domain.Reports;
 using ReferralIntake.Functions.Api;
+using ReferralIntake.Functions.Serialization;
 using ReferralIntake.Functions.Intake;
 using ReferralIntake.Functions.Storage;
 
@@ -12,7 +13,7 @@ namespace ReferralIntake.Functions.Hosting;
 /// queues they need), so the first parent to submit does not pay for it. Never blocks start-up and
 /// never fails it: the first request simply does whatever is not done yet.
 /// </summary>
-public sealed class StartupWarmup(ReferralStore store, Partners partners) : IHostedService
+public sealed class StartupWarmup(StorageClients storage, Partners partners) : IHostedService
 {
     private static readonly byte[] Sample = """{"reporter":{"role":"parent"},"child":{"age":12,"postcode":"B15 2TT"},"concern":{"description":"Warm-up report, never stored.","indicators":["threats"]}}"""u8.ToArray();
 
@@ -29,10 +30,10 @@ public sealed class StartupWarmup(ReferralStore store, Partners partners) : IHos
         try
         {
             var report = ConcernReportReader.Read(Sample).Report!;
-            _ = ContractMapping.Serialize(report);
-            _ = JsonSerializer.SerializeToUtf8Bytes(new AcceptedReferral("RI-0000-0000-0000", ReferralStatus.Received, "/", ContractMapping.ToAdvice(report)), ContractMapping.Json);
+            _ = JsonSerializer.SerializeToUtf8Bytes(report, AppJsonContext.Default.ConcernReport);
+            _ = JsonSerializer.SerializeToUtf8Bytes(new AcceptedReferral("RI-0000-0000-0000", ReferralStatus.Received.Wire(), "/", ContractMapping.ToAdvice(report)), AppJsonContext.Default.AcceptedReferral);
             _ = partners.Authenticate("warm-up", null);
-            await store.EnsureCreatedOnceAsync(CancellationToken.None).ConfigureAwait(false);
+            await storage.EnsureCreatedOnceAsync(CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

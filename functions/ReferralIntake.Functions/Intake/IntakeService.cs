@@ -28,7 +28,9 @@ public abstract record IntakeOutcome
 /// answer with the reference and safety advice. A 202 is given only once the report is stored and queued.
 /// </summary>
 public sealed partial class IntakeService(
-    ReferralStore store,
+    ReportStore reports,
+    ReferralStateStore states,
+    IdempotencyStore idempotency,
     StorageClients storage,
     [FromKeyedServices(IntakeResilience.Key)] ResiliencePipeline resilience,
     TimeProvider clock,
@@ -57,17 +59,17 @@ public sealed partial class IntakeService(
     private async Task<IntakeOutcome> AcceptAsync(string partnerId, ConcernReport report, ReadOnlyMemory<byte> body, string? idempotencyKey, CancellationToken ct)
     {
         var reference = References.New();
-        await Run(store.EnsureCreatedOnceAsync, ct).ConfigureAwait(false);
+        await Run(storage.EnsureCreatedOnceAsync, ct).ConfigureAwait(false);
         if (idempotencyKey is not null)
         {
             var keyHash = Partners.HashKey(idempotencyKey);
             var bodyHash = Convert.ToHexStringLower(SHA256.HashData(body.Span));
-            var first = await Run(c => store.ReadIdempotencyAsync(partnerId, keyHash, c), ct).ConfigureAwait(false);
+            var first = await Run(c => idempotency.ReadAsync(partnerId, keyHash, c), ct).ConfigureAwait(false);
             if (first is null)
             {
                 var claim = new IdempotencyRecord(reference, bodyHash, clock.GetUtcNow());
-                var claimed = await Run(c => store.TryClaimIdempotencyAsync(partnerId, keyHash, claim, c), ct).ConfigureAwait(false);
-                first = claimed ? null : await Run(c => store.ReadIdempotencyAsync(partnerId, keyHash, c), ct).ConfigureAwait(false);
+                var claimed = await Run(c => idempotency.TryClaimAsync(partnerId, keyHash, claim, c), ct).ConfigureAwait(false);
+                first = claimed ? null : await Run(c => idempotency.ReadAsync(partnerId, keyHash, c), ct).ConfigureAwait(false);
             }
 
             if (first is not null)
@@ -78,7 +80,7 @@ public sealed partial class IntakeService(
                 }
 
                 reference = first.Reference;
-                var state = await Run(c => store.LoadStateAsync(reference, c), ct).ConfigureAwait(false);
+                var state = await Run(c => states.LoadStateAsync(reference, c), ct).ConfigureAwait(false);
                 if (state is not null)
                 {
                     if (state.Status == ReferralStatus.Received)
@@ -98,7 +100,7 @@ public sealed partial class IntakeService(
 
         // One blob (the report, with its "received" record) and one message: what storage itself costs.
         using var activity = ReferralTelemetry.Start("referral.submit", reference);
-        await Run(c => store.StoreReportAsync(reference, partnerId, report, clock.GetUtcNow(), activity?.Id, c), ct).ConfigureAwait(false);
+        await Run(c => reports.StoreAsync(reference, partnerId, report, clock.GetUtcNow(), activity?.Id, c), ct).ConfigureAwait(false);
         await Run(c => storage.Queue.SendMessageAsync(reference, c), ct).ConfigureAwait(false);
         ReferralTelemetry.Received.Add(1, new KeyValuePair<string, object?>("channel", partnerId == Partners.WebFormPartnerId ? "web-form" : "api"));
         LogAccepted(log, reference, partnerId);
@@ -106,7 +108,7 @@ public sealed partial class IntakeService(
     }
 
     private static AcceptedReferral Answer(string reference, ConcernReport report) =>
-        new(reference, ReferralStatus.Received, $"/api/referrals/{reference}", ContractMapping.ToAdvice(report));
+        new(reference, ReferralStatus.Received.Wire(), $"/api/referrals/{reference}", ContractMapping.ToAdvice(report));
 
     private ValueTask<T> Run<T>(Func<CancellationToken, Task<T>> call, CancellationToken ct) =>
         resilience.ExecuteAsync(async c => await call(c).ConfigureAwait(false), ct);

@@ -5,6 +5,7 @@ using System.Text.Json;
 using ReferralIntake.Domain.Forces;
 using ReferralIntake.Functions.Api;
 using ReferralIntake.Functions.Delivery;
+using ReferralIntake.Functions.Serialization;
 
 namespace ReferralIntake.Functions.LocalInbox;
 
@@ -57,7 +58,7 @@ public static class LocalInboxPages
             return Results.NotFound();
         }
 
-        var document = content.ToObjectFromJson<ReferralDocument>(ContractMapping.Json)!;
+        var document = content.ToObjectFromJson(AppJsonContext.Default.ReferralDocument)!;
         var html = new StringBuilder();
         html.Append(CultureInfoInvariant($"<p><a href=\"/inbox\">Back to the inbox</a></p><h1>{Encode(document.Reference)}</h1>"));
         html.Append(CultureInfoInvariant($"<p class=\"priority\">Priority <strong>{Encode(document.Triage.Priority)}</strong> for {Encode(document.Route.ForceName ?? document.Destination)}</p><h2>Why</h2><ul>"));
@@ -71,7 +72,7 @@ public static class LocalInboxPages
         return Page(document.Reference, html.ToString());
     }
 
-    private static readonly JsonSerializerOptions Indented = new(ContractMapping.Json) { WriteIndented = true };
+    private static readonly JsonSerializerOptions Indented = new(AppJsonContext.Default.Options) { WriteIndented = true };
 
     private static string Encode(string text) => HtmlEncoder.Default.Encode(text);
 

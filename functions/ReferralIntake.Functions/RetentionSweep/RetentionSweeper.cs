@@ -19,11 +19,11 @@ public sealed record SweepResult(int Checked, int Deleted);
 /// until they are delivered or erased, since they still need someone's attention. Also erases one
 /// referral on request. The storage lifecycle rule in infra/ is the backstop behind this.
 /// </summary>
-public sealed partial class RetentionSweeper(StorageClients storage, ReferralStore store, RetentionOptions options, TimeProvider clock, ILogger<RetentionSweeper> log)
+public sealed partial class RetentionSweeper(StorageClients storage, ReferralStateStore store, RetentionOptions options, TimeProvider clock, ILogger<RetentionSweeper> log)
 {
     public async Task<SweepResult> SweepAsync(CancellationToken ct)
     {
-        await store.EnsureCreatedOnceAsync(ct).ConfigureAwait(false);
+        await storage.EnsureCreatedOnceAsync(ct).ConfigureAwait(false);
         var cutoff = clock.GetUtcNow() - TimeSpan.FromDays(options.Days);
         int checkedCount = 0, deleted = 0;
         await foreach (var item in storage.Container.GetBlobsByHierarchyAsync(new GetBlobsByHierarchyOptions { Delimiter = "/" }, ct).ConfigureAwait(false))
@@ -44,7 +44,7 @@ public sealed partial class RetentionSweeper(StorageClients storage, ReferralSto
         }
 
         // Idempotency keys only matter for retries: they go after the same period.
-        await foreach (var blob in storage.Container.GetBlobsAsync(new GetBlobsOptions { Prefix = "idempotency/" }, ct).ConfigureAwait(false))
+        await foreach (var blob in storage.Container.GetBlobsAsync(new GetBlobsOptions { Prefix = IdempotencyStore.Prefix }, ct).ConfigureAwait(false))
         {
             if (blob.Properties.LastModified < cutoff)
             {

@@ -1,6 +1,5 @@
 using Azure;
 using ReferralIntake.Domain.Reports;
-using ReferralIntake.Functions.Api;
 
 namespace ReferralIntake.Functions.Storage;
 

@@ -1,3 +1,6 @@
+using System.Net;
+using Azure;
+using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
 using ReferralIntake.Functions.Hosting;
@@ -46,6 +49,8 @@ public sealed class StorageClients
         }
     }
 
+    private Task? _created;
+
     public QueueClient Queue { get; }
 
     public QueueClient PoisonQueue { get; }
@@ -54,6 +59,36 @@ public sealed class StorageClients
 
     /// <summary>True for Azurite (loopback or the well-known development account): local-only features may run.</summary>
     public bool UsesDevelopmentStorage { get; }
+
+    /// <summary>Creates the container and queues where missing, once per process; a failed try is tried again by the next caller.</summary>
+    public async Task EnsureCreatedOnceAsync(CancellationToken ct)
+    {
+        var creating = _created ??= EnsureCreatedAsync(CancellationToken.None);
+        try
+        {
+            await creating.WaitAsync(ct).ConfigureAwait(false);
+        }
+        catch when (creating.IsFaulted)
+        {
+            _ = Interlocked.CompareExchange(ref _created, null, creating);
+            throw;
+        }
+    }
+
+    /// <summary>Locally (Azurite) the app creates what it uses. In Azure, infra creates them and the app's
+    /// identity may not create: a 403 there is expected and ignored.</summary>
+    private async Task EnsureCreatedAsync(CancellationToken ct)
+    {
+        try
+        {
+            await Container.CreateIfNotExistsAsync(PublicAccessType.None, cancellationToken: ct).ConfigureAwait(false);
+            await Queue.CreateIfNotExistsAsync(cancellationToken: ct).ConfigureAwait(false);
+            await PoisonQueue.CreateIfNotExistsAsync(cancellationToken: ct).ConfigureAwait(false);
+        }
+        catch (RequestFailedException e) when (e.Status == (int)HttpStatusCode.Forbidden)
+        {
+        }
+    }
 
     private static Uri RequiredUri(IConfiguration configuration, string name) =>
         Uri.TryCreate(configuration[name], UriKind.Absolute, out var uri)

@@ -1,5 +1,4 @@
 using ReferralIntake.Domain.Triage;
-using ReferralIntake.Functions.Api;
 using ReferralIntake.Functions.Intake;
 using ReferralIntake.Functions.Storage;
 using ReferralIntake.Functions.Telemetry;
@@ -14,7 +13,7 @@ namespace ReferralIntake.Functions.TriageReferral;
 /// have the message tried again, and after the last try the message goes to the poison queue.
 /// </summary>
 public sealed partial class TriageReferralFunction(
-    ReferralStore store,
+    ReferralStateStore store,
     TriagePolicy policy,
     IReferralDelivery delivery,
     TimeProvider clock,
@@ -80,32 +79,24 @@ public sealed partial class TriageReferralFunction(
             return;
         }
 
-        var decision = ContractMapping.ToBody(policy.Decide(work.Report));
-        var decidedHere = false;
-        await store.SaveAsync(work, s =>
-        {
-            if (s.Triage is not null)
-            {
-                return null; // another worker recorded its decision first
-            }
-
-            decidedHere = true;
-            return s with { Status = ReferralStatus.Triaged, Triage = decision, FailureReason = null };
-        }, ct).ConfigureAwait(false);
+        var decision = policy.Decide(work.Report);
+        var decidedHere = await store.SaveAsync(work, s => s.Triage is not null
+            ? null // another worker recorded its decision first: theirs stands
+            : s with { Status = ReferralStatus.Triaged, Triage = decision, FailureReason = null }, ct).ConfigureAwait(false);
 
         if (decidedHere)
         {
-            work.Audit.Add(new AuditEntry(clock.GetUtcNow(), "triaged",
-                $"{decision.Priority}; routes: {string.Join(", ", decision.Routes.Select(r => r.ForceId is null ? r.Kind : $"{r.Kind}:{r.ForceId}"))}"));
+            work.Audit.Add(AuditEntry.TriagedAs(decision));
             await store.FlushAuditAsync(work, ct).ConfigureAwait(false); // the decision is on record before anything is delivered
-            ReferralTelemetry.Triaged.Add(1, new KeyValuePair<string, object?>("priority", decision.Priority));
+            var priority = decision.Priority.ToString();
+            ReferralTelemetry.Triaged.Add(1, new KeyValuePair<string, object?>("priority", priority));
             foreach (var route in decision.Routes)
             {
-                ReferralTelemetry.Routed.Add(1, new("route", route.Kind), new("force_id", route.ForceId ?? "none"));
+                ReferralTelemetry.Routed.Add(1, new("route", route.KindName), new("force_id", route.Force?.Id ?? "none"));
             }
 
-            Activity.Current?.SetTag("referral.priority", decision.Priority);
-            LogTriaged(log, reference, decision.Priority, decision.Routes.Count);
+            Activity.Current?.SetTag("referral.priority", priority);
+            LogTriaged(log, reference, priority, decision.Routes.Length);
         }
     }
 

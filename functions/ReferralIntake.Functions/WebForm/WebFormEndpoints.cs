@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http.Features;
+using ReferralIntake.Functions.Serialization;
 using ReferralIntake.Domain.Reports;
 using ReferralIntake.Functions.Intake;
 using static ReferralIntake.Functions.WebForm.Html;
@@ -69,7 +70,7 @@ public static partial class WebFormEndpoints
 
         var tokens = af.GetAndStoreTokens(http);
         var (json, formErrors) = ReportQuestions.ToReport(posted.Answers);
-        var read = ConcernReportReader.Read(JsonSerializer.SerializeToUtf8Bytes(json));
+        var read = ConcernReportReader.Read(JsonSerializer.SerializeToUtf8Bytes(json, AppJsonContext.Default.JsonObject));
         var errors = formErrors.Concat(read.Errors).Select(Friendly).ToList();
         if (errors.Count > 0 || read.Report is null)
         {
@@ -105,7 +106,7 @@ public static partial class WebFormEndpoints
         var key = Guid.TryParseExact(submission, "N", out _) ? $"form-{submission}" : null;
         var outcome = formErrors.Count > 0
             ? new IntakeOutcome.Invalid(formErrors)
-            : await intake.SubmitAsync(Partners.WebFormPartnerId, JsonSerializer.SerializeToUtf8Bytes(json), key, ct).ConfigureAwait(false);
+            : await intake.SubmitAsync(Partners.WebFormPartnerId, JsonSerializer.SerializeToUtf8Bytes(json, AppJsonContext.Default.JsonObject), key, ct).ConfigureAwait(false);
         var tokens = af.GetAndStoreTokens(http);
         return outcome switch
         {

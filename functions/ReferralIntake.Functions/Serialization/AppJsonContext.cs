@@ -1,0 +1,56 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using ReferralIntake.Domain.Reports;
+using ReferralIntake.Domain.Triage;
+using ReferralIntake.Functions.Admin;
+using ReferralIntake.Functions.Api;
+using ReferralIntake.Functions.Delivery;
+using ReferralIntake.Functions.Health;
+using ReferralIntake.Functions.RetentionSweep;
+using ReferralIntake.Functions.Storage;
+using ReferralIntake.Functions.TriageReferral;
+
+namespace ReferralIntake.Functions.Serialization;
+
+/// <summary>
+/// Everything the app serialises, in one source-generated context: the partner contract, what storage
+/// keeps (the domain's own report and decision, state, audit, idempotency records), the webhook document
+/// and partner callback, the custom handler's payloads and the operators' API. No reflection at run
+/// time (cold start, and the NativeAOT build). Web defaults: camelCase names; enums as their names.
+/// </summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, UseStringEnumConverter = true, Converters = [typeof(UkPostcodeJsonConverter)])]
+// the partner contract
+[JsonSerializable(typeof(ReferralRequest))]
+[JsonSerializable(typeof(AcceptedReferral))]
+[JsonSerializable(typeof(ReferralStatusBody))]
+[JsonSerializable(typeof(FieldError[]))]
+// storage
+[JsonSerializable(typeof(ConcernReport))]
+[JsonSerializable(typeof(TriageDecision))]
+[JsonSerializable(typeof(ReferralState))]
+[JsonSerializable(typeof(AuditEntry))]
+[JsonSerializable(typeof(IdempotencyRecord))]
+// delivery
+[JsonSerializable(typeof(ReferralDocument))]
+[JsonSerializable(typeof(PartnerCallback))]
+// hosting, operators, health
+[JsonSerializable(typeof(CustomHandlerEndpoint.InvocationResult))]
+[JsonSerializable(typeof(AdminApi.ReplayRequest))]
+[JsonSerializable(typeof(AdminApi.ReplayResult))]
+[JsonSerializable(typeof(IReadOnlyList<PoisonedReferral>))]
+[JsonSerializable(typeof(SweepResult))]
+[JsonSerializable(typeof(HealthFunction.HealthBody))]
+[JsonSerializable(typeof(JsonObject))]
+public sealed partial class AppJsonContext : JsonSerializerContext;
+
+/// <summary>A postcode kept in its canonical form ("B15 2TT", or "B15" alone) and restored as it was kept.</summary>
+public sealed class UkPostcodeJsonConverter : JsonConverter<Domain.Postcodes.UkPostcode>
+{
+    public override Domain.Postcodes.UkPostcode? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        reader.TokenType == JsonTokenType.Null ? null
+        : Domain.Postcodes.UkPostcode.Restore(reader.GetString()) ?? throw new JsonException("A stored postcode is not in canonical form.");
+
+    public override void Write(Utf8JsonWriter writer, Domain.Postcodes.UkPostcode value, JsonSerializerOptions options) =>
+        writer.WriteStringValue(value.Canonical);
+}

@@ -1,0 +1,35 @@
+using Azure;
+using Azure.Storage.Blobs.Models;
+using ReferralIntake.Functions.Serialization;
+
+namespace ReferralIntake.Functions.Storage;
+
+/// <summary>The first answer to an Idempotency-Key: which referral it made, and a hash of the body it came with.</summary>
+public sealed record IdempotencyRecord(string Reference, string BodySha256, DateTimeOffset At);
+
+/// <summary>Idempotency records, one blob per partner and key: idempotency/{partner}/{sha256 of key}.json.</summary>
+public sealed class IdempotencyStore(StorageClients clients)
+{
+    public const string Prefix = "idempotency/";
+
+    private static string PathOf(string partnerId, string keyHash) => $"{Prefix}{partnerId}/{keyHash}.json";
+
+    public async Task<IdempotencyRecord?> ReadAsync(string partnerId, string keyHash, CancellationToken ct) =>
+        (await clients.Container.DownloadIfExistsAsync(PathOf(partnerId, keyHash), ct).ConfigureAwait(false))
+            ?.Content.ToObjectFromJson(AppJsonContext.Default.IdempotencyRecord);
+
+    /// <summary>Claims an Idempotency-Key for a reference; false when another request claimed it first.</summary>
+    public async Task<bool> TryClaimAsync(string partnerId, string keyHash, IdempotencyRecord record, CancellationToken ct)
+    {
+        try
+        {
+            await clients.Container.UploadJsonAsync(PathOf(partnerId, keyHash), record, AppJsonContext.Default.IdempotencyRecord,
+                new BlobRequestConditions { IfNoneMatch = ETag.All }, ct).ConfigureAwait(false);
+            return true;
+        }
+        catch (RequestFailedException e) when (BlobJson.LostRace(e))
+        {
+            return false;
+        }
+    }
+}

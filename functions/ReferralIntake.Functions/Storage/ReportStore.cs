@@ -1,0 +1,79 @@
+using System.Globalization;
+using System.Net;
+using Azure;
+using Azure.Storage.Blobs.Models;
+using ReferralIntake.Domain.Reports;
+using ReferralIntake.Functions.Serialization;
+
+namespace ReferralIntake.Functions.Storage;
+
+/// <summary>
+/// The reports, one blob each: {reference}/report.json, the domain's report as it was accepted,
+/// written once at intake with its "received" record (partner, time, trace) as blob metadata. Read back
+/// as it was kept, never validated again: a rule tightened tomorrow cannot strand a report accepted today.
+/// </summary>
+public sealed class ReportStore(StorageClients clients)
+{
+    private const string PartnerMetadata = "partner", ReceivedAtMetadata = "receivedat", TraceMetadata = "traceparent";
+
+    public static string ReportPath(string reference) => $"{reference}/report.json";
+
+    /// <summary>Stores the report and its "received" record once; a second store of the same reference keeps the first.</summary>
+    public async Task StoreAsync(string reference, string partnerId, ConcernReport report, DateTimeOffset receivedAt, string? traceParent, CancellationToken ct)
+    {
+        var metadata = new Dictionary<string, string>
+        {
+            [PartnerMetadata] = partnerId,
+            [ReceivedAtMetadata] = receivedAt.ToString("O", CultureInfo.InvariantCulture),
+            ["contractversion"] = ConcernReport.ContractVersion.ToString(CultureInfo.InvariantCulture),
+        };
+        if (traceParent is not null)
+        {
+            metadata[TraceMetadata] = traceParent;
+        }
+
+        try
+        {
+            await clients.Container.UploadJsonAsync(ReportPath(reference), report, AppJsonContext.Default.ConcernReport,
+                new BlobRequestConditions { IfNoneMatch = ETag.All }, ct, metadata).ConfigureAwait(false);
+        }
+        catch (RequestFailedException e) when (BlobJson.LostRace(e))
+        {
+            // Already stored by an earlier attempt with the same reference.
+        }
+    }
+
+    /// <summary>The report as kept, and the "received" state its metadata records; null when there is no such report.</summary>
+    public async Task<(ConcernReport Report, ReferralState Received)?> LoadAsync(string reference, CancellationToken ct)
+    {
+        if (await clients.Container.DownloadIfExistsAsync(ReportPath(reference), ct).ConfigureAwait(false) is not { } blob)
+        {
+            return null;
+        }
+
+        var report = blob.Content.ToObjectFromJson(AppJsonContext.Default.ConcernReport)
+            ?? throw new InvalidDataException($"Stored report {reference} is empty.");
+        return (report, ReceivedState(reference, blob.Details.Metadata));
+    }
+
+    /// <summary>The "received" state from the report's metadata alone (no content read); null when there is no such report.</summary>
+    public async Task<ReferralState?> ReceivedStateAsync(string reference, CancellationToken ct)
+    {
+        try
+        {
+            var properties = await clients.Container.GetBlobClient(ReportPath(reference)).GetPropertiesAsync(cancellationToken: ct).ConfigureAwait(false);
+            return ReceivedState(reference, properties.Value.Metadata);
+        }
+        catch (RequestFailedException e) when (e.Status == (int)HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    private static ReferralState ReceivedState(string reference, IDictionary<string, string> metadata)
+    {
+        var receivedAt = DateTimeOffset.Parse(metadata[ReceivedAtMetadata], CultureInfo.InvariantCulture);
+        return new ReferralState(reference, metadata[PartnerMetadata], ReferralStatus.Received, receivedAt, receivedAt,
+            TraceParent: metadata.TryGetValue(TraceMetadata, out var trace) ? trace : null);
+    }
+}
