@@ -51,6 +51,11 @@ builder.Services.AddSingleton<ReportStore>();
 builder.Services.AddSingleton<ReferralStateStore>();
 builder.Services.AddSingleton<IdempotencyStore>();
 builder.Services.AddSingleton<Partners>();
+builder.Services.AddAuthentication().AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, PartnerAuthentication>(PartnerAuthentication.SchemeName, null);
+builder.Services.AddAuthorizationBuilder().AddPolicy(PartnerAuthentication.Policy, p => p
+    .AddAuthenticationSchemes(PartnerAuthentication.SchemeName)
+    .RequireAuthenticatedUser());
+builder.Services.AddReferralRateLimits();
 builder.Services.AddIntakeResilience(builder.Configuration.GetSection("IntakeResilience").Get<IntakeResilience.Options>() ?? new IntakeResilience.Options());
 builder.Services.AddSingleton<IntakeService>();
 builder.Services.AddSingleton(builder.Configuration.GetSection("Delivery").Get<DeliveryOptions>() ?? new DeliveryOptions());
@@ -99,6 +104,9 @@ builder.Services.AddOpenApi("v1");
 var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseRateLimiter(); // after authentication: the partner's bucket is chosen by who they are
 
 app.MapReferralsApiV1();
 app.MapWebForm();
@@ -112,7 +120,9 @@ if (app.Services.GetRequiredService<LocalInboxMode>().Enabled)
 app.MapOpenApi("/api/openapi/{documentName}.json");
 if (customHandlerPort is not null || app.Configuration.GetValue<bool>("CustomHandler:MapTriggers"))
 {
-    app.MapCustomHandlerTriggers();
+    // The Functions host's own calls for the non-HTTP triggers, each beside its function.json.
+    app.MapTriageReferralTrigger();
+    app.MapRetentionSweepTrigger();
 }
 
 app.Run();

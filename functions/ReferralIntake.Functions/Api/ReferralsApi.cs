@@ -1,5 +1,6 @@
 using ReferralIntake.Functions.GetReferralStatus;
 using ReferralIntake.Functions.Health;
+using ReferralIntake.Functions.Intake;
 using ReferralIntake.Functions.SubmitReferral;
 
 namespace ReferralIntake.Functions.Api;
@@ -10,8 +11,10 @@ public static class ReferralsApi
     public static IEndpointRouteBuilder MapReferralsApiV1(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api").WithTags("Referrals");
+        var partners = api.MapGroup("/referrals").RequireAuthorization(PartnerAuthentication.Policy); // X-Api-Key, or 401
 
-        api.MapPost("/referrals", SubmitReferralFunction.HandleAsync)
+        partners.MapPost("", SubmitReferralFunction.HandleAsync)
+            .RequireRateLimiting(RateLimits.PartnerSubmit)
             .WithName("SubmitReferral")
             .WithSummary("Submit a concern report")
             .Accepts<ReferralRequest>("application/json")
@@ -24,7 +27,8 @@ public static class ReferralsApi
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
-        api.MapGet("/referrals/{reference}", GetReferralStatusFunction.HandleAsync)
+        partners.MapGet("/{reference}", GetReferralStatusFunction.HandleAsync)
+            .RequireRateLimiting(RateLimits.PartnerStatus)
             .WithName("GetReferralStatus")
             .WithSummary("Read a referral's status and triage decision");
 

@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using ReferralIntake.Functions.Api;
 using ReferralIntake.Functions.Intake;
@@ -9,18 +10,8 @@ namespace ReferralIntake.Functions.GetReferralStatus;
 public static class GetReferralStatusFunction
 {
     public static async Task<Results<Ok<ReferralStatusBody>, ProblemHttpResult>> HandleAsync(
-        string reference, HttpContext http, Partners partners, ReferralStateStore store, CancellationToken ct)
+        string reference, ClaimsPrincipal user, HttpContext http, ReferralStateStore store, CancellationToken ct)
     {
-        if (partners.Authenticate(http.Request.Headers["X-Api-Key"], http.Connection.RemoteIpAddress) is not { } partner)
-        {
-            return Problems.Unauthorized();
-        }
-
-        if (!partners.TryAcquire(partner, "status", out var retryAfter))
-        {
-            return Problems.TooManyRequests(http, retryAfter);
-        }
-
         if (!References.IsWellFormed(reference))
         {
             return Problems.NotFound();
@@ -29,7 +20,7 @@ public static class GetReferralStatusFunction
         try
         {
             // Another partner's referral answers exactly as a missing one does, so references cannot be probed.
-            if (await store.LoadStateAsync(reference, ct).ConfigureAwait(false) is not { } state || state.PartnerId != partner.Id)
+            if (await store.LoadStateAsync(reference, ct).ConfigureAwait(false) is not { } state || state.PartnerId != PartnerAuthentication.PartnerId(user))
             {
                 return Problems.NotFound();
             }

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
-using System.Threading.RateLimiting;
 using ReferralIntake.Functions.Hosting;
 using ReferralIntake.Functions.Storage;
 
@@ -14,15 +13,14 @@ namespace ReferralIntake.Functions.Intake;
 public sealed record Partner(string Id, byte[] KeySha256, bool LocalOnly, int RequestsPerMinute, Uri? CallbackUrl, string? CallbackSecret);
 
 /// <summary>
-/// Who is calling: the partner whose key hash matches X-Api-Key, compared in constant time, and a
-/// per-partner rate limit (a token bucket, so a burst is allowed but a flood is not).
+/// The partners, from settings, and whose key a given key is: every key hash compared in constant time.
+/// (Authentication itself is <see cref="PartnerAuthentication"/>; rates are <see cref="RateLimits"/>.)
 /// </summary>
-public sealed class Partners : IDisposable
+public sealed class Partners
 {
     public const string WebFormPartnerId = "web-form";
     private readonly IReadOnlyList<Partner> _partners;
     private readonly bool _developmentStorage;
-    private readonly PartitionedRateLimiter<(string Key, int PerMinute)> _limiter;
 
     public Partners(IConfiguration configuration, StorageClients storage)
     {
@@ -36,17 +34,6 @@ public sealed class Partners : IDisposable
                 int.TryParse(p["RequestsPerMinute"], out var rpm) && rpm > 0 ? rpm : 60,
                 Uri.TryCreate(p["CallbackUrl"], UriKind.Absolute, out var callback) ? callback : null,
                 p["CallbackSecret"]))];
-        // A token bucket per caller and purpose: a minute's allowance as a burst, refilled every 10 s.
-        _limiter = PartitionedRateLimiter.Create<(string Key, int PerMinute), string>(caller => RateLimitPartition.GetTokenBucketLimiter(
-            caller.Key,
-            _ => new TokenBucketRateLimiterOptions
-            {
-                TokenLimit = caller.PerMinute,
-                TokensPerPeriod = Math.Max(1, caller.PerMinute / 6),
-                ReplenishmentPeriod = TimeSpan.FromSeconds(10),
-                QueueLimit = 0,
-                AutoReplenishment = true,
-            }));
     }
 
     public Partner? Find(string id) => _partners.FirstOrDefault(p => p.Id == id);
@@ -77,19 +64,5 @@ public sealed class Partners : IDisposable
         return found;
     }
 
-    /// <summary>Takes one request from a partner's allowance for a purpose (submit, status).</summary>
-    public bool TryAcquire(Partner partner, string purpose, out TimeSpan retryAfter) =>
-        TryAcquire($"{purpose}:{partner.Id}", partner.RequestsPerMinute, out retryAfter);
-
-    /// <summary>Takes one request from any caller's allowance; when it is spent, says how long to wait.</summary>
-    public bool TryAcquire(string callerKey, int perMinute, out TimeSpan retryAfter)
-    {
-        using var lease = _limiter.AttemptAcquire((callerKey, perMinute));
-        retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(10);
-        return lease.IsAcquired;
-    }
-
     public static string HashKey(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
-
-    public void Dispose() => _limiter.Dispose();
 }

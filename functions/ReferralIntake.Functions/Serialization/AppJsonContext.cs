@@ -7,9 +7,9 @@ using ReferralIntake.Functions.Admin;
 using ReferralIntake.Functions.Api;
 using ReferralIntake.Functions.Delivery;
 using ReferralIntake.Functions.Health;
+using ReferralIntake.Functions.Hosting;
 using ReferralIntake.Functions.RetentionSweep;
 using ReferralIntake.Functions.Storage;
-using ReferralIntake.Functions.TriageReferral;
 
 namespace ReferralIntake.Functions.Serialization;
 
@@ -35,7 +35,7 @@ namespace ReferralIntake.Functions.Serialization;
 [JsonSerializable(typeof(ReferralDocument))]
 [JsonSerializable(typeof(PartnerCallback))]
 // hosting, operators, health
-[JsonSerializable(typeof(CustomHandlerEndpoint.InvocationResult))]
+[JsonSerializable(typeof(InvocationResult))]
 [JsonSerializable(typeof(AdminApi.ReplayRequest))]
 [JsonSerializable(typeof(AdminApi.ReplayResult))]
 [JsonSerializable(typeof(IReadOnlyList<PoisonedReferral>))]

@@ -1,3 +1,5 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Net.Http.Headers;
 using ReferralIntake.Functions.Api;
@@ -6,8 +8,9 @@ using ReferralIntake.Functions.Intake;
 namespace ReferralIntake.Functions.SubmitReferral;
 
 /// <summary>
-/// POST /api/referrals: a partner app submits a report. HTTP concerns only (key, rate, content type,
-/// size, Idempotency-Key); the intake itself is <see cref="IntakeService"/>, shared with the web form.
+/// POST /api/referrals: a partner app submits a report. HTTP concerns only (content type, size,
+/// Idempotency-Key; the key and the rate are the route group's); the intake itself is
+/// <see cref="IntakeService"/>, shared with the web form.
 /// </summary>
 public static class SubmitReferralFunction
 {
@@ -16,26 +19,14 @@ public static class SubmitReferralFunction
     public const int MaxIdempotencyKeyLength = 100;
 
     public static async Task<Results<Accepted<AcceptedReferral>, ProblemHttpResult>> HandleAsync(
-        HttpContext http, Partners partners, IntakeService intake, CancellationToken ct)
+        HttpRequest request, ClaimsPrincipal user, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, IntakeService intake, CancellationToken ct)
     {
-        var request = http.Request;
-        if (partners.Authenticate(request.Headers["X-Api-Key"], http.Connection.RemoteIpAddress) is not { } partner)
-        {
-            return Problems.Unauthorized();
-        }
-
-        if (!partners.TryAcquire(partner, "submit", out var retryAfter))
-        {
-            return Problems.TooManyRequests(http, retryAfter);
-        }
-
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var type) || !type.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
             || (type.Charset.HasValue && !type.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase)))
         {
             return Problems.WrongContentType("application/json (UTF-8)");
         }
 
-        string? idempotencyKey = request.Headers["Idempotency-Key"];
         if (idempotencyKey is not null && (idempotencyKey.Length is 0 or > MaxIdempotencyKeyLength || idempotencyKey.Any(c => c is < (char)0x21 or > (char)0x7E)))
         {
             return Problems.InvalidRequest("Idempotency-Key", $"An Idempotency-Key is 1 to {MaxIdempotencyKeyLength} visible ASCII characters.");
@@ -47,12 +38,12 @@ public static class SubmitReferralFunction
             return Problems.TooLarge(MaxBodyBytes);
         }
 
-        return await intake.SubmitAsync(partner.Id, body.Value, idempotencyKey, ct).ConfigureAwait(false) switch
+        return await intake.SubmitAsync(PartnerAuthentication.PartnerId(user), body.Value, idempotencyKey, ct).ConfigureAwait(false) switch
         {
             IntakeOutcome.Accepted a => TypedResults.Accepted(a.Answer.StatusUrl, a.Answer), // a replay gets the first answer again
             IntakeOutcome.Invalid i => Problems.Invalid(i.Errors),
             IntakeOutcome.KeyReused => Problems.KeyReused(),
-            IntakeOutcome.Unavailable u => Problems.Unavailable(http, u.RetryAfter),
+            IntakeOutcome.Unavailable u => Problems.Unavailable(request.HttpContext, u.RetryAfter),
             _ => throw new InvalidOperationException("unknown intake outcome"),
         };
     }

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using ReferralIntake.Functions.Hosting;
 
 namespace ReferralIntake.Functions.TriageReferral;
@@ -13,20 +12,9 @@ namespace ReferralIntake.Functions.TriageReferral;
 /// </summary>
 public static class CustomHandlerEndpoint
 {
-    /// <summary>The host's names are PascalCase, whatever the app's JSON defaults are.</summary>
-    public sealed record InvocationResult(
-        [property: JsonPropertyName("Outputs")] Dictionary<string, object?> Outputs,
-        [property: JsonPropertyName("Logs")] IReadOnlyList<string> Logs,
-        [property: JsonPropertyName("ReturnValue")] object? ReturnValue);
-
-    public static IEndpointRouteBuilder MapCustomHandlerTriggers(this IEndpointRouteBuilder app)
+    public static IEndpointRouteBuilder MapTriageReferralTrigger(this IEndpointRouteBuilder app)
     {
         app.MapPost($"/{TriageReferralFunction.Name}", HandleAsync).ExcludeFromDescription();
-        app.MapPost("/RetentionSweep", async (RetentionSweep.RetentionSweeper sweeper, CancellationToken ct) =>
-        {
-            var result = await sweeper.SweepAsync(ct).ConfigureAwait(false);
-            return TypedResults.Ok(new InvocationResult([], [$"Checked {result.Checked}, deleted {result.Deleted}"], null));
-        }).ExcludeFromDescription();
         return app;
     }
 

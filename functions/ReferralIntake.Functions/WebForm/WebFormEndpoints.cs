@@ -52,18 +52,18 @@ public static partial class WebFormEndpoints
             var tokens = af.GetAndStoreTokens(http);
             return Page("Tell us what happened", FormPages.Questions(Empty, [], tokens.FormFieldName, tokens.RequestToken!), o.ExitUrl);
         });
-        pages.MapPost("/report", CheckAsync);
-        pages.MapPost("/report/edit", EditAsync);
-        pages.MapPost("/report/send", SendAsync);
+        pages.MapPost("/report", CheckAsync).RequireRateLimiting(RateLimits.WebFormPost);
+        pages.MapPost("/report/edit", EditAsync).RequireRateLimiting(RateLimits.WebFormPost);
+        pages.MapPost("/report/send", SendAsync).RequireRateLimiting(RateLimits.WebFormPost);
         return app;
     }
 
     private static readonly FormAnswers Empty = new(new FormCollection([]));
 
     /// <summary>Questions answered: show the errors, or the answers to check.</summary>
-    private static async Task<IResult> CheckAsync(HttpContext http, IAntiforgery af, Partners partners, WebFormOptions o, CancellationToken ct)
+    private static async Task<IResult> CheckAsync(HttpContext http, IAntiforgery af, WebFormOptions o, CancellationToken ct)
     {
-        if (await ReadAsync(http, partners, o, ct).ConfigureAwait(false) is not { } posted)
+        if (await ReadAsync(http, ct).ConfigureAwait(false) is not { } posted)
         {
             return PostFailed(http, o);
         }
@@ -82,9 +82,9 @@ public static partial class WebFormEndpoints
         return Page("Check your answers", FormPages.CheckAnswers(posted.Answers, read.Report, hidden), o.ExitUrl);
     }
 
-    private static async Task<IResult> EditAsync(HttpContext http, IAntiforgery af, Partners partners, WebFormOptions o, CancellationToken ct)
+    private static async Task<IResult> EditAsync(HttpContext http, IAntiforgery af, WebFormOptions o, CancellationToken ct)
     {
-        if (await ReadAsync(http, partners, o, ct).ConfigureAwait(false) is not { } posted)
+        if (await ReadAsync(http, ct).ConfigureAwait(false) is not { } posted)
         {
             return PostFailed(http, o);
         }
@@ -94,9 +94,9 @@ public static partial class WebFormEndpoints
     }
 
     /// <summary>Send: through the one intake path; the check page's submission id is the Idempotency-Key, so a double send makes one referral.</summary>
-    private static async Task<IResult> SendAsync(HttpContext http, IAntiforgery af, Partners partners, IntakeService intake, WebFormOptions o, CancellationToken ct)
+    private static async Task<IResult> SendAsync(HttpContext http, IAntiforgery af, IntakeService intake, WebFormOptions o, CancellationToken ct)
     {
-        if (await ReadAsync(http, partners, o, ct).ConfigureAwait(false) is not { } posted)
+        if (await ReadAsync(http, ct).ConfigureAwait(false) is not { } posted)
         {
             return PostFailed(http, o);
         }
@@ -124,15 +124,8 @@ public static partial class WebFormEndpoints
     private sealed record PostedForm(IFormCollection Form, FormAnswers Answers);
 
     /// <summary>A form post within limits, from a client within its rate, with a valid anti-forgery token; else null and a reason.</summary>
-    private static async Task<PostedForm?> ReadAsync(HttpContext http, Partners partners, WebFormOptions o, CancellationToken ct)
+    private static async Task<PostedForm?> ReadAsync(HttpContext http, CancellationToken ct)
     {
-        if (!partners.TryAcquire($"form:{ClientKey(http)}", o.PostsPerMinute, out var retryAfter))
-        {
-            http.Items[FailureKey] = (StatusCodes.Status429TooManyRequests, $"You have sent a lot of forms in a short time. Please wait {Math.Ceiling(retryAfter.TotalSeconds)} seconds and try again.");
-            http.Response.Headers.RetryAfter = Math.Ceiling(retryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            return null;
-        }
-
         if (!http.Request.HasFormContentType)
         {
             http.Items[FailureKey] = (StatusCodes.Status415UnsupportedMediaType, "This page only accepts the form on this site.");
@@ -187,6 +180,17 @@ public static partial class WebFormEndpoints
         return remote is not null && IPAddress.IsLoopback(remote) && forwarded.Length > 0
             ? forwarded[..Math.Min(forwarded.Length, 200)]
             : remote?.ToString() ?? "unknown";
+    }
+
+    /// <summary>The page for a client over its rate (the rate limiter's answer for the form's routes).</summary>
+    internal static IResult TooManyPosts(HttpContext http, TimeSpan retryAfter)
+    {
+        var seconds = Math.Max(1, Math.Ceiling(retryAfter.TotalSeconds));
+        http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        http.Response.Headers.CacheControl = "no-cache, no-store";
+        var message = $"You have sent a lot of forms in a short time. Please wait {seconds} seconds and try again.";
+        return Page("Sorry, there is a problem", FormPages.Problem("Sorry, there is a problem", message),
+            http.RequestServices.GetRequiredService<WebFormOptions>().ExitUrl, status: StatusCodes.Status429TooManyRequests);
     }
 
     private const string FailureKey = "webform.failure";

@@ -1,0 +1,50 @@
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.RateLimiting;
+using ReferralIntake.Functions.Api;
+using ReferralIntake.Functions.WebForm;
+
+namespace ReferralIntake.Functions.Intake;
+
+/// <summary>
+/// Request rates, through ASP.NET Core's rate limiter: a token bucket per partner and purpose (a
+/// minute's allowance as a burst, refilled every 10 seconds), and one per web form client. Routes name
+/// their policy (<c>RequireRateLimiting</c>); a refusal is a 429 with Retry-After, as a problem document
+/// for the API and as a page for the form.
+/// </summary>
+public static class RateLimits
+{
+    public const string PartnerSubmit = "partner-submit", PartnerStatus = "partner-status", WebFormPost = "web-form";
+
+    public static IServiceCollection AddReferralRateLimits(this IServiceCollection services) => services.AddRateLimiter(o =>
+    {
+        o.AddPolicy(PartnerSubmit, http => PerPartner(http, PartnerSubmit));
+        o.AddPolicy(PartnerStatus, http => PerPartner(http, PartnerStatus));
+        o.AddPolicy(WebFormPost, http => Bucket(
+            $"{WebFormPost}:{WebFormEndpoints.ClientKey(http)}", http.RequestServices.GetRequiredService<WebFormOptions>().PostsPerMinute));
+        o.OnRejected = async (context, ct) =>
+        {
+            var wait = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : TimeSpan.FromSeconds(10);
+            var http = context.HttpContext;
+            var answer = http.Request.Path.StartsWithSegments("/api")
+                ? (IResult)Problems.TooManyRequests(http, wait)
+                : WebFormEndpoints.TooManyPosts(http, wait);
+            await answer.ExecuteAsync(http).ConfigureAwait(false);
+        };
+    });
+
+    private static RateLimitPartition<string> PerPartner(HttpContext http, string purpose)
+    {
+        var partnerId = PartnerAuthentication.PartnerId(http.User);
+        var perMinute = http.RequestServices.GetRequiredService<Partners>().Find(partnerId)?.RequestsPerMinute ?? 60;
+        return Bucket($"{purpose}:{partnerId}", perMinute);
+    }
+
+    private static RateLimitPartition<string> Bucket(string key, int perMinute) => RateLimitPartition.GetTokenBucketLimiter(key, _ => new TokenBucketRateLimiterOptions
+    {
+        TokenLimit = perMinute,
+        TokensPerPeriod = Math.Max(1, perMinute / 6),
+        ReplenishmentPeriod = TimeSpan.FromSeconds(10),
+        QueueLimit = 0,
+        AutoReplenishment = true,
+    });
+}
