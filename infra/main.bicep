@@ -42,6 +42,8 @@ var names = {
 
 // The names the app reads (see functions/ReferralIntake.Functions/Hosting/AppSettings.cs).
 var queueName = 'referrals'
+var urgentQueueName = 'referrals-urgent'
+var deliveryQueueName = 'deliveries'
 var containerName = 'referrals'
 
 // Known before deployment (unlike the principal id), so role assignment names stay stable for what-if.
@@ -68,7 +70,7 @@ module storage 'modules/storage.bicep' = {
   params: {
     name: names.storage
     location: location
-    queueName: queueName
+    queueNames: [ queueName, urgentQueueName, deliveryQueueName ]
     containerName: containerName
     retentionDays: retentionDays
     identityResourceId: identityResourceId
@@ -100,6 +102,8 @@ module app 'modules/functionapp.bicep' = {
     queueEndpoint: storage.outputs.queueEndpoint
     deploymentContainerName: storage.outputs.deploymentContainerName
     queueName: queueName
+    urgentQueueName: urgentQueueName
+    deliveryQueueName: deliveryQueueName
     containerName: containerName
     retentionDays: retentionDays
     keyVaultName: keyVault.outputs.name
@@ -118,7 +122,7 @@ module alerts 'modules/alerts.bicep' = {
     alertEmail: alertEmail
     workspaceId: monitoring.outputs.workspaceId
     insightsId: monitoring.outputs.insightsId
-    poisonQueueName: '${queueName}-poison'
+    poisonQueueNames: [ '${queueName}-poison', '${urgentQueueName}-poison', '${deliveryQueueName}-poison' ]
   }
 }
 

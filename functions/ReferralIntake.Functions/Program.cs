@@ -6,6 +6,7 @@ using ReferralIntake.Domain.Forces;
 using ReferralIntake.Domain.Triage;
 using ReferralIntake.Functions.Admin;
 using ReferralIntake.Functions.Api;
+using ReferralIntake.Functions.DeliverReferral;
 using ReferralIntake.Functions.Delivery;
 using ReferralIntake.Functions.Hosting;
 using ReferralIntake.Functions.Intake;
@@ -64,7 +65,12 @@ builder.Services.AddWebhookDelivery();
 builder.Services.AddSingleton<LocalInboxStore>();
 builder.Services.AddSingleton(sp => LocalInboxMode.From(
     sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<StorageClients>().UsesDevelopmentStorage, listenerOptions));
-builder.Services.AddSingleton<IReferralDelivery, ReferralDelivery>();
+builder.Services.AddSingleton(builder.Configuration.GetSection("HandOff").Get<HandOffOptions>() ?? new HandOffOptions());
+builder.Services.AddSingleton<HandOffPolicy>();
+builder.Services.AddSingleton<DeliverySchedule>();
+builder.Services.AddSingleton<ReferralDelivery>();
+builder.Services.AddSingleton<IReferralDelivery>(sp => sp.GetRequiredService<ReferralDelivery>());
+builder.Services.AddSingleton<DeliverReferralFunction>();
 builder.Services.AddSingleton<PoisonReplay>();
 builder.Services.AddSingleton(builder.Configuration.GetSection("Retention").Get<RetentionOptions>() ?? new RetentionOptions());
 builder.Services.AddSingleton<RetentionSweeper>();
@@ -72,7 +78,11 @@ builder.Services.AddSingleton<TriageReferralFunction>();
 builder.Services.AddHostedService<StartupWarmup>();
 if (listenerOptions.Enabled)
 {
-    builder.Services.AddHostedService<QueueListener>();
+    // One listener per queue trigger, as the Functions host has one per function.json: the urgent lane
+    // has its own, so no backlog in the referrals queue is ever in front of a P1.
+    builder.Services.AddSingleton<IHostedService>(sp => Listener(sp, sp.GetRequiredService<StorageClients>().UrgentQueue, sp.GetRequiredService<StorageClients>().UrgentPoisonQueue, TriageReferralFunction.UrgentName, s => s.GetRequiredService<TriageReferralFunction>()));
+    builder.Services.AddSingleton<IHostedService>(sp => Listener(sp, sp.GetRequiredService<StorageClients>().Queue, sp.GetRequiredService<StorageClients>().PoisonQueue, TriageReferralFunction.Name, s => s.GetRequiredService<TriageReferralFunction>()));
+    builder.Services.AddSingleton<IHostedService>(sp => Listener(sp, sp.GetRequiredService<StorageClients>().DeliveryQueue, sp.GetRequiredService<StorageClients>().DeliveryPoisonQueue, DeliverReferralFunction.Name, s => s.GetRequiredService<DeliverReferralFunction>()));
     builder.Services.AddHostedService<RetentionService>();
 }
 
@@ -102,6 +112,7 @@ builder.Services.ConfigureHttpJsonOptions(o =>
 builder.Services.AddOpenApi("v1");
 
 var app = builder.Build();
+_ = app.Services.GetRequiredService<Destinations>(); // a misconfigured webhook stops the start, with the setting named
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseAuthentication();
@@ -121,11 +132,16 @@ app.MapOpenApi("/api/openapi/{documentName}.json");
 if (customHandlerPort is not null || app.Configuration.GetValue<bool>("CustomHandler:MapTriggers"))
 {
     // The Functions host's own calls for the non-HTTP triggers, each beside its function.json.
-    app.MapTriageReferralTrigger();
+    app.MapTriageReferralTriggers();
+    DeliverReferralFunction.MapDeliverReferralTrigger(app);
     app.MapRetentionSweepTrigger();
 }
 
 app.Run();
+
+static QueueListener Listener(IServiceProvider sp, Azure.Storage.Queues.QueueClient queue, Azure.Storage.Queues.QueueClient poison, string name, Func<IServiceProvider, IQueueFunction> function) =>
+    new(new QueueTrigger(name, queue, poison, function), sp.GetRequiredService<StorageClients>(), sp.GetRequiredService<IServiceScopeFactory>(),
+        sp.GetRequiredService<QueueListenerOptions>(), sp.GetRequiredService<ILogger<QueueListener>>());
 
 /// <summary>The entry point, visible to the integration tests' WebApplicationFactory.</summary>
 public partial class Program;

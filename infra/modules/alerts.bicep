@@ -1,12 +1,15 @@
-// Alerts, emailed: a message in the poison queue (from the queue's operation logs), and a rising
-// failure rate of function invocations (from Application Insights, which the Functions host feeds).
+// Alerts, emailed: a message in a poison queue (from the queue's operation logs); a rising failure
+// rate of function invocations (from Application Insights, which the Functions host feeds); and the
+// hand-off's own metrics (the app's OpenTelemetry, exported to Application Insights): a P1 not with
+// its force within 5 minutes, any escalation, any route given up as undeliverable.
 // API versions: Microsoft.Insights/actionGroups@2023-01-01, Microsoft.Insights/scheduledQueryRules@2026-03-01.
 param location string
 param environmentName string
 param alertEmail string
 param workspaceId string
 param insightsId string
-param poisonQueueName string
+@description('Every poison queue: a message in one is a referral the service itself could not process.')
+param poisonQueueNames array
 
 resource team 'Microsoft.Insights/actionGroups@2023-01-01' = {
   name: 'ag-referralintake-${environmentName}'
@@ -23,7 +26,7 @@ resource poison 'Microsoft.Insights/scheduledQueryRules@2026-03-01' = {
   location: location
   properties: {
     displayName: 'A referral reached the poison queue'
-    description: 'A referral failed 5 times and is waiting in ${poisonQueueName}. List and replay it: README, "Poison replay".'
+    description: 'A message failed 5 times and is waiting in a poison queue (${join(poisonQueueNames, ', ')}): the service could not process it (a force being down never puts one there). List and replay it: README, "Poison replay".'
     severity: 1
     enabled: true
     scopes: [ workspaceId ]
@@ -32,7 +35,7 @@ resource poison 'Microsoft.Insights/scheduledQueryRules@2026-03-01' = {
     criteria: {
       allOf: [
         {
-          query: 'StorageQueueLogs | where OperationName == "PutMessage" and Uri has "/${poisonQueueName}/messages"'
+          query: 'StorageQueueLogs | where OperationName == "PutMessage" | where ${join(map(poisonQueueNames, q => 'Uri has "/${q}/messages"'), ' or ')}'
           timeAggregation: 'Count'
           operator: 'GreaterThan'
           threshold: 0
@@ -69,3 +72,54 @@ resource failureRate 'Microsoft.Insights/scheduledQueryRules@2026-03-01' = {
     actions: { actionGroups: [ team.id ] }
   }
 }
+
+// The hand-off (TRIAGE.md): the app's metrics in Application Insights (customMetrics).
+var handOffAlerts = [
+  {
+    name: 'oldest-p1'
+    displayName: 'A P1 referral is not with its force after 5 minutes'
+    description: 'The oldest P1 referral not yet delivered to its force or CEOP is older than 5 minutes: see its status and audit (README, "Delivery").'
+    severity: 0
+    query: 'customMetrics | where name == "referrals.oldest_undelivered_p1" | summarize oldest = max(value) | where oldest > 300'
+  }
+  {
+    name: 'escalations'
+    displayName: 'A referral was escalated'
+    description: 'A referral was not with its force within its deadline: CEOP was sent it too, or (P3) operations are asked to look.'
+    severity: 1
+    query: 'customMetrics | where name == "referrals.escalations" | summarize total = sum(valueSum) | where total > 0'
+  }
+  {
+    name: 'undeliverable'
+    displayName: 'A route was given up as undeliverable'
+    description: 'A force could not be reached for the whole retry window (72 hours): CEOP was sent the referral instead. Check the force endpoint.'
+    severity: 1
+    query: 'customMetrics | where name == "referrals.undeliverable" | summarize total = sum(valueSum) | where total > 0'
+  }
+]
+
+resource handOff 'Microsoft.Insights/scheduledQueryRules@2026-03-01' = [for alert in handOffAlerts: {
+  name: 'alert-referralintake-${environmentName}-${alert.name}'
+  location: location
+  properties: {
+    displayName: alert.displayName
+    description: alert.description
+    severity: alert.severity
+    enabled: true
+    scopes: [ insightsId ]
+    evaluationFrequency: 'PT5M'
+    windowSize: 'PT5M'
+    criteria: {
+      allOf: [
+        {
+          query: alert.query
+          timeAggregation: 'Count'
+          operator: 'GreaterThan'
+          threshold: 0
+          failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 }
+        }
+      ]
+    }
+    actions: { actionGroups: [ team.id ] }
+  }
+}]

@@ -14,6 +14,8 @@ param blobEndpoint string
 param queueEndpoint string
 param deploymentContainerName string
 param queueName string
+param urgentQueueName string
+param deliveryQueueName string
 param containerName string
 param retentionDays int
 param keyVaultName string
@@ -86,6 +88,8 @@ var baseSettings = {
   AzureWebJobsStorage__queueServiceUri: queueEndpoint
   AzureWebJobsStorage__blobServiceUri: blobEndpoint
   ReferralQueueName: queueName
+  UrgentReferralQueueName: urgentQueueName
+  DeliveryQueueName: deliveryQueueName
   ReferralContainerName: containerName
   Retention__Days: string(retentionDays)
   Admin__KeySha256: '@Microsoft.KeyVault(${secret}admin-key-sha256)'

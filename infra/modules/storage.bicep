@@ -1,4 +1,4 @@
-// The storage account: the referrals queue and its poison queue, the report container, and the
+// The storage account: the app's queues (referrals, the urgent lane, deliveries) each with its poison queue, the report container, and the
 // container Flex Consumption deploys from. No public blob access, TLS 1.2 minimum, shared-key access
 // disabled (identity only), HTTPS only. A lifecycle rule deletes report blobs as a backstop behind the
 // app's own, status-aware retention sweep.
@@ -7,7 +7,8 @@
 // Microsoft.Insights/diagnosticSettings@2021-05-01-preview.
 param name string
 param location string
-param queueName string
+@description('Every queue the app uses; each gets its {name}-poison queue too.')
+param queueNames array
 param containerName string
 param retentionDays int
 @description('The identity\'s resource id: known before deployment, so role assignment names are stable for what-if.')
@@ -64,15 +65,15 @@ resource queues 'Microsoft.Storage/storageAccounts/queueServices@2025-06-01' = {
   name: 'default'
 }
 
-resource referralsQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2025-06-01' = {
+resource appQueues 'Microsoft.Storage/storageAccounts/queueServices/queues@2025-06-01' = [for name in queueNames: {
   parent: queues
-  name: queueName
-}
+  name: name
+}]
 
-resource poisonQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2025-06-01' = {
+resource poisonQueues 'Microsoft.Storage/storageAccounts/queueServices/queues@2025-06-01' = [for name in queueNames: {
   parent: queues
-  name: '${queueName}-poison'
-}
+  name: '${name}-poison'
+}]
 
 // Backstop: blobs untouched for retention + 30 days go, whatever the app did.
 resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2025-06-01' = {

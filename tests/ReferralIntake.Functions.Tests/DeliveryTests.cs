@@ -7,6 +7,7 @@ using ReferralIntake.Functions.Api;
 using ReferralIntake.Functions.Delivery;
 using ReferralIntake.Functions.Intake;
 using ReferralIntake.Functions.Tests.Support;
+using ReferralIntake.Functions.TriageReferral;
 
 namespace ReferralIntake.Functions.Tests;
 
@@ -29,6 +30,8 @@ public sealed class DeliveryTests(AzuriteFixture azurite) : IAsyncLifetime
         ["Delivery:RetryBaseDelaySeconds"] = "0.05",
         ["Delivery:MaxRetries"] = maxRetries.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Delivery:BreakerMinimumThroughput"] = breakerThroughput.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["HandOff:FirstRetrySeconds"] = "0.2", // real time here: the scheduled retry comes round at once
+        ["Delivery:MaxScheduleHopSeconds"] = "0.2",
         ["Admin:KeySha256"] = Partners.HashKey(AdminKey),
     };
 
@@ -59,10 +62,11 @@ public sealed class DeliveryTests(AzuriteFixture azurite) : IAsyncLifetime
 
         var delivery = Assert.Single(_force.Received);
         var now = DateTimeOffset.UtcNow;
-        Assert.True(WebhookSignature.Verify(ForceServer.Secret, delivery.Timestamp, delivery.Signature, delivery.Body, now));
-        Assert.False(WebhookSignature.Verify("another-secret", delivery.Timestamp, delivery.Signature, delivery.Body, now));
-        Assert.False(WebhookSignature.Verify(ForceServer.Secret, delivery.Timestamp, delivery.Signature, [.. delivery.Body, (byte)' '], now));
-        Assert.False(WebhookSignature.Verify(ForceServer.Secret, delivery.Timestamp, delivery.Signature, delivery.Body, now.AddMinutes(10)));
+        Assert.True(WebhookSignature.Verify(ForceServer.Secret, delivery.Timestamp, delivery.IdempotencyKey, delivery.Signature, delivery.Body, now));
+        Assert.False(WebhookSignature.Verify("another-secret", delivery.Timestamp, delivery.IdempotencyKey, delivery.Signature, delivery.Body, now));
+        Assert.False(WebhookSignature.Verify(ForceServer.Secret, delivery.Timestamp, delivery.IdempotencyKey, delivery.Signature, [.. delivery.Body, (byte)' '], now));
+        Assert.False(WebhookSignature.Verify(ForceServer.Secret, delivery.Timestamp, delivery.IdempotencyKey, delivery.Signature, delivery.Body, now.AddMinutes(10)));
+        Assert.False(WebhookSignature.Verify(ForceServer.Secret, delivery.Timestamp, delivery.IdempotencyKey + "x", delivery.Signature, delivery.Body, now)); // the key is signed too
 
         var document = JsonSerializer.Deserialize<ReferralDocument>(delivery.Body, ContractMapping.Json)!;
         Assert.Equal((1, accepted.Reference), (document.ContractVersion, document.Reference));
@@ -112,10 +116,31 @@ public sealed class DeliveryTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_force_down_past_the_retry_budget_goes_poison_and_a_replay_after_recovery_delivers_exactly_once()
+    public async Task A_force_that_is_down_is_tried_again_on_schedule_and_never_parks_the_referral_in_poison()
     {
-        _force.Fallback = ForceServer.Answer(503);
+        _force.Then([.. Enumerable.Repeat(ForceServer.Answer(503), 6)]); // down for six calls, then up
         using var app = new TestApp(azurite, ForceSettings(maxRetries: 1));
+
+        var accepted = await app.SubmitAcceptedAsync(Samples.WestMerciaP2);
+        var delivered = await app.StatusWhenAsync(accepted.Reference, "delivered", TimeSpan.FromSeconds(60));
+
+        var police = Assert.Single(delivered.Triage!.Routes, r => r.Kind == "police-force");
+        Assert.Equal(("delivered", 4), (police.State, police.Attempts)); // 3 scheduled attempts of 2 calls failed, the 4th delivered
+        Assert.Equal(7, _force.Received.Count);
+        Assert.Single(_force.Received.Select(r => r.IdempotencyKey).Distinct());
+        Assert.Equal(3, delivered.Audit!.Count(a => a.Event == "retry-scheduled"));
+        Assert.Single(delivered.Audit!, a => a.Event == "route-delivered");
+        foreach (var poison in new[] { app.PoisonQueue, app.UrgentPoisonQueue, app.DeliveryPoisonQueue })
+        {
+            Assert.Equal(0, await app.QueueLengthAsync(poison));
+        }
+    }
+
+    [Fact]
+    public async Task A_referral_the_service_cannot_process_goes_to_poison_and_a_replay_after_the_fix_delivers_exactly_once()
+    {
+        FlakyDelivery? flaky = null;
+        using var app = new TestApp(azurite, ForceSettings(), services => services.AddSingleton<IReferralDelivery>(sp => flaky = new FlakyDelivery(sp.GetRequiredService<ReferralDelivery>())));
         using var admin = app.CreateClient();
         admin.DefaultRequestHeaders.Add("X-Admin-Key", AdminKey);
 
@@ -124,26 +149,31 @@ public sealed class DeliveryTests(AzuriteFixture azurite) : IAsyncLifetime
         var failed = (await app.StatusAsync(accepted.Reference))!;
 
         Assert.Equal("failed", failed.Status);
-        Assert.Contains("west-mercia answered HTTP 503", failed.FailureReason, StringComparison.Ordinal);
-        Assert.Equal(10, failed.Audit!.Count(a => a.Event == "delivery-attempt")); // 5 queue tries x 2 attempts, each recorded
-        Assert.Equal(10, _force.Received.Count);
-
+        Assert.Contains("a bug in a release (test)", failed.FailureReason, StringComparison.Ordinal);
+        Assert.Empty(_force.Received);
         var poisoned = await admin.GetFromJsonAsync<List<JsonElement>>("/api/admin/poison");
         Assert.Contains(poisoned!, p => p.GetProperty("reference").GetString() == accepted.Reference
-            && p.GetProperty("failureReason").GetString()!.Contains("503", StringComparison.Ordinal));
+            && p.GetProperty("failureReason").GetString()!.Contains("bug", StringComparison.Ordinal));
 
-        _force.Fallback = ForceServer.Answer(202);
-        var before = _force.Received.Count;
+        flaky!.Fixed = true; // the fix is deployed
         using var replay = await admin.PostAsJsonAsync("/api/admin/poison/replay", new { references = new[] { accepted.Reference } });
         Assert.Equal(HttpStatusCode.OK, replay.StatusCode);
         var delivered = await app.StatusWhenAsync(accepted.Reference, "delivered");
         using var again = await admin.PostAsJsonAsync("/api/admin/poison/replay", new { all = true });
 
-        Assert.Equal(before + 1, _force.Received.Count); // exactly one more delivery
-        Assert.Single(_force.Received.Select(r => r.IdempotencyKey).Distinct());
+        Assert.Single(_force.Received); // exactly one delivery
         Assert.Contains(delivered.Audit!, a => a.Event == "replayed");
         Assert.Equal(0, await app.QueueLengthAsync(app.PoisonQueue));
         Assert.Empty((await again.Content.ReadFromJsonAsync<AdminReplay>())!.Replayed);
+    }
+
+    /// <summary>The real hand-off behind a bug that a test can fix.</summary>
+    private sealed class FlakyDelivery(ReferralDelivery real) : IReferralDelivery
+    {
+        public volatile bool Fixed;
+
+        public Task DeliverAsync(Storage.ReferralWork work, long dequeueCount, CancellationToken ct) =>
+            Fixed ? real.DeliverAsync(work, dequeueCount, ct) : throw new InvalidOperationException("a bug in a release (test)");
     }
 
     [Fact]
@@ -161,7 +191,7 @@ public sealed class DeliveryTests(AzuriteFixture azurite) : IAsyncLifetime
 
         Assert.Equal(["police-force", "childline", "report-remove"], status.Triage!.Routes.Select(r => r.Kind));
         var events = status.Audit!.Select(a => (a.Event, a.Destination)).ToArray();
-        Assert.Single(events, e => e == ("route-failed", "police-force:west-mercia"));
+        Assert.Single(events, e => e == ("retry-scheduled", "police-force:west-mercia"));
         Assert.Single(events, e => e == ("route-delivered", "police-force:west-mercia"));
         Assert.Single(events, e => e == ("advice-recorded", "report-remove"));
         Assert.Single(events, e => e == ("advice-recorded", "childline"));
@@ -180,10 +210,10 @@ public sealed class DeliveryTests(AzuriteFixture azurite) : IAsyncLifetime
         await Eventually.TrueAsync(() => Task.FromResult(!partner.Received.IsEmpty), TimeSpan.FromSeconds(30), "the partner callback");
 
         var callback = Assert.Single(partner.Received);
-        Assert.True(WebhookSignature.Verify("partner-secret", callback.Timestamp, callback.Signature, callback.Body, DateTimeOffset.UtcNow));
+        Assert.True(WebhookSignature.Verify("partner-secret", callback.Timestamp, callback.IdempotencyKey, callback.Signature, callback.Body, DateTimeOffset.UtcNow));
         var body = JsonSerializer.Deserialize<PartnerCallback>(callback.Body, ContractMapping.Json)!;
         Assert.Equal((accepted.Reference, "delivered"), (body.Reference, body.Status));
-        Assert.Equal("delivered", body.Deliveries["police-force:west-mercia"].Outcome);
+        Assert.Equal("delivered", Assert.Single(body.Triage!.Routes, r => r.Kind == "police-force").State);
         Assert.DoesNotContain("canary-7f3a", System.Text.Encoding.UTF8.GetString(callback.Body), StringComparison.Ordinal);
     }
 

@@ -27,6 +27,7 @@ public sealed class ProcessKillTests(AzuriteFixture azurite)
             ["Delivery:PerAttemptTimeoutSeconds"] = "600",
             ["Delivery:OverallTimeoutSeconds"] = "600",
             ["QueueListener:LeaseSeconds"] = "3",
+            ["Delivery:ClaimSeconds"] = "2", // the killed process's claims on its routes run out soon after it dies
             ["QueueListener:MaxPollingSeconds"] = "0.2",
         };
 

@@ -38,6 +38,8 @@ public sealed class TestApp : WebApplicationFactory<Program>
         {
             ["AzureWebJobsStorage"] = ConnectionString,
             ["ReferralQueueName"] = QueueName,
+            ["UrgentReferralQueueName"] = $"{QueueName}-urgent",
+            ["DeliveryQueueName"] = $"{QueueName}-deliveries",
             ["ReferralContainerName"] = ContainerName,
             [$"Partners:{PartnerA}:KeySha256"] = Partners.HashKey(PartnerAKey),
             [$"Partners:{PartnerA}:RequestsPerMinute"] = "600",
@@ -74,6 +76,14 @@ public sealed class TestApp : WebApplicationFactory<Program>
     public ConcurrentQueue<string> Logs { get; } = new();
 
     public QueueClient Queue => new(ConnectionString, QueueName, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
+
+    public QueueClient UrgentQueue => new(ConnectionString, $"{QueueName}-urgent", new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
+
+    public QueueClient DeliveryQueue => new(ConnectionString, $"{QueueName}-deliveries", new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
+
+    public QueueClient UrgentPoisonQueue => new(ConnectionString, $"{QueueName}-urgent-poison", new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
+
+    public QueueClient DeliveryPoisonQueue => new(ConnectionString, $"{QueueName}-deliveries-poison", new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
 
     public QueueClient PoisonQueue => new(ConnectionString, $"{QueueName}-poison", new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
 

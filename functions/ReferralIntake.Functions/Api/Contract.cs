@@ -32,7 +32,9 @@ public sealed record ReferralStatusBody(
 
 public sealed record TriageBody(string Priority, IReadOnlyList<string> Reasons, IReadOnlyList<RouteBody> Routes, DateTimeOffset DecidedAt);
 
-/// <summary>One route. Police fields are present only on <c>police-force</c> routes.</summary>
+/// <summary>One route. Police fields are present only on <c>police-force</c> routes; the hand-off fields
+/// (<c>state</c>, <c>attempts</c>, <c>nextAttemptAt</c> while retrying, <c>deliveredAt</c>,
+/// <c>acknowledgedAt</c>, <c>escalated</c> with its reason) once triage has started it (API.md, "Status, per route").</summary>
 public sealed record RouteBody(
     string Kind,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ForceId = null,
@@ -41,6 +43,12 @@ public sealed record RouteBody(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? LocationUncertain = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? NotifyRegionalUnit = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<CandidateForce>? OtherCandidates = null,
-    string? Reason = null);
+    string? Reason = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? State = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Attempts = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateTimeOffset? NextAttemptAt = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateTimeOffset? DeliveredAt = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateTimeOffset? AcknowledgedAt = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Escalated = null);
 
 public sealed record CandidateForce(string ForceId, string ForceName, double Share);

@@ -3,6 +3,7 @@ using ReferralIntake.Domain.Advice;
 using ReferralIntake.Domain.Reports;
 using ReferralIntake.Domain.Triage;
 using ReferralIntake.Functions.Serialization;
+using ReferralIntake.Functions.Storage;
 
 namespace ReferralIntake.Functions.Api;
 
@@ -23,6 +24,24 @@ public static class ContractMapping
 
     public static IReadOnlyList<AdviceBody> ToAdvice(ConcernReport report) =>
         [.. AcknowledgementAdvice.For(report).Select(a => new AdviceBody(a.Kind, a.Text))];
+
+    /// <summary>The decision as the status endpoint and partner callbacks show it: every route, those added
+    /// after triage (CEOP on escalation or as a fallback) included, each with its hand-off.</summary>
+    public static TriageBody? ToTriageBody(ReferralState state) => state.Triage is not { } decision ? null : new(
+        decision.Priority.ToString(),
+        decision.Reasons,
+        [.. state.AllRoutes.Select(route => WithHandOff(ToBody(route), state.DeliveryOf(RouteKeys.KeyOf(route))))],
+        decision.DecidedAt);
+
+    private static RouteBody WithHandOff(RouteBody route, RouteDelivery? delivery) => delivery is null ? route : route with
+    {
+        State = delivery.State.Wire(),
+        Attempts = delivery.State == RouteState.Recorded ? null : delivery.Attempts,
+        NextAttemptAt = delivery.State == RouteState.Retrying ? delivery.NextAttemptAt : null,
+        DeliveredAt = delivery.State == RouteState.Recorded ? null : delivery.DeliveredAt,
+        AcknowledgedAt = delivery.AcknowledgedAt,
+        Escalated = delivery.Escalated,
+    };
 
     public static TriageBody ToBody(TriageDecision decision) => new(
         decision.Priority.ToString(),

@@ -2,35 +2,70 @@ using ReferralIntake.Functions.Hosting;
 
 namespace ReferralIntake.Functions.Delivery;
 
-/// <summary>The retry budget and timeouts of every destination's pipeline (settings Delivery__…).</summary>
+/// <summary>
+/// One delivery attempt's budget (settings Delivery__…): the in-process retries of one attempt, which
+/// ride out a blip of seconds. Anything longer is the hand-off's scheduled retries (HandOff__…), which
+/// hold no worker while they wait.
+/// </summary>
 public sealed class DeliveryOptions
 {
     public double PerAttemptTimeoutSeconds { get; set; } = 10;
-    public double OverallTimeoutSeconds { get; set; } = 60;
-    public int MaxRetries { get; set; } = 3;
+    public double OverallTimeoutSeconds { get; set; } = 30;
+    public int MaxRetries { get; set; } = 2;
     public double RetryBaseDelaySeconds { get; set; } = 1;
     public double BreakSeconds { get; set; } = 30;
     public int BreakerMinimumThroughput { get; set; } = 4;
+
+    /// <summary>How long a worker's claim on a route lasts: longer than one attempt can take.</summary>
+    public double ClaimSeconds { get; set; } = 120;
+
+    /// <summary>The longest a scheduled message stays hidden before it is looked at again (a later time is reached in hops).</summary>
+    public double MaxScheduleHopSeconds { get; set; } = 3600;
 }
 
-/// <summary>Where a destination's deliveries go: an HTTPS webhook with its signing secret.</summary>
-public sealed record Destination(string Id, Uri Url, string Secret);
+/// <summary>Where a destination's deliveries go: an HTTPS webhook, signed with its secret (and, during a rotation, a second one).</summary>
+public sealed record Destination(string Id, Uri Url, string Secret, string? SecondarySecret = null)
+{
+    public IEnumerable<string> Secrets => SecondarySecret is { Length: > 0 } second ? [Secret, second] : [Secret];
+}
 
 /// <summary>
-/// The configured destinations: Destinations__{id}__Url and __Secret, where id is a force's forceId,
-/// "ceop", or "default" (used for any force without its own). Secrets come from settings (Key Vault
-/// references in Azure), never from the repo.
+/// The configured destinations: Destinations__{id}__Url, __Secret and, during a rotation,
+/// __SecondarySecret, where id is a force's forceId, "ceop", or "default" (used for any force without
+/// its own). Secrets come from settings (Key Vault references in Azure), never from the repo. A
+/// destination that is not a valid HTTPS URL (plain HTTP only on loopback) or has no secret stops the
+/// app at start-up with the setting named: a referral must never be sent in clear, nor silently not at all.
 /// </summary>
 public sealed class Destinations
 {
     public const string DefaultId = "default";
-    private readonly Dictionary<string, Destination> _byId;
+    private readonly Dictionary<string, Destination> _byId = new(StringComparer.Ordinal);
 
     public Destinations(IConfiguration configuration)
     {
-        _byId = configuration.GetSection("Destinations").GetChildren()
-            .Where(d => Uri.TryCreate(d["Url"], UriKind.Absolute, out _) && !string.IsNullOrEmpty(d["Secret"]))
-            .ToDictionary(d => d.Key, d => new Destination(d.Key, new Uri(d["Url"]!), d["Secret"]!), StringComparer.Ordinal);
+        var problems = new List<string>();
+        foreach (var d in configuration.GetSection("Destinations").GetChildren())
+        {
+            var url = d["Url"];
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || !(uri.Scheme == Uri.UriSchemeHttps || (uri.Scheme == Uri.UriSchemeHttp && uri.IsLoopback)))
+            {
+                problems.Add($"Destinations__{d.Key}__Url must be an https:// URL (plain http only on loopback, for tests); it is '{url}'.");
+                continue;
+            }
+
+            if (string.IsNullOrEmpty(d["Secret"]))
+            {
+                problems.Add($"Destinations__{d.Key}__Secret is not set: deliveries to {d.Key} could not be signed.");
+                continue;
+            }
+
+            _byId[d.Key] = new Destination(d.Key, uri, d["Secret"]!, d["SecondarySecret"]);
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new InvalidOperationException("Delivery destinations are misconfigured: " + string.Join(" ", problems));
+        }
     }
 
     public bool Any => _byId.Count > 0;

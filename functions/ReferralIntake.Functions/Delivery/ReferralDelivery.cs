@@ -1,23 +1,26 @@
 using System.Text.Json;
 using ReferralIntake.Domain.Reports;
 using ReferralIntake.Domain.Triage;
-using Route = ReferralIntake.Domain.Triage.Route;
-using ReferralIntake.Functions.Serialization;
 using ReferralIntake.Functions.Api;
 using ReferralIntake.Functions.Intake;
 using ReferralIntake.Functions.LocalInbox;
+using ReferralIntake.Functions.Serialization;
 using ReferralIntake.Functions.Storage;
 using ReferralIntake.Functions.Telemetry;
 using ReferralIntake.Functions.TriageReferral;
+using Route = ReferralIntake.Domain.Triage.Route;
 
 namespace ReferralIntake.Functions.Delivery;
 
 /// <summary>
-/// Delivers a triaged referral along each of its routes, independently: a police force or CEOP gets the
-/// signed referral document (its webhook, or the local inbox in development); Childline, NSPCC and
-/// Report Remove routes are recorded as advice given. Each route's outcome is saved as it happens, so a
-/// retry (or a replay from poison) redoes only what has not yet succeeded. Throws when any route failed,
-/// so the queue message comes back.
+/// The hand-off of a triaged referral (TRIAGE.md, "Hand-off"): done when the destination has it.
+/// Each route on its own: a police force or CEOP gets the signed referral document (its webhook, or
+/// the local inbox in development); Childline, NSPCC and Report Remove routes are recorded as advice
+/// given. A route is claimed before it is sent (so no two workers send it), its outcome saved at once,
+/// and a failure scheduled to be tried again (<see cref="HandOffPolicy.NextAttempt"/>) on the
+/// deliveries queue, for 72 hours from acceptance; after that the route is undeliverable, operations
+/// are alerted and CEOP gets it instead. Escalation checks are scheduled at triage and run when due.
+/// Only a fault of the service itself (storage down, a bug) fails the queue message.
 /// </summary>
 public sealed partial class ReferralDelivery(
     ReferralStateStore store,
@@ -26,92 +29,302 @@ public sealed partial class ReferralDelivery(
     LocalInboxStore inbox,
     WebhookSender sender,
     Partners partners,
+    DeliverySchedule schedule,
+    HandOffPolicy policy,
+    DeliveryOptions options,
     TimeProvider clock,
     ILogger<ReferralDelivery> log) : IReferralDelivery
 {
-    public const string Delivered = "delivered";
-    public const string Failed = "failed";
+    private static bool IsAuthority(Route route) => route.Kind is RouteKind.PoliceForce or RouteKind.Ceop;
 
+    /// <summary>From triage, once the decision is saved: record signposting, start each route's hand-off, schedule the escalation checks.</summary>
     public async Task DeliverAsync(ReferralWork work, long dequeueCount, CancellationToken ct)
     {
-        var reference = work.Reference;
-        if (work.State.Status == ReferralStatus.Delivered || work.State.Triage is not { } triage)
+        if (work.State.Triage is not { } decision)
         {
             return;
         }
 
-        var outcomes = new Dictionary<string, DeliveryRecord>();
-        var failures = new List<string>();
-        foreach (var route in triage.Routes)
+        var now = clock.GetUtcNow();
+        var starting = work.State.Deliveries is null;
+        await store.SaveAsync(work, s => Start(s, now), ct).ConfigureAwait(false);
+        if (starting)
+        {
+            foreach (var route in decision.Routes.Where(r => !IsAuthority(r)))
+            {
+                work.Audit.Add(new AuditEntry(now, "advice-recorded", route.Reason, RouteKeys.KeyOf(route), RouteState.Recorded.Wire()));
+            }
+
+            // The escalation table's delivery deadlines, as messages due then. (A triage retried after a
+            // crash here schedules them again: a check is idempotent.)
+            foreach (var deadline in policy.DeadlinesFor(decision.Priority).Where(d => !d.Acknowledged))
+            {
+                await schedule.ScheduleAsync(new DeliveryMessage(work.Reference, Check: DeliveryMessage.DeliveredCheck), work.State.ReceivedAt + deadline.After, ct).ConfigureAwait(false);
+            }
+        }
+
+        await ContinueAsync(work, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>From the deliveries queue, when due: a route's attempt (or, if its next attempt was moved later, its new schedule).</summary>
+    public async Task DeliverRouteAsync(ReferralWork work, string routeKey, CancellationToken ct)
+    {
+        if (work.State.AllRoutes.FirstOrDefault(r => RouteKeys.KeyOf(r) == routeKey) is not { } route
+            || work.State.DeliveryOf(routeKey) is not { Final: false } delivery)
+        {
+            return; // settled meanwhile (or unknown): nothing to do
+        }
+
+        if (delivery.NextAttemptAt is { } due && due > clock.GetUtcNow())
+        {
+            await schedule.ScheduleAsync(new DeliveryMessage(work.Reference, routeKey), due, ct).ConfigureAwait(false);
+            return;
+        }
+
+        await AttemptAsync(work, route, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Every unsettled police or CEOP route: tried now when due, else scheduled for when it is.</summary>
+    private async Task ContinueAsync(ReferralWork work, CancellationToken ct)
+    {
+        foreach (var route in work.State.AllRoutes.Where(IsAuthority).ToList())
         {
             var key = RouteKeys.KeyOf(route);
-            if (work.State.Deliveries?.GetValueOrDefault(key) is { Outcome: Delivered })
+            if (work.State.DeliveryOf(key) is not { Final: false } delivery)
             {
-                continue; // delivered on an earlier try: never twice
+                continue;
             }
 
-            var attempts = new List<DeliveryAttempt>();
-            using var activity = ReferralTelemetry.Start("referral.deliver", reference);
-            activity?.SetTag("referral.route", key);
-            DeliveryRecord record;
-            try
+            if (delivery.NextAttemptAt is { } due && due > clock.GetUtcNow())
             {
-                if (route.Kind is RouteKind.PoliceForce or RouteKind.Ceop)
-                {
-                    await DeliverToAuthorityAsync(work.State, triage, route, key, work.Report, attempts, ct).ConfigureAwait(false);
-                    record = new DeliveryRecord(Delivered, clock.GetUtcNow(), attempts.Count);
-                }
-                else
-                {
-                    // Signposting: the reporter was shown this advice at intake; recording it closes the route.
-                    record = new DeliveryRecord(Delivered, clock.GetUtcNow(), 0, null);
-                }
+                await schedule.ScheduleAsync(new DeliveryMessage(work.Reference, key), due, ct).ConfigureAwait(false);
             }
-            catch (DeliveryFailedException e) when (!ct.IsCancellationRequested)
+            else
             {
-                failures.Add($"{key}: {e.Message}");
-                record = new DeliveryRecord(Failed, clock.GetUtcNow(), attempts.Count, e.Message);
+                await AttemptAsync(work, route, ct).ConfigureAwait(false);
             }
+        }
+    }
 
-            activity?.SetTag("referral.delivery.outcome", record.Outcome);
-            activity?.SetTag("referral.delivery.attempts", attempts.Count);
-            outcomes[key] = record;
-            work.Audit.AddRange(attempts.Select(a => new AuditEntry(a.At, "delivery-attempt", $"queue try {dequeueCount}",
-                key, a.Outcome, a.StatusCode, Math.Round(a.DurationMs, 1), a.Number)));
-            work.Audit.Add(new AuditEntry(clock.GetUtcNow(), record.Outcome == Delivered
-                ? (route.Kind is RouteKind.PoliceForce or RouteKind.Ceop ? "route-delivered" : "advice-recorded")
-                : "route-failed", record.LastError, key, record.Outcome));
+    /// <summary>Signposting routes recorded; police and CEOP routes pending. Null when already started.</summary>
+    private static ReferralState? Start(ReferralState s, DateTimeOffset now)
+    {
+        if (s.Deliveries is not null)
+        {
+            return null;
         }
 
-        // Every route's outcome in one save; "delivered" once all routes are. A crash before this save
-        // means the next try delivers again under the same Idempotency-Key: once in effect at the force.
-        var allDone = failures.Count == 0;
-        await store.SaveAsync(work, s => s.Status == ReferralStatus.Delivered ? null : s with
+        var deliveries = s.AllRoutes.ToDictionary(RouteKeys.KeyOf, r => IsAuthority(r) ? new RouteDelivery(RouteState.Pending) : new RouteDelivery(RouteState.Recorded, DeliveredAt: now));
+        return (s with { Deliveries = deliveries }).WithDerivedStatus();
+    }
+
+    /// <summary>One attempt on one route: claim it, send, save the outcome, schedule what follows.</summary>
+    private async Task AttemptAsync(ReferralWork work, Route route, CancellationToken ct)
+    {
+        var key = RouteKeys.KeyOf(route);
+        var now = clock.GetUtcNow();
+        var claimed = await store.SaveAsync(work, s => s.DeliveryOf(key) is { Final: false } d && !d.ClaimedAt(now)
+            ? s.WithDelivery(key, d with { ClaimedUntil = now + TimeSpan.FromSeconds(options.ClaimSeconds) })
+            : null, ct).ConfigureAwait(false);
+        if (!claimed)
         {
-            Deliveries = Merge(s.Deliveries, outcomes),
-            Status = allDone ? ReferralStatus.Delivered : s.Status,
-            FailureReason = allDone ? null : s.FailureReason,
+            // Another worker holds it, or it was settled meanwhile. If a claim is held, look again when it runs out.
+            if (work.State.DeliveryOf(key) is { Final: false, ClaimedUntil: { } until })
+            {
+                await schedule.ScheduleAsync(new DeliveryMessage(work.Reference, key), until, ct).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
+        var attempts = new List<DeliveryAttempt>();
+        using var activity = ReferralTelemetry.Start("referral.deliver", work.Reference);
+        activity?.SetTag("referral.route", key);
+        DeliveryFailedException? failure = null;
+        try
+        {
+            await SendAsync(work, route, key, attempts, ct).ConfigureAwait(false);
+        }
+        catch (DeliveryFailedException e) when (!ct.IsCancellationRequested)
+        {
+            failure = e;
+        }
+
+        var before = work.State.Status;
+        var at = clock.GetUtcNow();
+        var madeAttempt = failure is not { CircuitOpen: true };
+        var fallback = (Route?)null;
+        await store.SaveAsync(work, s =>
+        {
+            if (s.DeliveryOf(key) is not { } d)
+            {
+                return null;
+            }
+
+            if (failure is null)
+            {
+                return s.WithDelivery(key, d with { State = RouteState.Delivered, Attempts = d.Attempts + 1, DeliveredAt = at, NextAttemptAt = null, ClaimedUntil = null, LastError = null });
+            }
+
+            var attemptsSoFar = d.Attempts + (madeAttempt ? 1 : 0);
+            var retryAfter = failure.CircuitOpen ? TimeSpan.FromSeconds(1) : failure.RetryAfter;
+            if (policy.NextAttempt(s.ReceivedAt, at, Math.Max(attemptsSoFar, 1), retryAfter) is { } next)
+            {
+                return s.WithDelivery(key, d with { State = RouteState.Retrying, Attempts = attemptsSoFar, NextAttemptAt = next, ClaimedUntil = null, LastError = failure.Message });
+            }
+
+            // The retry window is spent: undeliverable, and CEOP gets it instead (unless this was CEOP).
+            var given = s.WithDelivery(key, d with { State = RouteState.Undeliverable, Attempts = attemptsSoFar, NextAttemptAt = null, ClaimedUntil = null, LastError = failure.Message });
+            fallback = route.Kind != RouteKind.Ceop && !given.AllRoutes.Any(r => r.Kind == RouteKind.Ceop)
+                ? new Route(RouteKind.Ceop, $"Fallback: {route.Force?.Name ?? key} could not be reached for {policy.Options.RetryWindowHours:0} hours after acceptance.")
+                : null;
+            return fallback is null ? given : AddRoute(given, fallback);
         }, ct).ConfigureAwait(false);
 
-        if (!allDone)
+        var saved = work.State.DeliveryOf(key)!;
+        activity?.SetTag("referral.delivery.outcome", saved.State.Wire());
+        work.Audit.AddRange(attempts.Select(a => new AuditEntry(a.At, "delivery-attempt", null, key, a.Outcome, a.StatusCode, Math.Round(a.DurationMs, 1), a.Number)));
+        switch (saved.State)
         {
-            LogRoutesFailed(log, reference, failures.Count);
-            throw new DeliveryFailedException(string.Join("; ", failures));
+            case RouteState.Delivered:
+                work.Audit.Add(new AuditEntry(at, "route-delivered", null, key, saved.State.Wire(), Attempt: saved.Attempts));
+                LogRouteDelivered(log, work.Reference, key, saved.Attempts);
+                break;
+            case RouteState.Retrying:
+                work.Audit.Add(new AuditEntry(at, "retry-scheduled", $"{failure!.Message}; next attempt {saved.NextAttemptAt:O}", key, saved.State.Wire(), Attempt: saved.Attempts));
+                ReferralTelemetry.RetriesScheduled.Add(1, new KeyValuePair<string, object?>("route", route.KindName));
+                LogRetryScheduled(log, work.Reference, key, saved.Attempts, saved.NextAttemptAt!.Value);
+                await schedule.ScheduleAsync(new DeliveryMessage(work.Reference, key), saved.NextAttemptAt!.Value, ct).ConfigureAwait(false);
+                break;
+            case RouteState.Undeliverable:
+                work.Audit.Add(new AuditEntry(at, "undeliverable", failure?.Message, key, saved.State.Wire(), Attempt: saved.Attempts));
+                ReferralTelemetry.Undeliverable.Add(1, new KeyValuePair<string, object?>("route", route.KindName));
+                LogUndeliverable(log, work.Reference, key, saved.Attempts);
+                if (fallback is not null)
+                {
+                    work.Audit.Add(new AuditEntry(at, "route-added", fallback.Reason, RouteKeys.KeyOf(fallback), RouteState.Pending.Wire()));
+                    await AttemptAsync(work, fallback, ct).ConfigureAwait(false);
+                }
+
+                break;
         }
 
-        work.Audit.Add(new AuditEntry(clock.GetUtcNow(), "delivered", $"{triage.Routes.Length} routes"));
-        ReferralTelemetry.Delivered.Add(1);
-        ReferralTelemetry.ReceiptToDelivery.Record((clock.GetUtcNow() - work.State.ReceivedAt).TotalSeconds);
-        LogDelivered(log, reference, triage.Routes.Length);
+        await AfterChangeAsync(work, before, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>An escalation check, once due: a P1 or P2 not yet with its force also goes to CEOP; a P3, or a failing CEOP route, alerts operations.</summary>
+    public async Task CheckAsync(ReferralWork work, string check, CancellationToken ct)
+    {
+        if (work.State.Triage is not { } decision)
+        {
+            return;
+        }
+
+        var now = clock.GetUtcNow();
+        var deadline = check == DeliveryMessage.CeopCheck ? null : policy.DeadlinesFor(decision.Priority).FirstOrDefault(d => !d.Acknowledged);
+        var before = work.State.Status;
+        foreach (var route in work.State.AllRoutes.Where(IsAuthority).ToList())
+        {
+            var key = RouteKeys.KeyOf(route);
+            if (work.State.DeliveryOf(key) is not { } d || d.State is RouteState.Delivered or RouteState.Acknowledged or RouteState.WrongArea)
+            {
+                continue;
+            }
+
+            if (route.Kind == RouteKind.Ceop || check == DeliveryMessage.CeopCheck)
+            {
+                if (route.Kind == RouteKind.Ceop)
+                {
+                    Alert(work, decision.Priority, key, $"{decision.Priority}: CEOP does not have the referral yet ({d.State.Wire()}, {d.Attempts} attempts).", "alert");
+                }
+
+                continue;
+            }
+
+            if (deadline is null || d.Escalated is not null)
+            {
+                continue;
+            }
+
+            var reason = deadline.Reason(route.Force?.Name ?? key);
+            if (deadline.Action == EscalationAction.AlertOperations)
+            {
+                Alert(work, decision.Priority, key, reason, "alert");
+                continue;
+            }
+
+            var ceopRoute = new Route(RouteKind.Ceop, $"Escalated: {reason}");
+            await store.SaveAsync(work, s => s.DeliveryOf(key) is { Escalated: null } current && current.State is not (RouteState.Delivered or RouteState.Acknowledged)
+                ? AddRoute(s.WithDelivery(key, current with { Escalated = reason }), ceopRoute)
+                : null, ct).ConfigureAwait(false);
+            if (work.State.DeliveryOf(key)?.Escalated != reason)
+            {
+                continue; // delivered, or escalated by another worker, meanwhile
+            }
+
+            Alert(work, decision.Priority, key, reason, "escalated");
+            if (work.State.AllRoutes.FirstOrDefault(r => r.Kind == RouteKind.Ceop) is { } ceop && work.State.DeliveryOf(RouteKeys.KeyOf(ceop)) is { Final: false })
+            {
+                work.Audit.Add(new AuditEntry(now, "route-added", ceop.Reason, RouteKeys.KeyOf(ceop), RouteState.Pending.Wire()));
+                await schedule.ScheduleAsync(new DeliveryMessage(work.Reference, Check: DeliveryMessage.CeopCheck), now + policy.CeopAlertAfter, ct).ConfigureAwait(false);
+                await AttemptAsync(work, ceop, ct).ConfigureAwait(false);
+            }
+        }
+
+        await AfterChangeAsync(work, before, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The state with a route added after triage (CEOP), pending; unchanged if that route is there already.</summary>
+    private static ReferralState AddRoute(ReferralState s, Route route)
+    {
+        var key = RouteKeys.KeyOf(route);
+        return s.AllRoutes.Any(r => RouteKeys.KeyOf(r) == key)
+            ? s
+            : (s with { AddedRoutes = [.. s.AddedRoutes ?? [], route] }).WithDelivery(key, new RouteDelivery(RouteState.Pending));
+    }
+
+    private void Alert(ReferralWork work, Priority priority, string key, string reason, string action)
+    {
+        work.Audit.Add(new AuditEntry(clock.GetUtcNow(), action, reason, key));
+        var name = priority.ToString();
+        ReferralTelemetry.Escalations.Add(1, new("priority", name), new("action", action));
+        LogEscalation(log, work.Reference, name, action, key);
+    }
+
+    /// <summary>After a change: metrics, the P1 tracker, and the partner's callback once the referral is delivered.</summary>
+    private async Task AfterChangeAsync(ReferralWork work, ReferralStatus before, CancellationToken ct)
+    {
+        var state = work.State;
+        if (state.Triage is { Priority: Priority.P1 })
+        {
+            var waiting = state.AllRoutes.Where(IsAuthority).Any() && !state.AllRoutes.Where(IsAuthority)
+                .Any(r => state.DeliveryOf(RouteKeys.KeyOf(r)) is { State: RouteState.Delivered or RouteState.Acknowledged });
+            ReferralTelemetry.TrackUndeliveredP1(state.Reference, state.ReceivedAt, waiting && state.Status == ReferralStatus.Triaged);
+        }
+
+        if (before == state.Status || state.Status is not (ReferralStatus.Delivered or ReferralStatus.Undeliverable))
+        {
+            return;
+        }
+
+        var routeCount = state.AllRoutes.Count();
+        work.Audit.Add(new AuditEntry(clock.GetUtcNow(), state.Status.Wire(), $"{routeCount} routes"));
+        if (state.Status == ReferralStatus.Delivered)
+        {
+            ReferralTelemetry.Delivered.Add(1);
+            ReferralTelemetry.ReceiptToDelivery.Record((clock.GetUtcNow() - state.ReceivedAt).TotalSeconds);
+            LogDelivered(log, state.Reference, routeCount);
+        }
+
         await NotifyPartnerAsync(work, ct).ConfigureAwait(false);
     }
 
-    private async Task DeliverToAuthorityAsync(ReferralState state, TriageDecision triage, Route route, string key,
-        ConcernReport report, List<DeliveryAttempt> attempts, CancellationToken ct)
+    private async Task SendAsync(ReferralWork work, Route route, string key, List<DeliveryAttempt> attempts, CancellationToken ct)
     {
+        var state = work.State;
         var destinationId = route.Force?.Id ?? "ceop";
         var document = JsonSerializer.SerializeToUtf8Bytes(
-            ReferralDocument.For(state.Reference, key, state.ReceivedAt, route, triage, report), AppJsonContext.Default.ReferralDocument);
+            ReferralDocument.For(state.Reference, key, state.ReceivedAt, route, state.Triage!, work.Report), AppJsonContext.Default.ReferralDocument);
         if (destinations.For(destinationId) is { } destination)
         {
             await sender.SendAsync(destination, state.Reference, $"{state.Reference}:{key}", document, attempts, ct).ConfigureAwait(false);
@@ -119,7 +332,7 @@ public sealed partial class ReferralDelivery(
         else if (inboxMode.Enabled)
         {
             await inbox.SaveAsync(destinationId, state.Reference, document, ct).ConfigureAwait(false);
-            attempts.Add(new DeliveryAttempt(1, clock.GetUtcNow(), Delivered, null, 0));
+            attempts.Add(new DeliveryAttempt(1, clock.GetUtcNow(), "delivered", null, 0));
         }
         else
         {
@@ -127,7 +340,7 @@ public sealed partial class ReferralDelivery(
         }
     }
 
-    /// <summary>A partner that registered a callback hears the decision and each delivery's outcome; best effort.</summary>
+    /// <summary>A partner that registered a callback hears the decision and each route's hand-off; best effort.</summary>
     private async Task NotifyPartnerAsync(ReferralWork work, CancellationToken ct)
     {
         var state = work.State;
@@ -138,19 +351,18 @@ public sealed partial class ReferralDelivery(
 
         var attempts = new List<DeliveryAttempt>();
         var body = JsonSerializer.SerializeToUtf8Bytes(
-            new PartnerCallback(1, state.Reference, state.Status.Wire(), state.Triage is { } decision ? ContractMapping.ToBody(decision) : null,
-                state.Deliveries ?? new Dictionary<string, DeliveryRecord>()),
+            new PartnerCallback(ReferralDocument.Version, state.Reference, state.Status.Wire(), ContractMapping.ToTriageBody(state)),
             AppJsonContext.Default.PartnerCallback);
         string outcome;
         try
         {
             await sender.SendAsync(new Destination($"partner:{state.PartnerId}", url, secret), state.Reference,
-                $"{state.Reference}:callback", body, attempts, ct).ConfigureAwait(false);
-            outcome = Delivered;
+                $"{state.Reference}:callback:{state.Status.Wire()}", body, attempts, ct).ConfigureAwait(false);
+            outcome = "delivered";
         }
         catch (DeliveryFailedException e)
         {
-            outcome = Failed;
+            outcome = "failed";
             LogCallbackFailed(log, state.Reference, state.PartnerId, e.Message);
         }
 
@@ -158,26 +370,20 @@ public sealed partial class ReferralDelivery(
         work.Audit.Add(new AuditEntry(clock.GetUtcNow(), "partner-notified", Destination: "partner-callback", Outcome: outcome));
     }
 
-    /// <summary>The deliveries recorded so far with this try's outcomes over them; a delivered route stays delivered.</summary>
-    private static Dictionary<string, DeliveryRecord> Merge(IReadOnlyDictionary<string, DeliveryRecord>? recorded, Dictionary<string, DeliveryRecord> outcomes)
-    {
-        var merged = new Dictionary<string, DeliveryRecord>(recorded ?? new Dictionary<string, DeliveryRecord>());
-        foreach (var (key, record) in outcomes)
-        {
-            if (merged.GetValueOrDefault(key) is not { Outcome: Delivered })
-            {
-                merged[key] = record;
-            }
-        }
-
-        return merged;
-    }
-
     [LoggerMessage(Level = LogLevel.Information, Message = "Referral {Reference} delivered on all {RouteCount} routes")]
     private static partial void LogDelivered(ILogger logger, string reference, int routeCount);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Referral {Reference}: {FailedCount} routes failed this try")]
-    private static partial void LogRoutesFailed(ILogger logger, string reference, int failedCount);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Referral {Reference}: {Route} delivered (attempt {Attempts})")]
+    private static partial void LogRouteDelivered(ILogger logger, string reference, string route, int attempts);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Referral {Reference}: {Route} failed (attempt {Attempts}); next attempt {NextAttemptAt:O}")]
+    private static partial void LogRetryScheduled(ILogger logger, string reference, string route, int attempts, DateTimeOffset nextAttemptAt);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Referral {Reference}: {Route} is undeliverable after {Attempts} attempts over the retry window")]
+    private static partial void LogUndeliverable(ILogger logger, string reference, string route, int attempts);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Referral {Reference} ({Priority}): {Action} on {Route}")]
+    private static partial void LogEscalation(ILogger logger, string reference, string priority, string action, string route);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Referral {Reference}: callback to partner {PartnerId} failed ({Error})")]
     private static partial void LogCallbackFailed(ILogger logger, string reference, string partnerId, string error);

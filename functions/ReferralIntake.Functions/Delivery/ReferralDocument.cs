@@ -25,10 +25,9 @@ public sealed record ReferralDocument(
         new(Version, reference, routeKey, receivedAt, ContractMapping.ToBody(route), ContractMapping.ToBody(decision), ContractMapping.ToRequest(report));
 }
 
-/// <summary>What a partner's callback receives: the decision and each delivery's outcome, never the report.</summary>
+/// <summary>What a partner's callback receives: the status and the decision with each route's hand-off, never the report.</summary>
 public sealed record PartnerCallback(
     int ContractVersion,
     string Reference,
     string Status,
-    TriageBody? Triage,
-    IReadOnlyDictionary<string, Storage.DeliveryRecord> Deliveries);
+    TriageBody? Triage);

@@ -82,7 +82,7 @@ public sealed class WebhookSigningHandler(TimeProvider clock) : DelegatingHandle
         foreach (var (name, value) in new[]
         {
             (WebhookSignature.TimestampHeader, timestamp.ToString(CultureInfo.InvariantCulture)),
-            (WebhookSignature.SignatureHeader, WebhookSignature.Sign(call.Destination.Secret, timestamp, call.Body)),
+            (WebhookSignature.SignatureHeader, WebhookSignature.Sign(call.Destination.Secrets, timestamp, call.IdempotencyKey, call.Body)),
             (WebhookSignature.IdempotencyHeader, call.IdempotencyKey),
             (WebhookSignature.ReferenceHeader, call.Reference),
         })

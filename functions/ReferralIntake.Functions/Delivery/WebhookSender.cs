@@ -7,8 +7,14 @@ namespace ReferralIntake.Functions.Delivery;
 /// <summary>One HTTP attempt at a delivery, for the audit trail.</summary>
 public sealed record DeliveryAttempt(int Number, DateTimeOffset At, string Outcome, int? StatusCode, double DurationMs);
 
-/// <summary>A delivery that did not succeed within its pipeline's budget.</summary>
-public sealed class DeliveryFailedException(string message) : Exception(message);
+/// <summary>A delivery that did not succeed within its attempt's budget: to be tried again later, at the earliest after <see cref="RetryAfter"/>.</summary>
+/// <param name="CircuitOpen">The destination was not called at all (its breaker is open): no chance was spent.</param>
+public sealed class DeliveryFailedException(string message, TimeSpan? retryAfter = null, bool circuitOpen = false) : Exception(message)
+{
+    public TimeSpan? RetryAfter { get; } = retryAfter;
+
+    public bool CircuitOpen { get; } = circuitOpen;
+}
 
 /// <summary>
 /// Posts a JSON document to a destination's webhook through the webhooks' HttpClient (see
@@ -30,13 +36,17 @@ public sealed class WebhookSender(IHttpClientFactory httpClients, TimeProvider c
             using var response = await http.SendAsync(request, ct).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
             {
-                throw new DeliveryFailedException($"{destination.Id} answered HTTP {(int)response.StatusCode}");
+                // A 429 or 503 may say when to come back; a redirect is a failure too (never followed).
+                var retryAfter = response.Headers.RetryAfter is { } header
+                    ? header.Delta ?? (header.Date is { } date ? date - clock.GetUtcNow() : null)
+                    : null;
+                throw new DeliveryFailedException($"{destination.Id} answered HTTP {(int)response.StatusCode}", retryAfter);
             }
         }
         catch (BrokenCircuitException)
         {
             attempts.Add(new DeliveryAttempt(attempts.Count + 1, clock.GetUtcNow(), "circuit-open", null, 0));
-            throw new DeliveryFailedException($"{destination.Id} is failing; its circuit is open, so it was not called");
+            throw new DeliveryFailedException($"{destination.Id} is failing; its circuit is open, so it was not called", circuitOpen: true);
         }
         catch (TimeoutRejectedException)
         {

@@ -26,7 +26,7 @@ public static class GetReferralStatusFunction
             }
 
             var audit = await store.ReadAuditAsync(state, ct).ConfigureAwait(false);
-            return TypedResults.Ok(new ReferralStatusBody(state.Reference, state.Status.Wire(), state.Triage is { } decision ? ContractMapping.ToBody(decision) : null, state.FailureReason, audit));
+            return TypedResults.Ok(new ReferralStatusBody(state.Reference, state.Status.Wire(), ContractMapping.ToTriageBody(state), state.FailureReason, audit));
         }
         catch (Exception e) when (IntakeResilience.IsOutage(e))
         {

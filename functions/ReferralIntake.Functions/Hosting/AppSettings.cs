@@ -18,6 +18,8 @@ public static class SettingNames
     public const string StorageClientId = "AzureWebJobsStorage__clientId";
 
     public const string QueueName = "ReferralQueueName";
+    public const string UrgentQueueName = "UrgentReferralQueueName";
+    public const string DeliveryQueueName = "DeliveryQueueName";
     public const string ContainerName = "ReferralContainerName";
 
     /// <summary>Set by the Functions host when the app runs as its custom handler.</summary>
@@ -62,6 +64,9 @@ public static class SettingsCatalogue
         new("AzureWebJobsStorage__credential", SettingPlace.Azure, "the host's identity-based connection: managedidentity"),
         new(SettingNames.StorageClientId, SettingPlace.Azure, "the user-assigned identity, for the host's storage and the app's ManagedIdentityCredential"),
         new(SettingNames.QueueName, SettingPlace.Both, "the referrals queue"),
+        new(SettingNames.UrgentQueueName, SettingPlace.Both, "the urgent lane: P1 on its own facts at intake"),
+        new(SettingNames.DeliveryQueueName, SettingPlace.Both, "scheduled delivery attempts and escalation checks"),
+        new("HandOff__{id}", SettingPlace.Optional, "retry window, back-off and escalation deadlines (HandOffOptions)"),
         new(SettingNames.ContainerName, SettingPlace.Both, "the report container"),
         new("Partners__{id}__KeySha256", SettingPlace.Both, "a partner's key hash"),
         new("Partners__{id}__RequestsPerMinute", SettingPlace.Both, "a partner's rate"),
@@ -70,6 +75,7 @@ public static class SettingsCatalogue
         new("Partners__{id}__CallbackSecret", SettingPlace.Optional, "a partner's callback secret"),
         new("Destinations__{id}__Url", SettingPlace.Optional, "a force webhook"),
         new("Destinations__{id}__Secret", SettingPlace.Optional, "a force webhook's signing secret"),
+        new("Destinations__{id}__SecondarySecret", SettingPlace.Optional, "during a rotation: the other secret, also signed with"),
         new("Delivery__{id}", SettingPlace.Optional, "delivery budget (DeliveryOptions)"),
         new("QueueListener__{id}", SettingPlace.Optional, "standalone listener (QueueListenerOptions)"),
         new("IntakeResilience__{id}", SettingPlace.Optional, "intake storage pipeline"),

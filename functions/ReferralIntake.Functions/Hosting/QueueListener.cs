@@ -1,18 +1,19 @@
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
 using ReferralIntake.Functions.Storage;
-using ReferralIntake.Functions.TriageReferral;
 
 namespace ReferralIntake.Functions.Hosting;
 
 /// <summary>
-/// The queue trigger outside Azure: keeps the Functions host's contract for TriageReferral. Batches of
+/// A queue trigger outside Azure (one listener per trigger: the two triage lanes and the deliveries
+/// queue): keeps the Functions host's contract. Batches of
 /// up to 16; each message stays invisible while it is worked on (lease renewed at half-time); success
 /// deletes it; failure makes it visible again after the retry delay; on its last try (maxDequeueCount)
 /// it moves to &lt;queue&gt;-poison. An empty queue is polled with a doubling back-off up to a ceiling.
 /// On shutdown, in-flight messages get a grace period, then are released for another worker.
 /// </summary>
 public sealed partial class QueueListener(
+    QueueTrigger trigger,
     StorageClients storage,
     IServiceScopeFactory scopes,
     QueueListenerOptions options,
@@ -62,7 +63,7 @@ public sealed partial class QueueListener(
             try
             {
                 await storage.EnsureCreatedOnceAsync(stoppingToken).ConfigureAwait(false);
-                batch = (await storage.Queue.ReceiveMessagesAsync(options.BatchSize, lease, stoppingToken).ConfigureAwait(false)).Value;
+                batch = (await trigger.Queue.ReceiveMessagesAsync(options.BatchSize, lease, stoppingToken).ConfigureAwait(false)).Value;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -93,15 +94,16 @@ public sealed partial class QueueListener(
 
     private async Task ProcessAsync(QueueMessage message, TimeSpan lease)
     {
-        var ct = _work.Token;
         var popReceipt = message.PopReceipt;
+        using var leaseLost = CancellationTokenSource.CreateLinkedTokenSource(_work.Token);
+        var ct = leaseLost.Token; // the work stops if the grace period ends or the lease is lost
         using var renewing = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var renewal = RenewLeaseAsync(message, () => popReceipt, r => popReceipt = r, lease, renewing.Token);
+        var renewal = RenewLeaseAsync(message, () => popReceipt, r => popReceipt = r, lease, leaseLost, renewing.Token);
         Exception? failure = null;
         try
         {
             using var scope = scopes.CreateScope();
-            var function = scope.ServiceProvider.GetRequiredService<TriageReferralFunction>();
+            var function = trigger.Function(scope.ServiceProvider);
             await function.RunAsync(message.Body.ToString(), message.DequeueCount, options.MaxDequeueCount, ct).ConfigureAwait(false);
         }
         catch (Exception e)
@@ -116,25 +118,30 @@ public sealed partial class QueueListener(
 
         try
         {
-            if (ct.IsCancellationRequested)
+            if (leaseLost.IsCancellationRequested && !_work.IsCancellationRequested)
+            {
+                // The lease is gone: another worker may hold the message now. Leave it to them.
+                LogLeaseLost(log, trigger.Name, message.MessageId);
+            }
+            else if (_work.IsCancellationRequested)
             {
                 // Shutting down past the grace period: release it for another worker, at once.
-                await storage.Queue.UpdateMessageAsync(message.MessageId, popReceipt, visibilityTimeout: TimeSpan.Zero, cancellationToken: CancellationToken.None).ConfigureAwait(false);
+                await trigger.Queue.UpdateMessageAsync(message.MessageId, popReceipt, visibilityTimeout: TimeSpan.Zero, cancellationToken: CancellationToken.None).ConfigureAwait(false);
             }
             else if (failure is null)
             {
-                await storage.Queue.DeleteMessageAsync(message.MessageId, popReceipt, CancellationToken.None).ConfigureAwait(false);
+                await trigger.Queue.DeleteMessageAsync(message.MessageId, popReceipt, CancellationToken.None).ConfigureAwait(false);
             }
             else if (message.DequeueCount >= options.MaxDequeueCount)
             {
                 // As the host does: copy to <queue>-poison first, then delete, so it is never in neither.
-                await storage.PoisonQueue.SendMessageAsync(message.Body.ToString(), CancellationToken.None).ConfigureAwait(false);
-                await storage.Queue.DeleteMessageAsync(message.MessageId, popReceipt, CancellationToken.None).ConfigureAwait(false);
-                LogPoisoned(log, message.MessageId, message.DequeueCount);
+                await trigger.PoisonQueue.SendMessageAsync(message.Body.ToString(), CancellationToken.None).ConfigureAwait(false);
+                await trigger.Queue.DeleteMessageAsync(message.MessageId, popReceipt, CancellationToken.None).ConfigureAwait(false);
+                LogPoisoned(log, trigger.Name, message.MessageId, message.DequeueCount);
             }
             else
             {
-                await storage.Queue.UpdateMessageAsync(message.MessageId, popReceipt,
+                await trigger.Queue.UpdateMessageAsync(message.MessageId, popReceipt,
                     visibilityTimeout: TimeSpan.FromSeconds(options.RetryDelaySeconds), cancellationToken: CancellationToken.None).ConfigureAwait(false);
             }
         }
@@ -145,23 +152,50 @@ public sealed partial class QueueListener(
         }
     }
 
-    private async Task RenewLeaseAsync(QueueMessage message, Func<string> receipt, Action<string> setReceipt, TimeSpan lease, CancellationToken ct)
+    /// <summary>
+    /// Keeps the message invisible while it is worked on: renewed at half-time, and after a failed
+    /// renewal (a blip of storage) tried again every second while the lease lasts. When the lease is
+    /// lost for good (the message is gone or another worker holds it, or it ran out), the work is cancelled.
+    /// </summary>
+    private async Task RenewLeaseAsync(QueueMessage message, Func<string> receipt, Action<string> setReceipt, TimeSpan lease,
+        CancellationTokenSource leaseLost, CancellationToken ct)
     {
+        var leaseUntil = DateTimeOffset.UtcNow + lease;
+        var wait = lease / 2;
         try
         {
             while (true)
             {
-                await Task.Delay(lease / 2, ct).ConfigureAwait(false);
-                var updated = await storage.Queue.UpdateMessageAsync(message.MessageId, receipt(), visibilityTimeout: lease, cancellationToken: ct).ConfigureAwait(false);
-                setReceipt(updated.Value.PopReceipt);
+                await Task.Delay(wait, ct).ConfigureAwait(false);
+                try
+                {
+                    var updated = await trigger.Queue.UpdateMessageAsync(message.MessageId, receipt(), visibilityTimeout: lease, cancellationToken: ct).ConfigureAwait(false);
+                    setReceipt(updated.Value.PopReceipt);
+                    leaseUntil = DateTimeOffset.UtcNow + lease;
+                    wait = lease / 2;
+                }
+                catch (Azure.RequestFailedException e) when (e.Status == 404)
+                {
+                    LogRenewFailed(log, message.MessageId, "the message is gone or held by another worker");
+                    await leaseLost.CancelAsync().ConfigureAwait(false);
+                    return;
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    LogRenewFailed(log, message.MessageId, e.GetType().Name);
+                    var left = leaseUntil - DateTimeOffset.UtcNow;
+                    if (left <= TimeSpan.Zero)
+                    {
+                        await leaseLost.CancelAsync().ConfigureAwait(false);
+                        return;
+                    }
+
+                    wait = left < TimeSpan.FromSeconds(2) ? left / 2 : TimeSpan.FromSeconds(1);
+                }
             }
         }
         catch (OperationCanceledException)
         {
-        }
-        catch (Exception e)
-        {
-            LogRenewFailed(log, message.MessageId, e.GetType().Name);
         }
     }
 
@@ -179,8 +213,11 @@ public sealed partial class QueueListener(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Receiving from the queue failed ({Error}); polling again")]
     private static partial void LogReceiveFailed(ILogger logger, string error);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Message {MessageId} moved to the poison queue after {DequeueCount} tries")]
-    private static partial void LogPoisoned(ILogger logger, string messageId, long dequeueCount);
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Trigger}: message {MessageId} moved to the poison queue after {DequeueCount} tries")]
+    private static partial void LogPoisoned(ILogger logger, string trigger, string messageId, long dequeueCount);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Trigger}: the lease of message {MessageId} was lost; its work was stopped and the message left to whoever holds it")]
+    private static partial void LogLeaseLost(ILogger logger, string trigger, string messageId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Settling message {MessageId} failed ({Error}); it will come back when its lease ends")]
     private static partial void LogSettleFailed(ILogger logger, string messageId, string error);
@@ -188,3 +225,6 @@ public sealed partial class QueueListener(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Renewing the lease of message {MessageId} failed ({Error})")]
     private static partial void LogRenewFailed(ILogger logger, string messageId, string error);
 }
+
+/// <summary>One queue trigger the standalone listener keeps: its queue, its poison queue and its function.</summary>
+public sealed record QueueTrigger(string Name, QueueClient Queue, QueueClient PoisonQueue, Func<IServiceProvider, IQueueFunction> Function);

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Polly;
 using ReferralIntake.Domain.Reports;
+using ReferralIntake.Domain.Triage;
 using ReferralIntake.Functions.Api;
 using ReferralIntake.Functions.Storage;
 using ReferralIntake.Functions.Telemetry;
@@ -31,6 +32,7 @@ public sealed partial class IntakeService(
     ReportStore reports,
     ReferralStateStore states,
     IdempotencyStore idempotency,
+    TriagePolicy policy,
     StorageClients storage,
     [FromKeyedServices(IntakeResilience.Key)] ResiliencePipeline resilience,
     TimeProvider clock,
@@ -87,7 +89,7 @@ public sealed partial class IntakeService(
                     {
                         // The first attempt may have died between storing and queueing. Triage is
                         // idempotent, so queueing again is safe and makes sure it is not stranded.
-                        await Run(c => storage.Queue.SendMessageAsync(reference, c), ct).ConfigureAwait(false);
+                        await Run(c => LaneFor(report).SendMessageAsync(reference, c), ct).ConfigureAwait(false);
                     }
 
                     LogReplayed(log, reference, partnerId);
@@ -101,11 +103,19 @@ public sealed partial class IntakeService(
         // One blob (the report, with its "received" record) and one message: what storage itself costs.
         using var activity = ReferralTelemetry.Start("referral.submit", reference);
         await Run(c => reports.StoreAsync(reference, partnerId, report, clock.GetUtcNow(), activity?.Id, c), ct).ConfigureAwait(false);
-        await Run(c => storage.Queue.SendMessageAsync(reference, c), ct).ConfigureAwait(false);
+        await Run(c => LaneFor(report).SendMessageAsync(reference, c), ct).ConfigureAwait(false);
         ReferralTelemetry.Received.Add(1, new KeyValuePair<string, object?>("channel", partnerId == Partners.WebFormPartnerId ? "web-form" : "api"));
         LogAccepted(log, reference, partnerId);
         return new IntakeOutcome.Accepted(Answer(reference, report));
     }
+
+    /// <summary>
+    /// The urgent lane for a report that is P1 on its own facts (immediate danger, or a meeting inside the
+    /// P1 window), so no backlog of other referrals is ever in front of it; the referrals queue for the rest.
+    /// The policy is pure: deciding here only chooses the queue; triage decides again and records it.
+    /// </summary>
+    private Azure.Storage.Queues.QueueClient LaneFor(ConcernReport report) =>
+        policy.Decide(report).Priority == Priority.P1 ? storage.UrgentQueue : storage.Queue;
 
     private static AcceptedReferral Answer(string reference, ConcernReport report) =>
         new(reference, ReferralStatus.Received.Wire(), $"/api/referrals/{reference}", ContractMapping.ToAdvice(report));

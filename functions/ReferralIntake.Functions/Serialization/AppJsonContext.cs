@@ -34,6 +34,7 @@ namespace ReferralIntake.Functions.Serialization;
 // delivery
 [JsonSerializable(typeof(ReferralDocument))]
 [JsonSerializable(typeof(PartnerCallback))]
+[JsonSerializable(typeof(DeliveryMessage))]
 // hosting, operators, health
 [JsonSerializable(typeof(InvocationResult))]
 [JsonSerializable(typeof(AdminApi.ReplayRequest))]

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using ReferralIntake.Domain.Triage;
+using Route = ReferralIntake.Domain.Triage.Route;
 
 namespace ReferralIntake.Functions.Storage;
 
@@ -10,6 +11,22 @@ public enum ReferralStatus
     Triaged,
     Delivered,
     Failed,
+    Acknowledged,
+    Undeliverable,
+}
+
+/// <summary>Where one route's hand-off is (API.md, "Status, per route").</summary>
+public enum RouteState
+{
+    Pending,
+    Retrying,
+    Delivered,
+    Acknowledged,
+    WrongArea,
+    Undeliverable,
+
+    /// <summary>A signposting route: the advice was given to the reporter; nothing is sent.</summary>
+    Recorded,
 }
 
 public static class ReferralStatuses
@@ -21,14 +38,30 @@ public static class ReferralStatuses
         ReferralStatus.Triaged => "triaged",
         ReferralStatus.Delivered => "delivered",
         ReferralStatus.Failed => "failed",
+        ReferralStatus.Acknowledged => "acknowledged",
+        ReferralStatus.Undeliverable => "undeliverable",
         _ => throw new ArgumentOutOfRangeException(nameof(status)),
+    };
+
+    /// <summary>A route's state as API.md names it: pending, retrying, delivered, acknowledged, wrong-area, undeliverable, recorded.</summary>
+    public static string Wire(this RouteState state) => state switch
+    {
+        RouteState.Pending => "pending",
+        RouteState.Retrying => "retrying",
+        RouteState.Delivered => "delivered",
+        RouteState.Acknowledged => "acknowledged",
+        RouteState.WrongArea => "wrong-area",
+        RouteState.Undeliverable => "undeliverable",
+        RouteState.Recorded => "recorded",
+        _ => throw new ArgumentOutOfRangeException(nameof(state)),
     };
 }
 
 /// <summary>
 /// What is known about a referral beside its report: who sent it, where it is, the triage decision (the
-/// domain's own, as decided) and each delivery. Stored as {reference}/state.json and updated with
-/// optimistic concurrency (ETags), so two workers handling the same message cannot both record a decision.
+/// domain's own, as decided), the routes added after it (escalation, fallback) and each route's
+/// hand-off. Stored as {reference}/state.json and updated with optimistic concurrency (ETags), so two
+/// workers cannot both record a decision, nor both claim a route.
 /// </summary>
 public sealed record ReferralState(
     string Reference,
@@ -38,11 +71,70 @@ public sealed record ReferralState(
     DateTimeOffset UpdatedAt,
     TriageDecision? Triage = null,
     string? FailureReason = null,
-    IReadOnlyDictionary<string, DeliveryRecord>? Deliveries = null,
-    string? TraceParent = null);
+    IReadOnlyDictionary<string, RouteDelivery>? Deliveries = null,
+    string? TraceParent = null,
+    IReadOnlyList<Route>? AddedRoutes = null)
+{
+    /// <summary>The decision's routes, then those added after it (CEOP on escalation or as a fallback).</summary>
+    public IEnumerable<Route> AllRoutes => (Triage?.Routes ?? []).Concat(AddedRoutes ?? []);
 
-/// <summary>The outcome of one route's delivery, keyed by <see cref="RouteKeys.KeyOf"/> (e.g. police-force:west-mercia).</summary>
-public sealed record DeliveryRecord(string Outcome, DateTimeOffset At, int Attempts, string? LastError = null);
+    public RouteDelivery? DeliveryOf(string routeKey) => Deliveries?.GetValueOrDefault(routeKey);
+
+    /// <summary>This state with one route's hand-off replaced.</summary>
+    public ReferralState WithDelivery(string routeKey, RouteDelivery delivery)
+    {
+        var deliveries = new Dictionary<string, RouteDelivery>(Deliveries ?? new Dictionary<string, RouteDelivery>()) { [routeKey] = delivery };
+        return (this with { Deliveries = deliveries }).WithDerivedStatus();
+    }
+
+    /// <summary>
+    /// The referral's status from its routes': delivered once every route is settled and a police or
+    /// CEOP route (if any) has it; acknowledged once every such route is acknowledged; undeliverable when
+    /// every route is settled and none of the police or CEOP routes could be delivered; triaged until then.
+    /// </summary>
+    public ReferralState WithDerivedStatus()
+    {
+        if (Triage is null || Status == ReferralStatus.Failed)
+        {
+            return this;
+        }
+
+        var routes = AllRoutes.Select(r => (r, Delivery: DeliveryOf(RouteKeys.KeyOf(r)))).ToList();
+        if (routes.Any(x => x.Delivery is not { Final: true }))
+        {
+            return this with { Status = ReferralStatus.Triaged };
+        }
+
+        var authority = routes.Where(x => x.r.Kind is RouteKind.PoliceForce or RouteKind.Ceop).Select(x => x.Delivery!.State).ToList();
+        var status = authority.Count == 0 ? ReferralStatus.Delivered
+            : authority.All(s => s == RouteState.Acknowledged) ? ReferralStatus.Acknowledged
+            : authority.Any(s => s is RouteState.Delivered or RouteState.Acknowledged) ? ReferralStatus.Delivered
+            : ReferralStatus.Undeliverable;
+        return this with { Status = status };
+    }
+}
+
+/// <summary>
+/// One route's hand-off, keyed by <see cref="RouteKeys.KeyOf"/> (e.g. police-force:west-mercia). A
+/// worker claims the route (<see cref="ClaimedUntil"/>, saved with the state's ETag) before it sends,
+/// so no two workers send the same route at once.
+/// </summary>
+/// <param name="Escalated">Why this route was escalated (CEOP sent the referral too), in words; null if it was not.</param>
+public sealed record RouteDelivery(
+    RouteState State,
+    int Attempts = 0,
+    DateTimeOffset? NextAttemptAt = null,
+    DateTimeOffset? DeliveredAt = null,
+    DateTimeOffset? AcknowledgedAt = null,
+    string? Escalated = null,
+    string? LastError = null,
+    DateTimeOffset? ClaimedUntil = null)
+{
+    /// <summary>Nothing more will be sent on this route.</summary>
+    public bool Final => State is RouteState.Delivered or RouteState.Acknowledged or RouteState.WrongArea or RouteState.Undeliverable or RouteState.Recorded;
+
+    public bool ClaimedAt(DateTimeOffset now) => ClaimedUntil is { } until && until > now;
+}
 
 /// <summary>One line of a referral's append-only audit trail. Never report content: events, routes, outcomes.</summary>
 public sealed record AuditEntry(

@@ -16,7 +16,10 @@ public sealed class StorageClients
 {
     public StorageClients(IConfiguration configuration)
     {
-        var queueName = configuration[SettingNames.QueueName] is { Length: > 0 } q ? q : "referrals";
+        string Name(string setting, string fallback) => configuration[setting] is { Length: > 0 } value ? value : fallback;
+        var queueName = Name(SettingNames.QueueName, "referrals");
+        var urgentName = Name(SettingNames.UrgentQueueName, "referrals-urgent");
+        var deliveryName = Name(SettingNames.DeliveryQueueName, "deliveries");
         var containerName = configuration[SettingNames.ContainerName] is { Length: > 0 } c ? c : "referrals";
 
         // Polly owns retries at intake (IntakeResilience); the SDK's own retries would hide an outage
@@ -33,8 +36,13 @@ public sealed class StorageClients
         var connection = configuration[SettingNames.StorageConnection];
         if (!string.IsNullOrWhiteSpace(connection))
         {
-            Queue = new QueueClient(connection, queueName, queueOptions);
-            PoisonQueue = new QueueClient(connection, $"{queueName}-poison", queueOptions);
+            QueueClient Make(string name) => new(connection, name, queueOptions);
+            Queue = Make(queueName);
+            PoisonQueue = Make($"{queueName}-poison");
+            UrgentQueue = Make(urgentName);
+            UrgentPoisonQueue = Make($"{urgentName}-poison");
+            DeliveryQueue = Make(deliveryName);
+            DeliveryPoisonQueue = Make($"{deliveryName}-poison");
             Container = new BlobContainerClient(connection, containerName, blobOptions);
             UsesDevelopmentStorage = IsDevelopmentStorage(connection);
         }
@@ -43,17 +51,33 @@ public sealed class StorageClients
             var queueUri = RequiredUri(configuration, SettingNames.StorageQueueServiceUri);
             var blobUri = RequiredUri(configuration, SettingNames.StorageBlobServiceUri);
             var credential = AppIdentity.Credential(configuration);
-            Queue = new QueueClient(new Uri(queueUri, queueName), credential, queueOptions);
-            PoisonQueue = new QueueClient(new Uri(queueUri, $"{queueName}-poison"), credential, queueOptions);
+            QueueClient Make(string name) => new(new Uri(queueUri, name), credential, queueOptions);
+            Queue = Make(queueName);
+            PoisonQueue = Make($"{queueName}-poison");
+            UrgentQueue = Make(urgentName);
+            UrgentPoisonQueue = Make($"{urgentName}-poison");
+            DeliveryQueue = Make(deliveryName);
+            DeliveryPoisonQueue = Make($"{deliveryName}-poison");
             Container = new BlobContainerClient(new Uri(blobUri, containerName), credential, blobOptions);
         }
     }
 
     private Task? _created;
 
+    /// <summary>The referrals queue: triage of everything not urgent on its own facts.</summary>
     public QueueClient Queue { get; }
 
     public QueueClient PoisonQueue { get; }
+
+    /// <summary>The urgent lane: reports that are P1 on their own facts at intake, never behind the others.</summary>
+    public QueueClient UrgentQueue { get; }
+
+    public QueueClient UrgentPoisonQueue { get; }
+
+    /// <summary>Scheduled work of the hand-off: a route's next delivery attempt, an escalation check.</summary>
+    public QueueClient DeliveryQueue { get; }
+
+    public QueueClient DeliveryPoisonQueue { get; }
 
     public BlobContainerClient Container { get; }
 
@@ -82,8 +106,8 @@ public sealed class StorageClients
         try
         {
             await Container.CreateIfNotExistsAsync(PublicAccessType.None, cancellationToken: ct).ConfigureAwait(false);
-            await Queue.CreateIfNotExistsAsync(cancellationToken: ct).ConfigureAwait(false);
-            await PoisonQueue.CreateIfNotExistsAsync(cancellationToken: ct).ConfigureAwait(false);
+            await Task.WhenAll(new[] { Queue, PoisonQueue, UrgentQueue, UrgentPoisonQueue, DeliveryQueue, DeliveryPoisonQueue }
+                .Select(q => q.CreateIfNotExistsAsync(cancellationToken: ct))).ConfigureAwait(false);
         }
         catch (RequestFailedException e) when (e.Status == (int)HttpStatusCode.Forbidden)
         {

@@ -23,6 +23,30 @@ public static class ReferralTelemetry
     public static readonly Counter<long> Delivered = Meter.CreateCounter<long>("referrals.delivered", description: "Referrals delivered on every route.");
     public static readonly Counter<long> Failed = Meter.CreateCounter<long>("referrals.failed", description: "Referrals marked failed after their last try.");
     public static readonly Counter<long> Poisoned = Meter.CreateCounter<long>("referrals.poisoned", description: "Queue messages sent to the poison queue.");
+    public static readonly Counter<long> RetriesScheduled = Meter.CreateCounter<long>("referrals.retries_scheduled", description: "Failed delivery attempts scheduled to be tried again, by route kind.");
+    public static readonly Counter<long> Escalations = Meter.CreateCounter<long>("referrals.escalations", description: "Escalations (CEOP also sent the referral, or operations alerted), by priority and action.");
+    public static readonly Counter<long> Undeliverable = Meter.CreateCounter<long>("referrals.undeliverable", description: "Routes given up after the retry window, by route kind.");
+
+    /// <summary>P1 referrals this process knows are not yet with their force or CEOP, with when they were accepted.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> UndeliveredP1s = new(StringComparer.Ordinal);
+
+    public static void TrackUndeliveredP1(string reference, DateTimeOffset acceptedAt, bool undelivered)
+    {
+        if (undelivered)
+        {
+            UndeliveredP1s[reference] = acceptedAt;
+        }
+        else
+        {
+            UndeliveredP1s.TryRemove(reference, out _);
+        }
+    }
+
+    /// <summary>The age of the oldest P1 not yet delivered (0 when there is none): the figure an operator alerts on.</summary>
+    public static readonly ObservableGauge<double> OldestUndeliveredP1 = Meter.CreateObservableGauge(
+        "referrals.oldest_undelivered_p1", () => UndeliveredP1s.IsEmpty ? 0 : (DateTimeOffset.UtcNow - UndeliveredP1s.Values.Min()).TotalSeconds,
+        unit: "s", description: "Age of the oldest P1 referral not yet delivered to its force or CEOP.");
+
     public static readonly Histogram<double> ReceiptToDelivery = Meter.CreateHistogram<double>(
         "referrals.receipt_to_delivery", unit: "s", description: "Time from acceptance to delivery on every route.");
 

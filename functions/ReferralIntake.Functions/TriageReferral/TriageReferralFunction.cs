@@ -17,9 +17,9 @@ public sealed partial class TriageReferralFunction(
     TriagePolicy policy,
     IReferralDelivery delivery,
     TimeProvider clock,
-    ILogger<TriageReferralFunction> log)
+    ILogger<TriageReferralFunction> log) : Hosting.IQueueFunction
 {
-    public const string Name = "TriageReferral";
+    public const string Name = "TriageReferral", UrgentName = "TriageUrgentReferral";
 
     /// <param name="message">The queue message: a referral reference (claim check), never report content.</param>
     /// <param name="dequeueCount">How many times the message has been received, this time included.</param>
@@ -120,9 +120,25 @@ public sealed partial class TriageReferralFunction(
     private static partial void LogMalformedMessage(ILogger logger, long dequeueCount);
 }
 
-/// <summary>Delivers a triaged referral along its routes. The delivery issue replaces the no-op.</summary>
+/// <summary>The routes the Functions host calls for the two lanes' queue triggers (function.json in TriageReferral/ and TriageUrgentReferral/).</summary>
+public static class TriageReferralTriggers
+{
+    public static IEndpointRouteBuilder MapTriageReferralTriggers(this IEndpointRouteBuilder app)
+    {
+        foreach (var name in new[] { TriageReferralFunction.Name, TriageReferralFunction.UrgentName })
+        {
+            app.MapPost($"/{name}", (HttpContext http, TriageReferralFunction function, Hosting.QueueListenerOptions options, CancellationToken ct) =>
+                Hosting.QueueTriggerEndpoint.HandleAsync(http, function, options, ct)).ExcludeFromDescription();
+        }
+
+        return app;
+    }
+}
+
+/// <summary>Hands a triaged referral over to its routes (<see cref="Delivery.ReferralDelivery"/>).</summary>
 public interface IReferralDelivery
 {
-    /// <summary>Delivers the work's decision; adds its audit entries to <see cref="ReferralWork.Audit"/>; throws when a route failed.</summary>
+    /// <summary>Starts the hand-off of the work's decision; adds its audit entries to <see cref="ReferralWork.Audit"/>.
+    /// A route that fails is scheduled to be tried again, not thrown: this throws only when the service itself fails.</summary>
     Task DeliverAsync(ReferralWork work, long dequeueCount, CancellationToken ct);
 }

@@ -40,6 +40,18 @@ public sealed class ArmTemplate
         {
             var resource = node!.AsObject();
             var type = (string)resource["type"]!;
+            if (resource["copy"]?["count"] is { } count)
+            {
+                // A copy loop: one resource per index, copyIndex() evaluating to it.
+                var n = scope.Evaluate(count) is JsonValue v && v.TryGetValue<int>(out var c) ? c : 0;
+                for (var i = 0; i < n; i++)
+                {
+                    into.Add(new ArmResource(type, resource, scope.WithCopyIndex(i)));
+                }
+
+                continue;
+            }
+
             into.Add(new ArmResource(type, resource, scope));
             if (type == "Microsoft.Resources/deployments" && resource["properties"]?["template"] is JsonObject nested)
             {
@@ -90,8 +102,10 @@ public sealed record ArmResource(string Type, JsonObject Json, ArmScope Scope)
 }
 
 /// <summary>The parameters and variables of one template, and a small evaluator of ARM template expressions.</summary>
-public sealed class ArmScope(JsonObject template, IReadOnlyDictionary<string, JsonNode?> parameterValues)
+public sealed class ArmScope(JsonObject template, IReadOnlyDictionary<string, JsonNode?> parameterValues, int? copyIndex = null)
 {
+    public ArmScope WithCopyIndex(int index) => new(template, parameterValues, index);
+
     /// <summary>Evaluates a node: "[expression]" strings are evaluated, objects and arrays member by member.</summary>
     public JsonNode? Evaluate(JsonNode? node) => node switch
     {
@@ -113,6 +127,8 @@ public sealed class ArmScope(JsonObject template, IReadOnlyDictionary<string, Js
         : Evaluate(template["parameters"]?[name]?["defaultValue"]);
 
     private JsonNode? Variable(string name) => Evaluate(template["variables"]?[name]);
+
+    private JsonValue? CopyIndex(int offset) => copyIndex is { } i ? JsonValue.Create(i + offset) : null;
 
     /// <summary>A recursive-descent reader of one expression; unknown functions yield null (unknown).</summary>
     private sealed class Parser(string text, ArmScope scope)
@@ -250,6 +266,16 @@ public sealed class ArmScope(JsonObject template, IReadOnlyDictionary<string, Js
                     return scope.Variable(Text(0)!);
                 case "lambdavariables":
                     return _lambdaVariables.TryGetValue(Text(0)!, out var bound) ? bound?.DeepClone() : null;
+                case "copyindex":
+                    return scope.CopyIndex(args.LastOrDefault() is JsonValue offset && offset.TryGetValue<int>(out var by) ? by : 0);
+                case "length":
+                    return args[0] switch
+                    {
+                        JsonArray a => JsonValue.Create(a.Count),
+                        JsonObject o => JsonValue.Create(o.Count),
+                        JsonValue v when v.TryGetValue<string>(out var text) => JsonValue.Create(text.Length),
+                        _ => null,
+                    };
                 case "string":
                     return args[0] is JsonValue sv ? JsonValue.Create(sv.ToString()) : null;
                 case "format":

@@ -1,24 +1,26 @@
 using System.Globalization;
 using System.Text.Json;
-using ReferralIntake.Functions.Hosting;
 
-namespace ReferralIntake.Functions.TriageReferral;
+namespace ReferralIntake.Functions.Hosting;
+
+/// <summary>A queue-triggered function: throw to have the message tried again; after the last try it goes to poison.</summary>
+public interface IQueueFunction
+{
+    /// <param name="message">The queue message: a claim check, never report content.</param>
+    /// <param name="dequeueCount">How many times the message has been received, this time included.</param>
+    /// <param name="maxDequeueCount">The try after which the message goes to the poison queue.</param>
+    Task RunAsync(string message, long dequeueCount, int maxDequeueCount, CancellationToken ct);
+}
 
 /// <summary>
-/// POST /TriageReferral: how the Azure Functions host invokes the queue trigger of a custom handler.
+/// POST /{FunctionName}: how the Azure Functions host invokes the queue trigger of a custom handler.
 /// The host sends { "Data": { "message": … }, "Metadata": { "DequeueCount": …, "Id": …, … } } and reads
 /// back { "Outputs", "Logs", "ReturnValue" }. A non-success status tells the host the invocation failed,
 /// so it makes the message visible again and, after maxDequeueCount (host.json), moves it to poison.
 /// </summary>
-public static class CustomHandlerEndpoint
+public static class QueueTriggerEndpoint
 {
-    public static IEndpointRouteBuilder MapTriageReferralTrigger(this IEndpointRouteBuilder app)
-    {
-        app.MapPost($"/{TriageReferralFunction.Name}", HandleAsync).ExcludeFromDescription();
-        return app;
-    }
-
-    private static async Task<IResult> HandleAsync(HttpContext http, TriageReferralFunction function, QueueListenerOptions options, CancellationToken ct)
+    public static async Task<IResult> HandleAsync(HttpContext http, IQueueFunction function, QueueListenerOptions options, CancellationToken ct)
     {
         JsonDocument payload;
         try

@@ -1,0 +1,70 @@
+using ReferralIntake.Functions.Delivery;
+using ReferralIntake.Functions.Hosting;
+using ReferralIntake.Functions.Intake;
+using ReferralIntake.Functions.Storage;
+
+namespace ReferralIntake.Functions.DeliverReferral;
+
+/// <summary>
+/// The deliveries queue's function: a route's scheduled attempt, or an escalation check, once due (a
+/// message that arrives early is scheduled again for its time). A failed delivery is not a failed
+/// message: it is saved and scheduled; only a malformed message or a fault of the service itself
+/// (storage down, a bug) fails, is tried again by the queue and, after the last try, goes to poison.
+/// </summary>
+public sealed partial class DeliverReferralFunction(
+    ReferralStateStore store,
+    ReferralDelivery delivery,
+    DeliverySchedule schedule,
+    ILogger<DeliverReferralFunction> log) : IQueueFunction
+{
+    public const string Name = "DeliverReferral";
+
+    public static IEndpointRouteBuilder MapDeliverReferralTrigger(IEndpointRouteBuilder app)
+    {
+        app.MapPost($"/{Name}", (HttpContext http, DeliverReferralFunction function, QueueListenerOptions options, CancellationToken ct) =>
+            QueueTriggerEndpoint.HandleAsync(http, function, options, ct)).ExcludeFromDescription();
+        return app;
+    }
+
+    public async Task RunAsync(string message, long dequeueCount, int maxDequeueCount, CancellationToken ct)
+    {
+        if (DeliverySchedule.Read(message) is not { } due || !References.IsWellFormed(due.Reference))
+        {
+            LogMalformed(log, dequeueCount);
+            throw new InvalidDataException("The deliveries queue message is not a delivery message.");
+        }
+
+        if (await schedule.PostponeIfEarlyAsync(due, ct).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        if (await store.LoadWorkAsync(due.Reference, ct).ConfigureAwait(false) is not { } work)
+        {
+            LogGone(log, due.Reference);
+            return; // erased, or swept by retention: nothing left to deliver
+        }
+
+        try
+        {
+            if (due.Route is { } route)
+            {
+                await delivery.DeliverRouteAsync(work, route, ct).ConfigureAwait(false);
+            }
+            else if (due.Check is { } check)
+            {
+                await delivery.CheckAsync(work, check, ct).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            await store.FlushAuditAsync(work, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "A deliveries queue message that is not a delivery message was received (try {DequeueCount})")]
+    private static partial void LogMalformed(ILogger logger, long dequeueCount);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Referral {Reference} is no longer stored; its scheduled delivery work is dropped")]
+    private static partial void LogGone(ILogger logger, string reference);
+}
