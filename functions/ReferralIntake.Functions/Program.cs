@@ -47,7 +47,7 @@ builder.Services.AddSingleton(TimeProvider.System);
 builder.AddReferralTelemetry();
 builder.Services.AddSingleton(_ => ForceDirectory.Default);
 builder.Services.AddSingleton<TriagePolicy>();
-builder.Services.AddSingleton<StorageClients>();
+builder.Services.AddSingleton(sp => new StorageClients(sp.GetRequiredService<IConfiguration>(), sp.GetServices<Azure.Core.Pipeline.HttpPipelinePolicy>()));
 builder.Services.AddSingleton<ReportStore>();
 builder.Services.AddSingleton<ReferralStateStore>();
 builder.Services.AddSingleton<IdempotencyStore>();

@@ -80,6 +80,13 @@ public sealed class ForceServer : IAsyncDisposable
         return Task.CompletedTask;
     };
 
+    public static Func<HttpContext, Task> Redirect(Uri to) => context =>
+    {
+        context.Response.StatusCode = StatusCodes.Status307TemporaryRedirect;
+        context.Response.Headers.Location = to.ToString();
+        return Task.CompletedTask;
+    };
+
     public static Func<HttpContext, Task> Slow(TimeSpan delay) => async context =>
     {
         try

@@ -13,6 +13,18 @@ public static class Samples
          "concern":{"description":"{{{SecretDescription}}}","platforms":["Snapchat"],"indicators":["imagesRequested"]}}
         """;
 
+    /// <summary>P1 on its own facts (immediate danger), routed to West Mercia.</summary>
+    public static readonly string WestMerciaP1 = $$$"""
+        {"reporter":{"role":"parent"},"child":{"age":13,"postcode":"{{{Postcode}}}"},
+         "concern":{"description":"He says he is outside her school now and wants her to come out","indicators":["immediateDanger"]}}
+        """;
+
+    /// <summary>P3 (gifts offered), routed to West Mercia.</summary>
+    public static readonly string WestMerciaP3 = $$$"""
+        {"reporter":{"role":"parent"},"child":{"age":15,"postcode":"{{{Postcode}}}"},
+         "concern":{"description":"Someone in a game keeps sending him gift cards","indicators":["giftsOffered"]}}
+        """;
+
     /// <summary>A child reporting images shared, with no postcode: CEOP, Childline and Report Remove.</summary>
     public const string ChildImagesShared = """
         {"reporter":{"role":"child"},"child":{"age":14},

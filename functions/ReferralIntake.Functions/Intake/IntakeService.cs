@@ -62,6 +62,7 @@ public sealed partial class IntakeService(
     {
         var reference = References.New();
         await Run(storage.EnsureCreatedOnceAsync, ct).ConfigureAwait(false);
+        (string KeyHash, IdempotencyRecord Record)? claim = null;
         if (idempotencyKey is not null)
         {
             var keyHash = Partners.HashKey(idempotencyKey);
@@ -69,9 +70,10 @@ public sealed partial class IntakeService(
             var first = await Run(c => idempotency.ReadAsync(partnerId, keyHash, c), ct).ConfigureAwait(false);
             if (first is null)
             {
-                var claim = new IdempotencyRecord(reference, bodyHash, clock.GetUtcNow());
-                var claimed = await Run(c => idempotency.TryClaimAsync(partnerId, keyHash, claim, c), ct).ConfigureAwait(false);
+                var mine = new IdempotencyRecord(reference, bodyHash, clock.GetUtcNow());
+                var claimed = await Run(c => idempotency.TryClaimAsync(partnerId, keyHash, mine, c), ct).ConfigureAwait(false);
                 first = claimed ? null : await Run(c => idempotency.ReadAsync(partnerId, keyHash, c), ct).ConfigureAwait(false);
+                claim = claimed ? (keyHash, mine) : null;
             }
 
             if (first is not null)
@@ -85,11 +87,12 @@ public sealed partial class IntakeService(
                 var state = await Run(c => states.LoadStateAsync(reference, c), ct).ConfigureAwait(false);
                 if (state is not null)
                 {
-                    if (state.Status == ReferralStatus.Received)
+                    // A retry never queues the referral again, unless the first attempt died between storing
+                    // and queueing it (not queued, and long enough ago that it is not still under way).
+                    if (!first.Queued && state.Status == ReferralStatus.Received && clock.GetUtcNow() - first.At > StrandedAfter)
                     {
-                        // The first attempt may have died between storing and queueing. Triage is
-                        // idempotent, so queueing again is safe and makes sure it is not stranded.
                         await Run(c => LaneFor(report).SendMessageAsync(reference, c), ct).ConfigureAwait(false);
+                        await Run(c => idempotency.MarkQueuedAsync(partnerId, keyHash, first, c), ct).ConfigureAwait(false);
                     }
 
                     LogReplayed(log, reference, partnerId);
@@ -97,6 +100,7 @@ public sealed partial class IntakeService(
                 }
 
                 // Claimed, but the first attempt stopped before storing: finish it under the same reference.
+                claim = (keyHash, first);
             }
         }
 
@@ -104,10 +108,18 @@ public sealed partial class IntakeService(
         using var activity = ReferralTelemetry.Start("referral.submit", reference);
         await Run(c => reports.StoreAsync(reference, partnerId, report, clock.GetUtcNow(), activity?.Id, c), ct).ConfigureAwait(false);
         await Run(c => LaneFor(report).SendMessageAsync(reference, c), ct).ConfigureAwait(false);
+        if (claim is { } queued)
+        {
+            await Run(c => idempotency.MarkQueuedAsync(partnerId, queued.KeyHash, queued.Record, c), ct).ConfigureAwait(false);
+        }
+
         ReferralTelemetry.Received.Add(1, new KeyValuePair<string, object?>("channel", partnerId == Partners.WebFormPartnerId ? "web-form" : "api"));
         LogAccepted(log, reference, partnerId);
         return new IntakeOutcome.Accepted(Answer(reference, report));
     }
+
+    /// <summary>How long after its first attempt a keyed referral that was stored but never queued counts as stranded.</summary>
+    private static readonly TimeSpan StrandedAfter = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// The urgent lane for a report that is P1 on its own facts (immediate danger, or a meeting inside the

@@ -4,8 +4,8 @@ using ReferralIntake.Functions.Serialization;
 
 namespace ReferralIntake.Functions.Storage;
 
-/// <summary>The first answer to an Idempotency-Key: which referral it made, and a hash of the body it came with.</summary>
-public sealed record IdempotencyRecord(string Reference, string BodySha256, DateTimeOffset At);
+/// <summary>The first answer to an Idempotency-Key: which referral it made, a hash of the body it came with, and whether its referral was queued.</summary>
+public sealed record IdempotencyRecord(string Reference, string BodySha256, DateTimeOffset At, bool Queued = false);
 
 /// <summary>Idempotency records, one blob per partner and key: idempotency/{partner}/{sha256 of key}.json.</summary>
 public sealed class IdempotencyStore(StorageClients clients)
@@ -17,6 +17,11 @@ public sealed class IdempotencyStore(StorageClients clients)
     public async Task<IdempotencyRecord?> ReadAsync(string partnerId, string keyHash, CancellationToken ct) =>
         (await clients.Container.DownloadIfExistsAsync(PathOf(partnerId, keyHash), ct).ConfigureAwait(false))
             ?.Content.ToObjectFromJson(AppJsonContext.Default.IdempotencyRecord);
+
+    /// <summary>Records that the key's referral is on its queue, so a retry with the same key never queues it again.</summary>
+    public Task MarkQueuedAsync(string partnerId, string keyHash, IdempotencyRecord record, CancellationToken ct) =>
+        clients.Container.UploadJsonAsync(PathOf(partnerId, keyHash), record with { Queued = true }, AppJsonContext.Default.IdempotencyRecord,
+            new BlobRequestConditions(), ct);
 
     /// <summary>Claims an Idempotency-Key for a reference; false when another request claimed it first.</summary>
     public async Task<bool> TryClaimAsync(string partnerId, string keyHash, IdempotencyRecord record, CancellationToken ct)

@@ -1,3 +1,5 @@
+using Azure.Core;
+using Azure.Core.Pipeline;
 using System.Net;
 using Azure;
 using Azure.Storage.Blobs.Models;
@@ -14,7 +16,7 @@ namespace ReferralIntake.Functions.Storage;
 /// </summary>
 public sealed class StorageClients
 {
-    public StorageClients(IConfiguration configuration)
+    public StorageClients(IConfiguration configuration, IEnumerable<HttpPipelinePolicy>? queuePolicies = null)
     {
         string Name(string setting, string fallback) => configuration[setting] is { Length: > 0 } value ? value : fallback;
         var queueName = Name(SettingNames.QueueName, "referrals");
@@ -31,6 +33,11 @@ public sealed class StorageClients
             retry.MaxRetries = 1;
             retry.Delay = TimeSpan.FromMilliseconds(100);
             retry.NetworkTimeout = TimeSpan.FromSeconds(5);
+        }
+
+        foreach (var policy in queuePolicies ?? [])
+        {
+            queueOptions.AddPolicy(policy, HttpPipelinePosition.PerRetry); // tests inject storage faults here
         }
 
         var connection = configuration[SettingNames.StorageConnection];

@@ -1,0 +1,70 @@
+using Azure;
+using Azure.Core;
+using Azure.Core.Pipeline;
+using Microsoft.Extensions.DependencyInjection;
+using ReferralIntake.Functions.Tests.Support;
+
+namespace ReferralIntake.Functions.Tests;
+
+/// <summary>The standalone listener keeps its lease on a message through a storage blip, as the Functions host does.</summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class LeaseTests(AzuriteFixture azurite)
+{
+    /// <summary>Fails the first lease renewal (a PUT to a message of the named queue) once, as a storage blip would.</summary>
+    private sealed class FailFirstRenewal(string queueName) : HttpPipelinePolicy
+    {
+        private int _failed;
+
+        public int Failed => _failed;
+
+        public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+        {
+            Inject(message);
+            ProcessNext(message, pipeline);
+        }
+
+        public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+        {
+            Inject(message);
+            await ProcessNextAsync(message, pipeline);
+        }
+
+        private void Inject(HttpMessage message)
+        {
+            var uri = message.Request.Uri.ToString();
+            if (message.Request.Method == RequestMethod.Put && uri.Contains($"/{queueName}/messages/", StringComparison.Ordinal)
+                && Interlocked.CompareExchange(ref _failed, 1, 0) == 0)
+            {
+                throw new RequestFailedException(503, "Injected: the first lease renewal fails (test).");
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_listener_whose_lease_renewal_fails_once_keeps_the_message_and_delivers_it_once()
+    {
+        await using var force = await ForceServer.StartAsync();
+        force.Then(ForceServer.Slow(TimeSpan.FromSeconds(7))); // longer than the 5-second lease: it must be renewed
+        FailFirstRenewal? fault = null;
+        using var app = new TestApp(azurite, new()
+        {
+            ["Destinations:default:Url"] = force.Url.ToString(),
+            ["Destinations:default:Secret"] = ForceServer.Secret,
+            ["Delivery:MaxRetries"] = "0",
+            ["QueueListener:LeaseSeconds"] = "5",
+        }, services => services.AddSingleton<HttpPipelinePolicy>(sp => fault = new FailFirstRenewal(sp.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>()["ReferralQueueName"]!)));
+
+        var accepted = await app.SubmitAcceptedAsync(Samples.WestMerciaP2);
+        var status = await app.StatusWhenAsync(accepted.Reference, "delivered", TimeSpan.FromSeconds(60));
+        await Eventually.TrueAsync(async () => await app.QueueLengthAsync(app.Queue) == 0, TimeSpan.FromSeconds(30), "the message deleted");
+
+        Assert.Equal(1, fault!.Failed); // the blip happened
+        Assert.Single(force.Received);
+        Assert.Single(status.Audit!, a => a.Event == "triaged");
+        var logs = string.Join("\n", app.Logs);
+        Assert.Contains("Renewing the lease of message", logs, StringComparison.Ordinal);
+        Assert.DoesNotContain("Settling message", logs, StringComparison.Ordinal); // it was still this worker's to delete
+        Assert.DoesNotContain("was lost", logs, StringComparison.Ordinal);
+        Assert.Equal(0, await app.QueueLengthAsync(app.PoisonQueue));
+    }
+}
