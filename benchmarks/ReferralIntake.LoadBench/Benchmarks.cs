@@ -1,3 +1,5 @@
+using System.Text;
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -100,6 +102,63 @@ public static class Benchmarks
 
         return 0;
     });
+
+    /// <summary>
+    /// A P1 under a backlog: thousands of referrals queued, then P1 reports submitted one a second, each
+    /// timed from submission to the force's 2xx; beside each, a P2 submitted at the same moment (the
+    /// referrals queue, behind the backlog) is the baseline.
+    /// </summary>
+    public static Task<int> P1UnderBacklogAsync(Options options) => WithAzuriteAsync(async azurite =>
+    {
+        var arrived = new ConcurrentDictionary<string, DateTime>(); // idempotency key -> when the force had it
+        await using var force = await ForceServer.StartAsync();
+        force.Fallback = context =>
+        {
+            arrived.TryAdd(context.Request.Headers["Idempotency-Key"].ToString(), DateTime.UtcNow);
+            context.Response.StatusCode = 202;
+            return Task.CompletedTask;
+        };
+
+        var names = Bench.Names("p1");
+        using (var filler = await AppProcess.StartAsync(Bench.AppSettings(azurite, names, listener: false)))
+        {
+            using var http = Bench.Client(filler.Client.BaseAddress!);
+            await Bench.MeasureAsync(options.Backlog, 32, async _ => (await Bench.SubmitAsync(http, Bench.ReportBody)).Accepted);
+        }
+
+        var p1Body = Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(Bench.ReportBody).Replace("\"imagesRequested\",\"secrecyRequested\"", "\"immediateDanger\"", StringComparison.Ordinal));
+        var probes = new List<(string P1, string P2, DateTime At, int Queued)>();
+        using (var app = await AppProcess.StartAsync(Bench.AppSettings(azurite, names, listener: true, force.Url)))
+        {
+            using var http = Bench.Client(app.Client.BaseAddress!);
+            var queue = new Azure.Storage.Queues.QueueClient(azurite.ConnectionString, names);
+            for (var i = 0; i < options.Probes; i++)
+            {
+                var queued = (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount;
+                var at = DateTime.UtcNow;
+                var p1 = Bench.SubmitAsync(http, p1Body, readReference: true);
+                var p2 = Bench.SubmitAsync(http, Bench.ReportBody, readReference: true);
+                probes.Add(((await p1).Reference!, (await p2).Reference!, at, queued));
+                await Task.Delay(TimeSpan.FromSeconds(1)); // pacing the probes (a benchmark, not a test)
+            }
+
+            await Eventually.TrueAsync(() => Task.FromResult(probes.All(p => arrived.ContainsKey($"{p.P1}:police-force:west-mercia") && arrived.ContainsKey($"{p.P2}:police-force:west-mercia"))),
+                TimeSpan.FromMinutes(10), "every probe at the force");
+        }
+
+        double Ms(string reference, DateTime at) => (arrived[$"{reference}:police-force:west-mercia"] - at).TotalMilliseconds;
+        var p1Ms = probes.Select(p => Ms(p.P1, p.At)).Order().ToArray();
+        var p2Ms = probes.Select(p => Ms(p.P2, p.At)).Order().ToArray();
+        Console.WriteLine("### A P1 under a backlog: submission to the force's 2xx\n");
+        Console.WriteLine(FormattableString.Invariant($"{options.Backlog} referrals queued before the first probe; {options.Probes} probes, one a second, each a P1 and a P2 submitted together (the backlog still queued at each probe: {string.Join(", ", probes.Select(p => p.Queued))}).\n"));
+        Console.WriteLine("| lane | median ms | p90 ms | max ms |");
+        Console.WriteLine("| --- | ---: | ---: | ---: |");
+        Console.WriteLine(FormattableString.Invariant($"| P1, urgent lane | {Median(p1Ms):0} | {p1Ms[(int)Math.Ceiling(0.9 * p1Ms.Length) - 1]:0} | {p1Ms[^1]:0} |"));
+        Console.WriteLine(FormattableString.Invariant($"| P2 beside it, referrals queue (baseline: behind the backlog) | {Median(p2Ms):0} | {p2Ms[(int)Math.Ceiling(0.9 * p2Ms.Length) - 1]:0} | {p2Ms[^1]:0} |\n"));
+        return 0;
+    });
+
+    private static double Median(double[] sorted) => sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
 
     /// <summary>Time from process start to the first 202, against a bare ASP.NET Core app that answers 202.</summary>
     public static Task<int> StartupAsync(Options options) => WithAzuriteAsync(async azurite =>

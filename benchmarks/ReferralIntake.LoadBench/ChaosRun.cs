@@ -12,9 +12,10 @@ namespace ReferralIntake.LoadBench;
 
 /// <summary>
 /// The zero-loss chaos run, loopback only and bounded in count and time: submit referrals while the
-/// app is SIGKILLed and restarted again and again, Azurite is restarted on the same data folder, and
-/// the force endpoint fails a share of requests; one destination (Police Scotland) is deliberately
-/// unreachable. Then account for every reference that got a 202.
+/// app is SIGKILLed and restarted again and again, Azurite is restarted on the same data folder, the
+/// force endpoint fails a share of requests, and in the middle of the run it is down altogether for
+/// some minutes (an outage); one destination (Police Scotland) is unreachable throughout. Then account
+/// for every reference that got a 202: delivered, or (Police Scotland) still being tried on schedule.
 /// </summary>
 public static class ChaosRun
 {
@@ -28,9 +29,19 @@ public static class ChaosRun
         await azurite.InitializeAsync();
         var random = new Random(20261122);
         var accepted = new ConcurrentDictionary<string, int>(); // idempotency key and its 2xx count at the force
+        var outageStart = started + TimeSpan.FromMinutes(options.OutageAtMinutes);
+        var outageEnd = outageStart + TimeSpan.FromMinutes(options.OutageMinutes);
+        var outageAnswers = 0;
         await using var force = await ForceServer.StartAsync();
         force.Fallback = context =>
         {
+            if (DateTime.UtcNow >= outageStart && DateTime.UtcNow < outageEnd)
+            {
+                Interlocked.Increment(ref outageAnswers);
+                context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable; // the force is down
+                return Task.CompletedTask;
+            }
+
             if (Random.Shared.NextDouble() < ForceFailureShare)
             {
                 context.Response.StatusCode = StatusCodes.Status500InternalServerError;
@@ -122,7 +133,7 @@ public static class ChaosRun
         await chaos;
         var submitted = DateTime.UtcNow;
 
-        // Every accepted reference must reach delivered, or failed-as-expected; wait for that, bounded.
+        // Every accepted reference must reach delivered, or (Police Scotland) be retrying on schedule; wait for that, bounded.
         var container = new Azure.Storage.Blobs.BlobContainerClient(azurite.ConnectionString, names);
         var acceptedReferences = references.SelectMany(p => p.Value.Distinct().Select(r => (Key: p.Key, Reference: r))).ToList();
         Dictionary<string, ReferralState?> states = [];
@@ -130,7 +141,7 @@ public static class ChaosRun
         {
             states = (await Task.WhenAll(acceptedReferences.Select(async a => (a.Reference, State: await ReadStateAsync(container, a.Reference)))))
                 .ToDictionary(x => x.Reference, x => x.State);
-            if (states.Values.All(s => s is { Status: ReferralStatus.Delivered or ReferralStatus.Failed }))
+            if (acceptedReferences.All(a => Settled(states[a.Reference], scottish[a.Key])))
             {
                 break;
             }
@@ -138,14 +149,19 @@ public static class ChaosRun
             await Task.Delay(2000);
         }
 
-        var poison = await PoisonReferencesAsync(azurite, names);
+        var poison = new HashSet<string>();
+        foreach (var queue in new[] { $"{names}-poison", $"{names}-urgent-poison", $"{names}-deliveries-poison" })
+        {
+            poison.UnionWith(await PoisonReferencesAsync(azurite, queue));
+        }
+
         var waiting = await new Azure.Storage.Queues.QueueClient(azurite.ConnectionString, names).GetPropertiesAsync();
-        var stuck = states.Where(s => s.Value?.Status is not (ReferralStatus.Delivered or ReferralStatus.Failed))
-            .GroupBy(s => s.Value?.Status.Wire() ?? "no state or report").Select(g => $"{g.Key}: {g.Count()}");
+        var stuck = acceptedReferences.Where(a => !Settled(states[a.Reference], scottish[a.Key]))
+            .GroupBy(a => states[a.Reference]?.Status.Wire() ?? "no state or report").Select(g => $"{g.Key}: {g.Count()}");
         var delivered = states.Count(s => s.Value?.Status == ReferralStatus.Delivered);
-        var failedAsExpected = acceptedReferences.Count(a => scottish[a.Key] && states[a.Reference]?.Status == ReferralStatus.Failed && poison.Contains(a.Reference));
-        var failedUnexpectedly = acceptedReferences.Count(a => states[a.Reference]?.Status == ReferralStatus.Failed && !(scottish[a.Key] && poison.Contains(a.Reference)));
-        var lost = states.Count(s => s.Value?.Status is not (ReferralStatus.Delivered or ReferralStatus.Failed));
+        var retryingAsExpected = acceptedReferences.Count(a => scottish[a.Key] && Settled(states[a.Reference], true) && states[a.Reference]?.Status != ReferralStatus.Delivered);
+        var failedUnexpectedly = acceptedReferences.Count(a => states[a.Reference]?.Status is ReferralStatus.Failed or ReferralStatus.Undeliverable);
+        var lost = acceptedReferences.Count(a => !Settled(states[a.Reference], scottish[a.Key]));
         var keysWithTwoReferrals = references.Count(p => p.Value.Distinct().Count() > 1);
         var deliveredKeys = acceptedReferences.Where(a => states[a.Reference]?.Status == ReferralStatus.Delivered)
             .Select(a => $"{a.Reference}:police-force:west-mercia").ToHashSet();
@@ -154,16 +170,18 @@ public static class ChaosRun
         var duplicateEffects = keysWithTwoReferrals + phantom;
 
         var table = new StringBuilder();
-        table.AppendLine(FormattableString.Invariant($"Chaos run, {started:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores: {options.Referrals} referrals, 16 concurrent submitters, force failing {ForceFailureShare:P0} of requests, Police Scotland unreachable.\n"));
+        table.AppendLine(FormattableString.Invariant($"Chaos run, {started:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores: {options.Referrals} referrals, 16 concurrent submitters, force failing {ForceFailureShare:P0} of requests and down altogether for {options.OutageMinutes:0.#} minutes from minute {options.OutageAtMinutes:0.#}, Police Scotland unreachable.\n"));
         table.AppendLine("| measure | count |");
         table.AppendLine("| --- | ---: |");
         table.AppendLine(FormattableString.Invariant($"| submitted | {options.Referrals} |"));
         table.AppendLine(FormattableString.Invariant($"| accepted (202) | {acceptedReferences.Select(a => a.Key).Distinct().Count()} |"));
         table.AppendLine(FormattableString.Invariant($"| not accepted by the deadline (the client would retry) | {notAccepted} |"));
         table.AppendLine(FormattableString.Invariant($"| delivered | {delivered} |"));
-        table.AppendLine(FormattableString.Invariant($"| failed as expected (Police Scotland; in the poison queue) | {failedAsExpected} |"));
-        table.AppendLine(FormattableString.Invariant($"| failed unexpectedly | {failedUnexpectedly} |"));
-        table.AppendLine(FormattableString.Invariant($"| **lost** (accepted, neither delivered nor failed) | **{lost}** |"));
+        table.AppendLine(FormattableString.Invariant($"| still being tried on schedule, as expected (Police Scotland unreachable) | {retryingAsExpected} |"));
+        table.AppendLine(FormattableString.Invariant($"| **failed** or undeliverable | **{failedUnexpectedly}** |"));
+        table.AppendLine(FormattableString.Invariant($"| in a poison queue | {poison.Count} |"));
+        table.AppendLine(FormattableString.Invariant($"| force answers 503 during the outage (each a failed attempt, scheduled again) | {outageAnswers} |"));
+        table.AppendLine(FormattableString.Invariant($"| **lost** (accepted, neither delivered nor being tried) | **{lost}** |"));
         table.AppendLine(FormattableString.Invariant($"| **duplicate effects** (one submission, two referrals; or the force acting on an unknown key) | **{duplicateEffects}** |"));
         table.AppendLine(FormattableString.Invariant($"| delivered but never acknowledged by the force | {notAtForce} |"));
         table.AppendLine(FormattableString.Invariant($"| repeat deliveries absorbed by the idempotency key (force answered 2xx again for a key) | {accepted.Values.Sum(n => n - 1)} |"));
@@ -174,8 +192,13 @@ public static class ChaosRun
 
         app.Dispose();
         await azurite.DisposeAsync();
-        return lost == 0 && duplicateEffects == 0 && failedUnexpectedly == 0 && notAtForce == 0 ? 0 : 1;
+        return lost == 0 && duplicateEffects == 0 && failedUnexpectedly == 0 && notAtForce == 0 && poison.Count == 0 ? 0 : 1;
     }
+
+    /// <summary>Delivered; or, for Police Scotland (unreachable throughout), its police route still being tried on schedule.</summary>
+    private static bool Settled(ReferralState? state, bool inScotland) =>
+        state?.Status == ReferralStatus.Delivered
+        || (inScotland && state?.Deliveries?.GetValueOrDefault("police-force:police-scotland") is { State: RouteState.Retrying or RouteState.Pending });
 
     private static async Task<ReferralState?> ReadStateAsync(Azure.Storage.Blobs.BlobContainerClient container, string reference)
     {
@@ -190,9 +213,9 @@ public static class ChaosRun
         }
     }
 
-    private static async Task<HashSet<string>> PoisonReferencesAsync(AzuriteFixture azurite, string names)
+    private static async Task<HashSet<string>> PoisonReferencesAsync(AzuriteFixture azurite, string queueName)
     {
-        var poison = new Azure.Storage.Queues.QueueClient(azurite.ConnectionString, $"{names}-poison",
+        var poison = new Azure.Storage.Queues.QueueClient(azurite.ConnectionString, queueName,
             new Azure.Storage.Queues.QueueClientOptions { MessageEncoding = Azure.Storage.Queues.QueueMessageEncoding.Base64 });
         var found = new HashSet<string>();
         while (true)

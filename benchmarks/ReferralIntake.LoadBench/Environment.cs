@@ -25,6 +25,8 @@ public static class Bench
         {
             ["AzureWebJobsStorage"] = azurite.ConnectionString,
             ["ReferralQueueName"] = names,
+            ["UrgentReferralQueueName"] = $"{names}-urgent",
+            ["DeliveryQueueName"] = $"{names}-deliveries",
             ["ReferralContainerName"] = names,
             ["Partners:bench:KeySha256"] = Partners.HashKey(PartnerKey),
             ["Partners:bench:RequestsPerMinute"] = "100000000",

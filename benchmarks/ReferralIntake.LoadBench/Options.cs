@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace ReferralIntake.LoadBench;
 
-public sealed record Options(int Requests, int[] Concurrency, int Messages, int Runs, int Referrals, double Minutes)
+public sealed record Options(int Requests, int[] Concurrency, int Messages, int Runs, int Referrals, double Minutes, double OutageMinutes = 3, int Backlog = 3000, int Probes = 10, double OutageAtMinutes = 0.5)
 {
     public static Options Parse(string[] args)
     {
@@ -14,6 +14,10 @@ public sealed record Options(int Requests, int[] Concurrency, int Messages, int 
             Int("--messages", 2000),
             Int("--runs", 5),
             Int("--referrals", 5000),
-            double.TryParse(Get("--minutes"), CultureInfo.InvariantCulture, out var m) ? m : 15);
+            double.TryParse(Get("--minutes"), CultureInfo.InvariantCulture, out var m) ? m : 15,
+            double.TryParse(Get("--outage-minutes"), CultureInfo.InvariantCulture, out var o) ? o : 3,
+            Int("--backlog", 3000),
+            Int("--probes", 10),
+            double.TryParse(Get("--outage-at"), CultureInfo.InvariantCulture, out var at) ? at : 0.5);
     }
 }

@@ -251,6 +251,31 @@ public sealed class HandOffTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_retry_after_the_first_attempt_died_between_storing_and_queueing_queues_the_referral()
+    {
+        using var app = App(new() { ["QueueListener:Enabled"] = "false" });
+        const string key = "died-before-queueing";
+        var body = System.Text.Encoding.UTF8.GetBytes(Samples.WestMerciaP2);
+        var report = Domain.Reports.ConcernReportReader.Read(body).Report!;
+        var reference = Intake.References.New();
+
+        // What the first attempt did before it was killed: claimed the key and stored the report, not queued.
+        var keyHash = Intake.Partners.HashKey(key);
+        await app.Services.GetRequiredService<Storage.StorageClients>().EnsureCreatedOnceAsync(CancellationToken.None);
+        Assert.True(await app.Services.GetRequiredService<Storage.IdempotencyStore>().TryClaimAsync(TestApp.PartnerA, keyHash,
+            new Storage.IdempotencyRecord(reference, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(body)), _clock.GetUtcNow()), CancellationToken.None));
+        await app.Services.GetRequiredService<Storage.ReportStore>().StoreAsync(reference, TestApp.PartnerA, report, _clock.GetUtcNow(), null, CancellationToken.None);
+        Assert.Empty((await app.Queue.PeekMessagesAsync(32)).Value);
+
+        var retried = await app.SubmitAcceptedAsync(Samples.WestMerciaP2, key); // the partner's retry, at once
+        using var again = await app.SubmitAsync(Samples.WestMerciaP2, key);      // and another: queued already
+
+        Assert.Equal(reference, retried.Reference);
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, again.StatusCode);
+        Assert.Equal([reference], (await app.Queue.PeekMessagesAsync(32)).Value.Select(m => m.Body.ToString()));
+    }
+
+    [Fact]
     public async Task Twenty_concurrent_submissions_with_one_Idempotency_Key_make_one_referral_and_one_POST()
     {
         using var app = App();

@@ -1,65 +1,91 @@
 using Azure.Storage.Queues.Models;
+using Azure.Storage.Queues;
 using ReferralIntake.Functions.Api;
+using ReferralIntake.Functions.Delivery;
 using ReferralIntake.Functions.Intake;
 using ReferralIntake.Functions.Storage;
 
 namespace ReferralIntake.Functions.Admin;
 
 /// <summary>A referral waiting in the poison queue, and why it failed.</summary>
-public sealed record PoisonedReferral(string Reference, string? Status, string? FailureReason, DateTimeOffset? InsertedAt, long DequeueCount);
+public sealed record PoisonedReferral(string Reference, string? Status, string? FailureReason, DateTimeOffset? InsertedAt, long DequeueCount, string Queue);
 
 /// <summary>
-/// Lists the poison queue with each referral's failure reason, and puts chosen referrals back on the
-/// main queue after a fix. A replayed referral keeps its decision and the routes already delivered,
-/// so it is never delivered twice; a reference found twice in poison is replayed once.
+/// Lists the poison queues (the two triage lanes', the deliveries queue's) with each referral's failure
+/// reason, and puts chosen referrals back on the queue they came from after a fix. A replayed referral
+/// keeps its decision and the routes already delivered, so it is never delivered twice; a message found
+/// twice in poison is replayed once.
 /// </summary>
 public sealed class PoisonReplay(StorageClients storage, ReferralStateStore store, TimeProvider clock)
 {
     private const int MaxMessages = 5_000;
 
+    /// <summary>Each poison queue, with the queue its messages came from: the two triage lanes and the deliveries queue.</summary>
+    private IEnumerable<(QueueClient Poison, QueueClient Origin)> Queues =>
+    [
+        (storage.PoisonQueue, storage.Queue),
+        (storage.UrgentPoisonQueue, storage.UrgentQueue),
+        (storage.DeliveryPoisonQueue, storage.DeliveryQueue),
+    ];
+
+    /// <summary>The referral a poison message is about: a triage message is its reference; a deliveries message names it.</summary>
+    private static string ReferenceOf(string body) => DeliverySchedule.Read(body)?.Reference ?? body.Trim();
+
     public async Task<IReadOnlyList<PoisonedReferral>> ListAsync(CancellationToken ct)
     {
         var found = new List<PoisonedReferral>();
-        await ForEachPoisonMessageAsync(async m =>
+        foreach (var (poison, _) in Queues)
         {
-            var reference = m.Body.ToString().Trim();
-            var state = References.IsWellFormed(reference) ? await store.LoadStateAsync(reference, ct).ConfigureAwait(false) : null;
-            found.Add(new PoisonedReferral(reference, state?.Status.Wire(), state?.FailureReason, m.InsertedOn, m.DequeueCount));
-            return false;
-        }, ct).ConfigureAwait(false);
+            await ForEachPoisonMessageAsync(poison, async m =>
+            {
+                var reference = ReferenceOf(m.Body.ToString());
+                var state = References.IsWellFormed(reference) ? await store.LoadStateAsync(reference, ct).ConfigureAwait(false) : null;
+                found.Add(new PoisonedReferral(reference, state?.Status.Wire(), state?.FailureReason, m.InsertedOn, m.DequeueCount, poison.Name));
+                return false;
+            }, ct).ConfigureAwait(false);
+        }
+
         return found;
     }
 
-    /// <summary>Requeues the given references (all, when null). Returns those put back.</summary>
+    /// <summary>Requeues the given references (all, when null) onto the queue each message came from. Returns those put back.</summary>
     public async Task<IReadOnlyList<string>> ReplayAsync(IReadOnlySet<string>? references, CancellationToken ct)
     {
         var replayed = new HashSet<string>(StringComparer.Ordinal);
-        await ForEachPoisonMessageAsync(async m =>
+        foreach (var (poison, origin) in Queues)
         {
-            var reference = m.Body.ToString().Trim();
-            if (!References.IsWellFormed(reference) || (references is not null && !references.Contains(reference)))
+            var requeued = new HashSet<string>(StringComparer.Ordinal);
+            await ForEachPoisonMessageAsync(poison, async m =>
             {
-                return false;
-            }
-
-            if (replayed.Add(reference))
-            {
-                await store.UpdateStateAsync(reference, s => s with
+                var body = m.Body.ToString();
+                var reference = ReferenceOf(body);
+                if (!References.IsWellFormed(reference) || (references is not null && !references.Contains(reference)))
                 {
-                    Status = s.Triage is null ? ReferralStatus.Received : ReferralStatus.Triaged,
-                    FailureReason = null,
-                }, ct).ConfigureAwait(false);
-                await store.AppendAuditAsync(reference, new AuditEntry(clock.GetUtcNow(), "replayed", "requeued from the poison queue"), ct).ConfigureAwait(false);
-                await storage.Queue.SendMessageAsync(reference, ct).ConfigureAwait(false);
-            }
+                    return false;
+                }
 
-            return true; // delete from poison: requeued now, or a duplicate of one just requeued
-        }, ct).ConfigureAwait(false);
+                if (requeued.Add(body))
+                {
+                    if (replayed.Add(reference))
+                    {
+                        await store.UpdateStateAsync(reference, s => s.Status == ReferralStatus.Failed
+                            ? s with { Status = s.Triage is null ? ReferralStatus.Received : ReferralStatus.Triaged, FailureReason = null }
+                            : null, ct).ConfigureAwait(false);
+                        await store.AppendAuditAsync(reference, new AuditEntry(clock.GetUtcNow(), "replayed", $"requeued from {poison.Name}"), ct).ConfigureAwait(false);
+                    }
+
+                    await origin.SendMessageAsync(body, ct).ConfigureAwait(false);
+                }
+
+                return true; // delete from poison: requeued now, or a duplicate of one just requeued
+            }, ct).ConfigureAwait(false);
+        }
+
         return [.. replayed];
     }
 
-    /// <summary>Walks the poison queue once; a message the visitor returns true for is deleted, others are released at once.</summary>
-    private async Task ForEachPoisonMessageAsync(Func<QueueMessage, Task<bool>> visit, CancellationToken ct)
+    /// <summary>Walks a poison queue once; a message the visitor returns true for is deleted, others are released at once.</summary>
+    private async Task ForEachPoisonMessageAsync(QueueClient poison, Func<QueueMessage, Task<bool>> visit, CancellationToken ct)
     {
         await storage.EnsureCreatedOnceAsync(ct).ConfigureAwait(false);
         var held = new List<QueueMessage>();
@@ -67,7 +93,7 @@ public sealed class PoisonReplay(StorageClients storage, ReferralStateStore stor
         {
             while (held.Count < MaxMessages)
             {
-                var batch = (await storage.PoisonQueue.ReceiveMessagesAsync(32, TimeSpan.FromMinutes(2), ct).ConfigureAwait(false)).Value;
+                var batch = (await poison.ReceiveMessagesAsync(32, TimeSpan.FromMinutes(2), ct).ConfigureAwait(false)).Value;
                 if (batch.Length == 0)
                 {
                     break;
@@ -77,7 +103,7 @@ public sealed class PoisonReplay(StorageClients storage, ReferralStateStore stor
                 {
                     if (await visit(message).ConfigureAwait(false))
                     {
-                        await storage.PoisonQueue.DeleteMessageAsync(message.MessageId, message.PopReceipt, ct).ConfigureAwait(false);
+                        await poison.DeleteMessageAsync(message.MessageId, message.PopReceipt, ct).ConfigureAwait(false);
                     }
                     else
                     {
@@ -90,7 +116,7 @@ public sealed class PoisonReplay(StorageClients storage, ReferralStateStore stor
         {
             foreach (var message in held)
             {
-                await storage.PoisonQueue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: TimeSpan.Zero, cancellationToken: CancellationToken.None).ConfigureAwait(false);
+                await poison.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: TimeSpan.Zero, cancellationToken: CancellationToken.None).ConfigureAwait(false);
             }
         }
     }

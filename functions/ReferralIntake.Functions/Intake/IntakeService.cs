@@ -30,7 +30,6 @@ public abstract record IntakeOutcome
 /// </summary>
 public sealed partial class IntakeService(
     ReportStore reports,
-    ReferralStateStore states,
     IdempotencyStore idempotency,
     TriagePolicy policy,
     StorageClients storage,
@@ -84,22 +83,23 @@ public sealed partial class IntakeService(
                 }
 
                 reference = first.Reference;
-                var state = await Run(c => states.LoadStateAsync(reference, c), ct).ConfigureAwait(false);
-                if (state is not null)
-                {
-                    // A retry never queues the referral again, unless the first attempt died between storing
-                    // and queueing it (not queued, and long enough ago that it is not still under way).
-                    if (!first.Queued && state.Status == ReferralStatus.Received && clock.GetUtcNow() - first.At > StrandedAfter)
-                    {
-                        await Run(c => LaneFor(report).SendMessageAsync(reference, c), ct).ConfigureAwait(false);
-                        await Run(c => idempotency.MarkQueuedAsync(partnerId, keyHash, first, c), ct).ConfigureAwait(false);
-                    }
 
+                // A retry never queues the referral again once its first attempt has. If that attempt has
+                // not yet said so, it is either still under way (it takes milliseconds: give it a moment)
+                // or it died before queueing: then this retry finishes it, so nothing is stranded.
+                if (!first.Queued)
+                {
+                    first = await WaitUntilQueuedAsync(partnerId, keyHash, first, ct).ConfigureAwait(false);
+                }
+
+                if (first.Queued)
+                {
                     LogReplayed(log, reference, partnerId);
                     return new IntakeOutcome.Accepted(Answer(reference, report));
                 }
 
-                // Claimed, but the first attempt stopped before storing: finish it under the same reference.
+                // The first attempt stopped before queueing: finish it under the same reference (storing
+                // again keeps the first copy).
                 claim = (keyHash, first);
             }
         }
@@ -118,8 +118,20 @@ public sealed partial class IntakeService(
         return new IntakeOutcome.Accepted(Answer(reference, report));
     }
 
-    /// <summary>How long after its first attempt a keyed referral that was stored but never queued counts as stranded.</summary>
-    private static readonly TimeSpan StrandedAfter = TimeSpan.FromSeconds(30);
+    /// <summary>How long a retry waits for a first attempt still under way to queue its referral (it takes milliseconds when alive).</summary>
+    private static readonly TimeSpan FirstAttemptGrace = TimeSpan.FromSeconds(3);
+
+    private async Task<IdempotencyRecord> WaitUntilQueuedAsync(string partnerId, string keyHash, IdempotencyRecord record, CancellationToken ct)
+    {
+        var until = DateTimeOffset.UtcNow + FirstAttemptGrace;
+        while (!record.Queued && DateTimeOffset.UtcNow < until)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(100), ct).ConfigureAwait(false); // polling a peer's progress, bounded
+            record = await Run(c => idempotency.ReadAsync(partnerId, keyHash, c), ct).ConfigureAwait(false) ?? record;
+        }
+
+        return record;
+    }
 
     /// <summary>
     /// The urgent lane for a report that is P1 on its own facts (immediate danger, or a meeting inside the
