@@ -216,6 +216,25 @@ public sealed class HandOffTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_429_with_Retry_After_is_tried_again_no_sooner_than_the_force_asked()
+    {
+        _force.Fallback = ForceServer.Answer(429, retryAfterSeconds: 600);
+        using var app = App();
+        var acceptedAt = _clock.GetUtcNow();
+
+        var reference = (await app.SubmitAcceptedAsync(Samples.WestMerciaP3)).Reference;
+        var route = await RouteWhenAsync(app, reference, "police-force", r => r.State == "retrying", "scheduled after the 429");
+
+        Assert.True(route.NextAttemptAt >= acceptedAt.AddSeconds(600), $"next attempt {route.NextAttemptAt:O}, asked for 600 s after {acceptedAt:O}");
+        var early = await AdvanceAsync(app, reference, TimeSpan.FromSeconds(300));
+        Assert.Equal(1, early.Attempts); // not tried again before the force's time
+        _force.Fallback = ForceServer.Answer(202);
+        _clock.Advance(TimeSpan.FromSeconds(301));
+        await app.StatusWhenAsync(reference, "delivered");
+        Assert.Equal(2, _force.Received.Count);
+    }
+
+    [Fact]
     public async Task A_redirect_is_never_followed_and_counts_as_a_failed_attempt()
     {
         await using var elsewhere = await ForceServer.StartAsync();
