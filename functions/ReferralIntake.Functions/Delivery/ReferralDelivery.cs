@@ -46,17 +46,19 @@ public sealed partial class ReferralDelivery(
         }
 
         var now = clock.GetUtcNow();
-        var starting = work.State.Deliveries is null;
-        await store.SaveAsync(work, s => Start(s, now), ct).ConfigureAwait(false);
+        var starting = await store.SaveAsync(work, s => Start(s, now), ct).ConfigureAwait(false); // false when another worker started it
         if (starting)
         {
             foreach (var route in decision.Routes.Where(r => !IsAuthority(r)))
             {
                 work.Audit.Add(new AuditEntry(now, "advice-recorded", route.Reason, RouteKeys.KeyOf(route), RouteState.Recorded.Wire()));
             }
+        }
 
-            // The escalation table's delivery deadlines, as messages due then. (A triage retried after a
-            // crash here schedules them again: a check is idempotent.)
+        if (starting || dequeueCount > 1)
+        {
+            // The escalation table's delivery deadlines, as messages due then. A triage tried again may
+            // have died before this: it schedules them again (an escalation happens once; an alert may repeat).
             foreach (var deadline in policy.DeadlinesFor(decision.Priority).Where(d => !d.Acknowledged))
             {
                 await schedule.ScheduleAsync(new DeliveryMessage(work.Reference, Check: DeliveryMessage.DeliveredCheck), work.State.ReceivedAt + deadline.After, ct).ConfigureAwait(false);

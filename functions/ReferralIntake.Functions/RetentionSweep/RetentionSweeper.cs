@@ -36,7 +36,7 @@ public sealed partial class RetentionSweeper(StorageClients storage, ReferralSta
 
             checkedCount++;
             var state = await store.LoadStateAsync(reference!, ct).ConfigureAwait(false);
-            if (state is { Status: ReferralStatus.Delivered } && state.UpdatedAt < cutoff)
+            if (state is { Status: ReferralStatus.Delivered or ReferralStatus.Acknowledged } && state.UpdatedAt < cutoff) // settled; an undeliverable one still needs someone
             {
                 await EraseAsync(reference!, ct).ConfigureAwait(false);
                 deleted++;

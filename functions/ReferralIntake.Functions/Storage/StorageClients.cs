@@ -41,15 +41,10 @@ public sealed class StorageClients
         }
 
         var connection = configuration[SettingNames.StorageConnection];
+        Func<string, QueueClient> queue;
         if (!string.IsNullOrWhiteSpace(connection))
         {
-            QueueClient Make(string name) => new(connection, name, queueOptions);
-            Queue = Make(queueName);
-            PoisonQueue = Make($"{queueName}-poison");
-            UrgentQueue = Make(urgentName);
-            UrgentPoisonQueue = Make($"{urgentName}-poison");
-            DeliveryQueue = Make(deliveryName);
-            DeliveryPoisonQueue = Make($"{deliveryName}-poison");
+            queue = name => new QueueClient(connection, name, queueOptions);
             Container = new BlobContainerClient(connection, containerName, blobOptions);
             UsesDevelopmentStorage = IsDevelopmentStorage(connection);
         }
@@ -58,15 +53,16 @@ public sealed class StorageClients
             var queueUri = RequiredUri(configuration, SettingNames.StorageQueueServiceUri);
             var blobUri = RequiredUri(configuration, SettingNames.StorageBlobServiceUri);
             var credential = AppIdentity.Credential(configuration);
-            QueueClient Make(string name) => new(new Uri(queueUri, name), credential, queueOptions);
-            Queue = Make(queueName);
-            PoisonQueue = Make($"{queueName}-poison");
-            UrgentQueue = Make(urgentName);
-            UrgentPoisonQueue = Make($"{urgentName}-poison");
-            DeliveryQueue = Make(deliveryName);
-            DeliveryPoisonQueue = Make($"{deliveryName}-poison");
+            queue = name => new QueueClient(new Uri(queueUri, name), credential, queueOptions);
             Container = new BlobContainerClient(new Uri(blobUri, containerName), credential, blobOptions);
         }
+
+        Queue = queue(queueName);
+        PoisonQueue = queue($"{queueName}-poison");
+        UrgentQueue = queue(urgentName);
+        UrgentPoisonQueue = queue($"{urgentName}-poison");
+        DeliveryQueue = queue(deliveryName);
+        DeliveryPoisonQueue = queue($"{deliveryName}-poison");
     }
 
     private Task? _created;
