@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using ReferralIntake.Functions.Api;
+using ReferralIntake.Functions.Storage;
 using ReferralIntake.Functions.Tests.Support;
 
 namespace ReferralIntake.Functions.Tests;
@@ -53,6 +54,10 @@ public sealed class HandOffTests(AzuriteFixture azurite) : IAsyncLifetime
         Eventually.ValueAsync(
             async () => (await app.StatusAsync(reference))?.Triage?.Routes.FirstOrDefault(r => r.Kind == kind),
             done, TimeSpan.FromSeconds(30), $"{reference}: {what}");
+
+    /// <summary>The status once its audit trail has an entry: a worker writes its audit lines after it saves the state.</summary>
+    private static Task<ReferralStatusBody> AuditWhenAsync(TestApp app, string reference, Func<AuditEntry, bool> entry, string what) =>
+        Eventually.ValueAsync(async () => (await app.StatusAsync(reference))!, s => s.Audit?.Any(entry) == true, TimeSpan.FromSeconds(30), $"{reference}: {what} in the audit");
 
     /// <summary>Moves the clock, then waits until the route's due attempt has been made (it is settled, or due later).</summary>
     private async Task<RouteBody> AdvanceAsync(TestApp app, string reference, TimeSpan by)
@@ -118,7 +123,7 @@ public sealed class HandOffTests(AzuriteFixture azurite) : IAsyncLifetime
         await RouteWhenAsync(app, reference, "police-force", r => r.State == "retrying", "the first retry scheduled");
 
         var afterADay = await AdvanceAsync(app, reference, TimeSpan.FromHours(25));
-        var status = (await app.StatusAsync(reference))!;
+        var status = await AuditWhenAsync(app, reference, a => a.Event == "alert", "the P3 alert");
         Assert.Equal("retrying", afterADay.State);
         Assert.Single(status.Audit!, a => a.Event == "alert" && a.Detail!.StartsWith("P3: not delivered to West Mercia Police within 1 days", StringComparison.Ordinal)); // P3 alerts operations
         Assert.Empty(_ceop.Received);
@@ -154,7 +159,7 @@ public sealed class HandOffTests(AzuriteFixture azurite) : IAsyncLifetime
 
         _clock.Advance(TimeSpan.FromSeconds(4));
         await RouteWhenAsync(app, reference, "ceop", r => r.State == "delivered", "CEOP to have the escalated referral");
-        var status = (await app.StatusAsync(reference))!;
+        var status = await AuditWhenAsync(app, reference, a => a.Event == "route-delivered" && a.Destination == "ceop", "CEOP's delivery");
 
         var police = Assert.Single(status.Triage!.Routes, r => r.Kind == "police-force");
         var expected = priority == "P1"
@@ -200,8 +205,7 @@ public sealed class HandOffTests(AzuriteFixture azurite) : IAsyncLifetime
 
         Assert.Equal(0, route.Attempts); // the force was not called, so no chance was spent
         Assert.Equal(2, _force.Received.Count);
-        var status = (await app.StatusAsync(reference))!;
-        Assert.Contains(status.Audit!, a => a.Event == "delivery-attempt" && a.Outcome == "circuit-open");
+        await AuditWhenAsync(app, reference, a => a.Event == "delivery-attempt" && a.Outcome == "circuit-open", "the circuit-open attempt");
 
         _force.Fallback = ForceServer.Answer(202);
         _clock.Advance(TimeSpan.FromSeconds(31)); // the break is over: one trial call goes through and closes it
@@ -246,8 +250,7 @@ public sealed class HandOffTests(AzuriteFixture azurite) : IAsyncLifetime
 
         Assert.Equal(1, route.Attempts);
         Assert.Empty(elsewhere.Received); // the signed document went nowhere else
-        var status = (await app.StatusAsync(reference))!;
-        Assert.Contains(status.Audit!, a => a.Event == "delivery-attempt" && a.StatusCode == 307 && a.Outcome == "failed");
+        var status = await AuditWhenAsync(app, reference, a => a.Event == "delivery-attempt" && a.StatusCode == 307 && a.Outcome == "failed", "the redirected attempt");
         Assert.NotEqual("delivered", status.Status);
     }
 
