@@ -52,10 +52,12 @@ builder.Services.AddSingleton<ReportStore>();
 builder.Services.AddSingleton<ReferralStateStore>();
 builder.Services.AddSingleton<IdempotencyStore>();
 builder.Services.AddSingleton<Partners>();
-builder.Services.AddAuthentication().AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, PartnerAuthentication>(PartnerAuthentication.SchemeName, null);
-builder.Services.AddAuthorizationBuilder().AddPolicy(PartnerAuthentication.Policy, p => p
-    .AddAuthenticationSchemes(PartnerAuthentication.SchemeName)
-    .RequireAuthenticatedUser());
+builder.Services.AddAuthentication(PartnerAuthentication.SchemeName)
+    .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, PartnerAuthentication>(PartnerAuthentication.SchemeName, null)
+    .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ForceAuthentication>(ForceAuthentication.SchemeName, null);
+builder.Services.AddAuthorizationBuilder()
+    .AddPolicy(PartnerAuthentication.Policy, p => p.AddAuthenticationSchemes(PartnerAuthentication.SchemeName).RequireAuthenticatedUser())
+    .AddPolicy(ForceAuthentication.Policy, p => p.AddAuthenticationSchemes(ForceAuthentication.SchemeName).RequireAuthenticatedUser());
 builder.Services.AddReferralRateLimits();
 builder.Services.AddIntakeResilience(builder.Configuration.GetSection("IntakeResilience").Get<IntakeResilience.Options>() ?? new IntakeResilience.Options());
 builder.Services.AddSingleton<IntakeService>();

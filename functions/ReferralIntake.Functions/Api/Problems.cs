@@ -29,6 +29,8 @@ public static class Problems
         StatusCodes.Status409Conflict, "idempotency-key-reused", "Idempotency-Key already used",
         "This Idempotency-Key was first used with a different report. Use a new key for a new report.");
 
+    public static ProblemHttpResult Conflict(string type, string title, string detail) => Make(StatusCodes.Status409Conflict, type, title, detail);
+
     public static ProblemHttpResult TooLarge(int maxBytes) => Make(
         StatusCodes.Status413PayloadTooLarge, "too-large", "The request is too large",
         $"A report can be at most {maxBytes / 1024} KiB.");

@@ -32,6 +32,13 @@ public static class ReferralsApi
             .WithName("GetReferralStatus")
             .WithSummary("Read a referral's status and triage decision");
 
+        // The force API (API.md, "Force hand-off"): each force and CEOP with its own key.
+        var forces = api.MapGroup("/forces/{forceId}/referrals").WithTags("Forces").RequireAuthorization(ForceAuthentication.Policy);
+        forces.MapPost("/{reference}/acknowledgement", AcknowledgeReferral.AcknowledgeReferralFunction.HandleAsync)
+            .WithName("AcknowledgeReferral")
+            .WithSummary("A person at the force confirms a referral, or says it is not the force's area")
+            .RequireRateLimiting(RateLimits.PartnerStatus);
+
         api.MapGet("/health", HealthFunction.HandleAsync)
             .WithName("Health")
             .WithSummary("Ready when queue and blob storage can be reached");

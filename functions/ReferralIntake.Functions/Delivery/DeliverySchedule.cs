@@ -7,11 +7,11 @@ namespace ReferralIntake.Functions.Delivery;
 /// <summary>
 /// A message on the deliveries queue: a claim check naming a referral and what is due for it, never
 /// report content. <see cref="Route"/>: a route's next delivery attempt. <see cref="Check"/>: an
-/// escalation check (<see cref="DeliveredCheck"/>, <see cref="CeopCheck"/>). <see cref="DueAt"/>: when it is due.
+/// escalation check (<see cref="DeliveredCheck"/>, <see cref="AcknowledgedCheck"/>, <see cref="CeopCheck"/>). <see cref="DueAt"/>: when it is due.
 /// </summary>
 public sealed record DeliveryMessage(string Reference, string? Route = null, string? Check = null, DateTimeOffset? DueAt = null)
 {
-    public const string DeliveredCheck = "delivered", CeopCheck = "ceop";
+    public const string DeliveredCheck = "delivered", AcknowledgedCheck = "acknowledged", CeopCheck = "ceop";
 }
 
 /// <summary>

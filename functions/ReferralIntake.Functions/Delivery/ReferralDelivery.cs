@@ -57,11 +57,12 @@ public sealed partial class ReferralDelivery(
 
         if (starting || dequeueCount > 1)
         {
-            // The escalation table's delivery deadlines, as messages due then. A triage tried again may
-            // have died before this: it schedules them again (an escalation happens once; an alert may repeat).
-            foreach (var deadline in policy.DeadlinesFor(decision.Priority).Where(d => !d.Acknowledged))
+            // The escalation table's deadlines (delivered, acknowledged), as messages due then. A triage tried
+            // again may have died before this: it schedules them again (an escalation happens once; an alert may repeat).
+            foreach (var deadline in policy.DeadlinesFor(decision.Priority))
             {
-                await schedule.ScheduleAsync(new DeliveryMessage(work.Reference, Check: DeliveryMessage.DeliveredCheck), work.State.ReceivedAt + deadline.After, ct).ConfigureAwait(false);
+                var check = deadline.Acknowledged ? DeliveryMessage.AcknowledgedCheck : DeliveryMessage.DeliveredCheck;
+                await schedule.ScheduleAsync(new DeliveryMessage(work.Reference, Check: check), work.State.ReceivedAt + deadline.After, ct).ConfigureAwait(false);
             }
         }
 
@@ -223,12 +224,16 @@ public sealed partial class ReferralDelivery(
         }
 
         var now = clock.GetUtcNow();
-        var deadline = check == DeliveryMessage.CeopCheck ? null : policy.DeadlinesFor(decision.Priority).FirstOrDefault(d => !d.Acknowledged);
+        var deadline = check == DeliveryMessage.CeopCheck ? null
+            : policy.DeadlinesFor(decision.Priority).FirstOrDefault(d => d.Acknowledged == (check == DeliveryMessage.AcknowledgedCheck));
         var before = work.State.Status;
         foreach (var route in work.State.AllRoutes.Where(IsAuthority).ToList())
         {
             var key = RouteKeys.KeyOf(route);
-            if (work.State.DeliveryOf(key) is not { } d || d.State is RouteState.Delivered or RouteState.Acknowledged or RouteState.WrongArea)
+            var met = deadline is { Acknowledged: true }
+                ? RouteState.Acknowledged // by then a person at the force must have confirmed it
+                : RouteState.Delivered;
+            if (work.State.DeliveryOf(key) is not { } d || d.State is RouteState.Acknowledged or RouteState.WrongArea || d.State == met)
             {
                 continue;
             }
@@ -256,7 +261,7 @@ public sealed partial class ReferralDelivery(
             }
 
             var ceopRoute = new Route(RouteKind.Ceop, $"Escalated: {reason}");
-            await store.SaveAsync(work, s => s.DeliveryOf(key) is { Escalated: null } current && current.State is not (RouteState.Delivered or RouteState.Acknowledged)
+            await store.SaveAsync(work, s => s.DeliveryOf(key) is { Escalated: null } current && current.State is not (RouteState.Acknowledged or RouteState.WrongArea) && current.State != met
                 ? AddRoute(s.WithDelivery(key, current with { Escalated = reason }), ceopRoute)
                 : null, ct).ConfigureAwait(false);
             if (work.State.DeliveryOf(key)?.Escalated != reason)
@@ -274,6 +279,77 @@ public sealed partial class ReferralDelivery(
         }
 
         await AfterChangeAsync(work, before, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A force's acknowledgement of a route delivered to it (API.md, "Force hand-off"): accepted stops
+    /// its escalation clock; wrong-area re-routes to the next of the route's other candidate forces not
+    /// yet tried, else to CEOP, never twice to one force. The same outcome again changes nothing; a
+    /// different one after an outcome was recorded is a conflict.
+    /// </summary>
+    public async Task<AcknowledgeResult> AcknowledgeAsync(ReferralWork work, string forceId, bool accepted, string? note, CancellationToken ct)
+    {
+        var key = forceId == "ceop" ? RouteKinds.Name(RouteKind.Ceop) : $"{RouteKinds.Name(RouteKind.PoliceForce)}:{forceId}";
+        if (work.State.AllRoutes.FirstOrDefault(r => RouteKeys.KeyOf(r) == key) is not { } route || work.State.DeliveryOf(key) is null)
+        {
+            return AcknowledgeResult.NotFound;
+        }
+
+        var wanted = accepted ? RouteState.Acknowledged : RouteState.WrongArea;
+        var now = clock.GetUtcNow();
+        var before = work.State.Status;
+        Route? next = null;
+        var saved = await store.SaveAsync(work, s =>
+        {
+            if (s.DeliveryOf(key) is not { State: RouteState.Delivered } current)
+            {
+                return null;
+            }
+
+            var changed = s.WithDelivery(key, current with { State = wanted, AcknowledgedAt = accepted ? now : null, ForceNote = note });
+            next = accepted ? null : NextAfterWrongArea(changed, route);
+            return next is null ? changed : AddRoute(changed, next);
+        }, ct).ConfigureAwait(false);
+        if (!saved)
+        {
+            return work.State.DeliveryOf(key)!.State switch
+            {
+                var state when state == wanted => AcknowledgeResult.Unchanged,
+                RouteState.Acknowledged or RouteState.WrongArea => AcknowledgeResult.Conflict,
+                _ => AcknowledgeResult.NotDelivered,
+            };
+        }
+
+        work.Audit.Add(new AuditEntry(now, accepted ? "acknowledged" : "wrong-area", accepted ? $"accepted by {forceId}" : $"{forceId}: not our area", key, wanted.Wire()));
+        if (next is not null)
+        {
+            work.Audit.Add(new AuditEntry(now, "route-added", next.Reason, RouteKeys.KeyOf(next), RouteState.Pending.Wire()));
+            await AttemptAsync(work, next, ct).ConfigureAwait(false);
+        }
+
+        await AfterChangeAsync(work, before, ct).ConfigureAwait(false);
+        return AcknowledgeResult.Recorded;
+    }
+
+    /// <summary>After "not our area": the route's next candidate force not yet routed to, else CEOP (unless CEOP has it already).</summary>
+    private static Route? NextAfterWrongArea(ReferralState state, Route turnedDown)
+    {
+        var tried = state.AllRoutes.Where(r => r.Force is not null).Select(r => r.Force!.Id).ToHashSet(StringComparer.Ordinal);
+        var from = turnedDown.Force?.Name ?? "CEOP";
+        if (turnedDown.OtherCandidates.OrderByDescending(c => c.Share).FirstOrDefault(c => !tried.Contains(c.Force.Id)) is { } candidate)
+        {
+            return new Route(RouteKind.PoliceForce, $"Re-routed: {from} said the child is not in its area; {candidate.Force.Name} covers the next largest share of the postcode district.")
+            {
+                Force = candidate.Force,
+                LocationUncertain = true,
+                NotifyRegionalUnit = turnedDown.NotifyRegionalUnit,
+                OtherCandidates = turnedDown.OtherCandidates,
+            };
+        }
+
+        return state.AllRoutes.Any(r => r.Kind == RouteKind.Ceop) || turnedDown.Kind == RouteKind.Ceop
+            ? null
+            : new Route(RouteKind.Ceop, $"Re-routed: {from} said the child is not in its area, and no other force is a candidate for the postcode.");
     }
 
     /// <summary>The state with a route added after triage (CEOP), pending; unchanged if that route is there already.</summary>
@@ -389,4 +465,14 @@ public sealed partial class ReferralDelivery(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Referral {Reference}: callback to partner {PartnerId} failed ({Error})")]
     private static partial void LogCallbackFailed(ILogger logger, string reference, string partnerId, string error);
+}
+
+/// <summary>What a force's acknowledgement did: recorded; the same outcome again; no such route for the force; not yet delivered; a different outcome already recorded.</summary>
+public enum AcknowledgeResult
+{
+    Recorded,
+    Unchanged,
+    NotFound,
+    NotDelivered,
+    Conflict,
 }

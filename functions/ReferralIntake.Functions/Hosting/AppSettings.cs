@@ -73,6 +73,7 @@ public static class SettingsCatalogue
         new("Partners__{id}__LocalOnly", SettingPlace.Optional, "the development partner"),
         new("Partners__{id}__CallbackUrl", SettingPlace.Optional, "a partner's callback"),
         new("Partners__{id}__CallbackSecret", SettingPlace.Optional, "a partner's callback secret"),
+        new("Forces__{id}__KeySha256", SettingPlace.Optional, "a force's (or CEOP's) own key hash, for the force API"),
         new("Destinations__{id}__Url", SettingPlace.Optional, "a force webhook"),
         new("Destinations__{id}__Secret", SettingPlace.Optional, "a force webhook's signing secret"),
         new("Destinations__{id}__SecondarySecret", SettingPlace.Optional, "during a rotation: the other secret, also signed with"),

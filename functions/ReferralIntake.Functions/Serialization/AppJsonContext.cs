@@ -25,6 +25,8 @@ namespace ReferralIntake.Functions.Serialization;
 [JsonSerializable(typeof(AcceptedReferral))]
 [JsonSerializable(typeof(ReferralStatusBody))]
 [JsonSerializable(typeof(FieldError[]))]
+[JsonSerializable(typeof(AcknowledgeReferral.AcknowledgementRequest))]
+[JsonSerializable(typeof(RouteBody))]
 // storage
 [JsonSerializable(typeof(ConcernReport))]
 [JsonSerializable(typeof(TriageDecision))]

@@ -105,7 +105,9 @@ public sealed record ReferralState(
             return this with { Status = ReferralStatus.Triaged };
         }
 
-        var authority = routes.Where(x => x.r.Kind is RouteKind.PoliceForce or RouteKind.Ceop).Select(x => x.Delivery!.State).ToList();
+        // A route the force turned down as not its area is settled, but it is not where the referral is.
+        var authority = routes.Where(x => x.r.Kind is RouteKind.PoliceForce or RouteKind.Ceop).Select(x => x.Delivery!.State)
+            .Where(state => state != RouteState.WrongArea).ToList();
         var status = authority.Count == 0 ? ReferralStatus.Delivered
             : authority.All(s => s == RouteState.Acknowledged) ? ReferralStatus.Acknowledged
             : authority.Any(s => s is RouteState.Delivered or RouteState.Acknowledged) ? ReferralStatus.Delivered
@@ -120,6 +122,7 @@ public sealed record ReferralState(
 /// so no two workers send the same route at once.
 /// </summary>
 /// <param name="Escalated">Why this route was escalated (CEOP sent the referral too), in words; null if it was not.</param>
+/// <param name="ForceNote">The force's note with its acknowledgement: kept for operators, never shown to the partner.</param>
 public sealed record RouteDelivery(
     RouteState State,
     int Attempts = 0,
@@ -128,7 +131,8 @@ public sealed record RouteDelivery(
     DateTimeOffset? AcknowledgedAt = null,
     string? Escalated = null,
     string? LastError = null,
-    DateTimeOffset? ClaimedUntil = null)
+    DateTimeOffset? ClaimedUntil = null,
+    string? ForceNote = null)
 {
     /// <summary>Nothing more will be sent on this route.</summary>
     public bool Final => State is RouteState.Delivered or RouteState.Acknowledged or RouteState.WrongArea or RouteState.Undeliverable or RouteState.Recorded;

@@ -1,0 +1,67 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using ReferralIntake.Domain.Reports;
+using ReferralIntake.Domain.Triage;
+using ReferralIntake.Functions.Api;
+using ReferralIntake.Functions.Delivery;
+using ReferralIntake.Functions.Intake;
+using ReferralIntake.Functions.Storage;
+
+namespace ReferralIntake.Functions.AcknowledgeReferral;
+
+/// <summary>The body of an acknowledgement: <c>accepted</c> or <c>wrong-area</c>, and an optional note for the service's operators.</summary>
+public sealed record AcknowledgementRequest(string? Outcome, string? Note);
+
+/// <summary>
+/// POST /api/forces/{forceId}/referrals/{reference}/acknowledgement: a person at the force confirms
+/// the referral (accepted: its escalation clock stops), or says it is not the force's area (it goes to
+/// the next candidate force, else CEOP). With the force's own key; another force's referral answers 404.
+/// </summary>
+public static class AcknowledgeReferralFunction
+{
+    public const int MaxNoteLength = 500;
+
+    public static async Task<Results<Ok<RouteBody>, ProblemHttpResult>> HandleAsync(
+        string forceId, string reference, AcknowledgementRequest? request, ClaimsPrincipal user,
+        ReferralStateStore store, ReferralDelivery delivery, CancellationToken ct)
+    {
+        if (!string.Equals(ForceAuthentication.ForceId(user), forceId, StringComparison.Ordinal) || !References.IsWellFormed(reference))
+        {
+            return Problems.NotFound(); // one force never learns of another's referrals
+        }
+
+        if (request?.Outcome is not ("accepted" or "wrong-area"))
+        {
+            return Problems.InvalidRequest("outcome", "The outcome is \"accepted\" or \"wrong-area\".");
+        }
+
+        if (request.Note is { Length: > MaxNoteLength })
+        {
+            return Problems.InvalidRequest("note", $"A note is at most {MaxNoteLength} characters.");
+        }
+
+        if (await store.LoadWorkAsync(reference, ct).ConfigureAwait(false) is not { } work)
+        {
+            return Problems.NotFound();
+        }
+
+        try
+        {
+            var result = await delivery.AcknowledgeAsync(work, forceId, request.Outcome == "accepted", request.Note, ct).ConfigureAwait(false);
+            var key = forceId == "ceop" ? RouteKinds.Name(RouteKind.Ceop) : $"{RouteKinds.Name(RouteKind.PoliceForce)}:{forceId}";
+            return result switch
+            {
+                AcknowledgeResult.NotFound => Problems.NotFound(),
+                AcknowledgeResult.NotDelivered => Problems.Conflict("not-delivered", "Not delivered yet", "This referral has not been delivered to you yet."),
+                AcknowledgeResult.Conflict => Problems.Conflict("already-acknowledged", "Already acknowledged", "A different outcome was recorded for this referral already."),
+                _ => TypedResults.Ok(ContractMapping.ToTriageBody(work.State)!.Routes.Single(r => RouteKeyOf(r) == key)),
+            };
+        }
+        finally
+        {
+            await store.FlushAuditAsync(work, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private static string RouteKeyOf(RouteBody route) => route.ForceId is null ? route.Kind : $"{route.Kind}:{route.ForceId}";
+}

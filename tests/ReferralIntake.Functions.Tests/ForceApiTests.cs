@@ -1,0 +1,156 @@
+using System.Net;
+using System.Net.Http.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using ReferralIntake.Functions.Api;
+using ReferralIntake.Functions.Intake;
+using ReferralIntake.Functions.Tests.Support;
+
+namespace ReferralIntake.Functions.Tests;
+
+/// <summary>Forces close the loop (API.md, "Force hand-off"): their own keys, acknowledgement, and "not our area".</summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class ForceApiTests(AzuriteFixture azurite) : IAsyncLifetime
+{
+    private static readonly string[] Forces = ["west-mercia", "warwickshire", "staffordshire", "ceop"];
+    private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow);
+    private ForceServer _forces = null!;
+    private ForceServer _ceop = null!;
+
+    public async Task InitializeAsync()
+    {
+        _forces = await ForceServer.StartAsync();
+        _ceop = await ForceServer.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _forces.DisposeAsync();
+        await _ceop.DisposeAsync();
+    }
+
+    private static string KeyOf(string forceId) => $"force-key-{forceId}";
+
+    private TestApp App()
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Destinations:default:Url"] = _forces.Url.ToString(),
+            ["Destinations:default:Secret"] = ForceServer.Secret,
+            ["Destinations:ceop:Url"] = _ceop.Url.ToString(),
+            ["Destinations:ceop:Secret"] = ForceServer.Secret,
+            ["Delivery:MaxScheduleHopSeconds"] = "0.1",
+        };
+        foreach (var force in Forces)
+        {
+            settings[$"Forces:{force}:KeySha256"] = Partners.HashKey(KeyOf(force));
+        }
+
+        return new TestApp(azurite, settings, s => s.AddSingleton<TimeProvider>(_clock));
+    }
+
+    private static async Task<HttpResponseMessage> AcknowledgeAsync(TestApp app, string forceId, string reference, string outcome, string? key = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/forces/{forceId}/referrals/{reference}/acknowledgement")
+        {
+            Content = JsonContent.Create(new { outcome, note = "Checked by the duty sergeant" }),
+        };
+        request.Headers.Add("X-Api-Key", key ?? KeyOf(forceId));
+        using var client = app.CreateClient();
+        return await client.SendAsync(request);
+    }
+
+    private static Task<RouteBody> RouteWhenAsync(TestApp app, string reference, string kind, string? forceId, Func<RouteBody, bool> done, string what) =>
+        Eventually.ValueAsync(
+            async () => (await app.StatusAsync(reference))?.Triage?.Routes.FirstOrDefault(r => r.Kind == kind && r.ForceId == forceId),
+            done, TimeSpan.FromSeconds(30), $"{reference}: {what}");
+
+    [Fact]
+    public async Task A_P1_acknowledged_in_time_does_not_escalate_and_one_not_acknowledged_in_15_minutes_also_goes_to_CEOP()
+    {
+        using var app = App();
+        var acknowledged = (await app.SubmitAcceptedAsync(Samples.WestMerciaP1)).Reference;
+        var ignored = (await app.SubmitAcceptedAsync(Samples.WestMerciaP1)).Reference;
+        await app.StatusWhenAsync(acknowledged, "delivered");
+        await app.StatusWhenAsync(ignored, "delivered");
+
+        _clock.Advance(TimeSpan.FromMinutes(10));
+        using var ack = await AcknowledgeAsync(app, "west-mercia", acknowledged, "accepted");
+        Assert.Equal(HttpStatusCode.OK, ack.StatusCode);
+        var route = (await ack.Content.ReadFromJsonAsync<RouteBody>())!;
+        Assert.Equal(("acknowledged", _clock.GetUtcNow()), (route.State, route.AcknowledgedAt!.Value));
+
+        _clock.Advance(TimeSpan.FromMinutes(6)); // 16 minutes after acceptance
+        var escalated = await RouteWhenAsync(app, ignored, "ceop", null, r => r.State == "delivered", "CEOP to have the unacknowledged P1");
+
+        Assert.Equal("Escalated: P1: not acknowledged by West Mercia Police within 15 minutes of acceptance.", escalated.Reason);
+        var done = await app.StatusWhenAsync(acknowledged, "acknowledged");
+        Assert.DoesNotContain(done.Triage!.Routes, r => r.Kind == "ceop");
+        Assert.DoesNotContain(_ceop.Received, r => r.Reference == acknowledged);
+    }
+
+    [Fact]
+    public async Task Not_our_area_moves_a_B78_referral_to_its_other_candidate_then_to_CEOP_never_twice_to_one_force()
+    {
+        using var app = App();
+        var report = Samples.WestMerciaP2.Replace(Samples.Postcode, "B78", StringComparison.Ordinal); // an outward code that straddles forces
+        var reference = (await app.SubmitAcceptedAsync(report)).Reference;
+        var first = await RouteWhenAsync(app, reference, "police-force", "warwickshire", r => r.State == "delivered", "delivered to Warwickshire, the largest share");
+        Assert.True(first.LocationUncertain);
+
+        using var notWarwickshire = await AcknowledgeAsync(app, "warwickshire", reference, "wrong-area");
+        Assert.Equal(HttpStatusCode.OK, notWarwickshire.StatusCode);
+        Assert.Equal("wrong-area", (await notWarwickshire.Content.ReadFromJsonAsync<RouteBody>())!.State);
+        var second = await RouteWhenAsync(app, reference, "police-force", "staffordshire", r => r.State == "delivered", "re-routed to Staffordshire");
+        Assert.StartsWith("Re-routed: Warwickshire Police said the child is not in its area", second.Reason, StringComparison.Ordinal);
+
+        using var notStaffordshire = await AcknowledgeAsync(app, "staffordshire", reference, "wrong-area");
+        Assert.Equal(HttpStatusCode.OK, notStaffordshire.StatusCode);
+        var ceop = await RouteWhenAsync(app, reference, "ceop", null, r => r.State == "delivered", "then to CEOP");
+        Assert.StartsWith("Re-routed: Staffordshire Police said the child is not in its area, and no other force", ceop.Reason, StringComparison.Ordinal);
+
+        var status = (await app.StatusAsync(reference))!;
+        Assert.Equal(["warwickshire", "staffordshire"], status.Triage!.Routes.Where(r => r.Kind == "police-force").Select(r => r.ForceId));
+        Assert.Equal(2, _forces.Received.Select(r => r.IdempotencyKey).Distinct().Count()); // each force once
+        Assert.Contains(status.Audit!, a => a.Event == "wrong-area" && a.Destination == "police-force:warwickshire");
+        Assert.DoesNotContain("duty sergeant", string.Join("\n", status.Audit!.Select(a => a.Detail)), StringComparison.Ordinal); // the force's note is not the partner's
+    }
+
+    [Fact]
+    public async Task The_same_outcome_again_changes_nothing_and_a_different_one_is_a_conflict()
+    {
+        using var app = App();
+        var reference = (await app.SubmitAcceptedAsync(Samples.WestMerciaP2)).Reference;
+        await app.StatusWhenAsync(reference, "delivered");
+
+        using var first = await AcknowledgeAsync(app, "west-mercia", reference, "accepted");
+        using var again = await AcknowledgeAsync(app, "west-mercia", reference, "accepted");
+        using var other = await AcknowledgeAsync(app, "west-mercia", reference, "wrong-area");
+        using var bad = await AcknowledgeAsync(app, "west-mercia", reference, "maybe");
+
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.Conflict, HttpStatusCode.BadRequest), (first.StatusCode, again.StatusCode, other.StatusCode, bad.StatusCode));
+        Assert.Single((await app.StatusAsync(reference))!.Audit!, a => a.Event == "acknowledged");
+    }
+
+    [Fact]
+    public async Task A_force_can_reach_only_its_own_referrals_and_partner_and_force_keys_are_not_interchangeable()
+    {
+        using var app = App();
+        var reference = (await app.SubmitAcceptedAsync(Samples.WestMerciaP2)).Reference;
+        await app.StatusWhenAsync(reference, "delivered");
+
+        using var otherForcesPath = await AcknowledgeAsync(app, "warwickshire", reference, "accepted");                  // a force that was never sent it
+        using var otherForcesKey = await AcknowledgeAsync(app, "west-mercia", reference, "accepted", KeyOf("warwickshire")); // another force's key on this path
+        using var partnerKey = await AcknowledgeAsync(app, "west-mercia", reference, "accepted", TestApp.PartnerAKey);
+        using var forceKeyAsPartner = new HttpRequestMessage(HttpMethod.Get, $"/api/referrals/{reference}");
+        forceKeyAsPartner.Headers.Add("X-Api-Key", KeyOf("west-mercia"));
+        using var client = app.CreateClient();
+        using var forceOnPartnerApi = await client.SendAsync(forceKeyAsPartner);
+
+        Assert.Equal(HttpStatusCode.NotFound, otherForcesPath.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, otherForcesKey.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, partnerKey.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, forceOnPartnerApi.StatusCode);
+        Assert.Equal("delivered", (await app.StatusAsync(reference))!.Triage!.Routes.Single(r => r.Kind == "police-force").State); // nothing changed
+    }
+}
