@@ -16,6 +16,9 @@ param location string = resourceGroup().location
 @description('Partner apps: id and rate. Each partner key\'s SHA-256 goes into Key Vault as secret "partner-{id}-key-sha256".')
 param partners array = []
 
+@description('Forces (and "ceop") that use the force API (acknowledgement): their ids. Each force key\'s SHA-256 goes into Key Vault as secret "force-{id}-key-sha256".')
+param forceApiUsers array = []
+
 @description('Force (or "ceop", "default") webhooks: id and HTTPS url. Each signing secret goes into Key Vault as "destination-{id}-secret".')
 param destinations array = []
 
@@ -109,6 +112,7 @@ module app 'modules/functionapp.bicep' = {
     keyVaultName: keyVault.outputs.name
     insightsConnectionString: monitoring.outputs.insightsConnectionString
     partners: partners
+    forceApiUsers: forceApiUsers
     destinations: destinations
     maximumInstanceCount: maximumInstanceCount
   }

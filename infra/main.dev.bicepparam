@@ -10,6 +10,7 @@ param partners = [
 ]
 // Without destinations every referral fails delivery in Azure (the local inbox exists only locally):
 // point "default" at a test receiver in dev.
+param forceApiUsers = [ 'west-mercia' ]
 param destinations = [
   { id: 'default', url: 'https://referral-receiver.dev.example.org/referrals' }
 ]

@@ -21,6 +21,7 @@ param retentionDays int
 param keyVaultName string
 param insightsConnectionString string
 param partners array
+param forceApiUsers array
 param destinations array
 param maximumInstanceCount int
 
@@ -99,6 +100,7 @@ var baseSettings = {
 var partnerSettings = union(
   toObject(partners, p => 'Partners__${p.id}__KeySha256', p => '@Microsoft.KeyVault(${secret}partner-${p.id}-key-sha256)'),
   toObject(partners, p => 'Partners__${p.id}__RequestsPerMinute', p => string(p.requestsPerMinute)))
+var forceSettings = toObject(forceApiUsers, f => 'Forces__${f}__KeySha256', f => '@Microsoft.KeyVault(${secret}force-${f}-key-sha256)')
 var destinationSettings = union(
   toObject(destinations, d => 'Destinations__${d.id}__Url', d => d.url),
   toObject(destinations, d => 'Destinations__${d.id}__Secret', d => '@Microsoft.KeyVault(${secret}destination-${d.id}-secret)'))
@@ -106,7 +108,7 @@ var destinationSettings = union(
 resource settings 'Microsoft.Web/sites/config@2025-03-01' = {
   parent: app
   name: 'appsettings'
-  properties: union(baseSettings, partnerSettings, destinationSettings)
+  properties: union(baseSettings, partnerSettings, forceSettings, destinationSettings)
 }
 
 output name string = app.name
