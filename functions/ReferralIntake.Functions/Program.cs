@@ -52,6 +52,7 @@ builder.Services.AddSingleton<ReportStore>();
 builder.Services.AddSingleton<ReferralStateStore>();
 builder.Services.AddSingleton<IdempotencyStore>();
 builder.Services.AddSingleton<Partners>();
+builder.Services.AddSingleton<ForceKeys>();
 builder.Services.AddAuthentication(PartnerAuthentication.SchemeName)
     .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, PartnerAuthentication>(PartnerAuthentication.SchemeName, null)
     .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ForceAuthentication>(ForceAuthentication.SchemeName, null);

@@ -80,4 +80,8 @@ public static class RouteKeys
 {
     /// <summary>"police-force:west-mercia", "ceop", "childline": unique within a decision, stable across tries.</summary>
     public static string KeyOf(Route route) => route.Force is { } force ? $"{route.KindName}:{force.Id}" : route.KindName;
+
+    /// <summary>The key of the route a force (or CEOP, "ceop") receives.</summary>
+    public static string ForRecipient(string forceId) =>
+        forceId == RouteKinds.Name(RouteKind.Ceop) ? forceId : $"{RouteKinds.Name(RouteKind.PoliceForce)}:{forceId}";
 }

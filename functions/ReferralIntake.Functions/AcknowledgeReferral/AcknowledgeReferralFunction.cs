@@ -48,13 +48,14 @@ public static class AcknowledgeReferralFunction
         try
         {
             var result = await delivery.AcknowledgeAsync(work, forceId, request.Outcome == "accepted", request.Note, ct).ConfigureAwait(false);
-            var key = forceId == "ceop" ? RouteKinds.Name(RouteKind.Ceop) : $"{RouteKinds.Name(RouteKind.PoliceForce)}:{forceId}";
+            var key = RouteKeys.ForRecipient(forceId);
             return result switch
             {
                 AcknowledgeResult.NotFound => Problems.NotFound(),
                 AcknowledgeResult.NotDelivered => Problems.Conflict("not-delivered", "Not delivered yet", "This referral has not been delivered to you yet."),
                 AcknowledgeResult.Conflict => Problems.Conflict("already-acknowledged", "Already acknowledged", "A different outcome was recorded for this referral already."),
-                _ => TypedResults.Ok(ContractMapping.ToTriageBody(work.State)!.Routes.Single(r => RouteKeyOf(r) == key)),
+                // The status document lists the state's routes in order: this route's entry is at its index.
+                _ => TypedResults.Ok(ContractMapping.ToTriageBody(work.State)!.Routes[work.State.AllRoutes.ToList().FindIndex(r => RouteKeys.KeyOf(r) == key)]),
             };
         }
         finally
@@ -62,6 +63,4 @@ public static class AcknowledgeReferralFunction
             await store.FlushAuditAsync(work, CancellationToken.None).ConfigureAwait(false);
         }
     }
-
-    private static string RouteKeyOf(RouteBody route) => route.ForceId is null ? route.Kind : $"{route.Kind}:{route.ForceId}";
 }

@@ -289,7 +289,7 @@ public sealed partial class ReferralDelivery(
     /// </summary>
     public async Task<AcknowledgeResult> AcknowledgeAsync(ReferralWork work, string forceId, bool accepted, string? note, CancellationToken ct)
     {
-        var key = forceId == "ceop" ? RouteKinds.Name(RouteKind.Ceop) : $"{RouteKinds.Name(RouteKind.PoliceForce)}:{forceId}";
+        var key = RouteKeys.ForRecipient(forceId);
         if (work.State.AllRoutes.FirstOrDefault(r => RouteKeys.KeyOf(r) == key) is not { } route || work.State.DeliveryOf(key) is null)
         {
             return AcknowledgeResult.NotFound;

@@ -1,6 +1,4 @@
 using System.Security.Claims;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
@@ -13,7 +11,7 @@ namespace ReferralIntake.Functions.Intake;
 /// constant time. A separate scheme from partners', so a partner key is never a force key nor the
 /// reverse; the force API's route group requires it.
 /// </summary>
-public sealed class ForceAuthentication(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, IConfiguration configuration)
+public sealed class ForceAuthentication(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, ForceKeys forces)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ForceKey";
@@ -24,21 +22,12 @@ public sealed class ForceAuthentication(IOptionsMonitor<AuthenticationSchemeOpti
 
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        if (!Request.Headers.TryGetValue(PartnerAuthentication.KeyHeader, out var key) || key.ToString() is not { Length: > 0 and <= 200 } given)
+        if (!Request.Headers.TryGetValue(PartnerAuthentication.KeyHeader, out var key))
         {
             return Task.FromResult(AuthenticateResult.NoResult());
         }
 
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(given));
-        string? found = null;
-        foreach (var force in configuration.GetSection("Forces").GetChildren())
-        {
-            if (force["KeySha256"] is { Length: 64 } hex && CryptographicOperations.FixedTimeEquals(hash, Convert.FromHexString(hex)))
-            {
-                found = force.Key;
-            }
-        }
-
+        var found = ApiKeys.Find(key.ToString(), forces.All, f => f.KeySha256)?.Id;
         return Task.FromResult(found is null
             ? AuthenticateResult.Fail("No force has this key.")
             : AuthenticateResult.Success(new AuthenticationTicket(
@@ -47,3 +36,13 @@ public sealed class ForceAuthentication(IOptionsMonitor<AuthenticationSchemeOpti
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties) => Problems.Unauthorized().ExecuteAsync(Context);
 }
+
+/// <summary>The forces (and CEOP) with a key for the force API, from Forces__{forceId}__KeySha256, read once.</summary>
+public sealed class ForceKeys(IConfiguration configuration)
+{
+    public IReadOnlyList<ForceKey> All { get; } = [.. configuration.GetSection("Forces").GetChildren()
+        .Where(f => f["KeySha256"] is { Length: 64 })
+        .Select(f => new ForceKey(f.Key, Convert.FromHexString(f["KeySha256"]!)))];
+}
+
+public sealed record ForceKey(string Id, byte[] KeySha256);

@@ -41,21 +41,7 @@ public sealed class Partners
     /// <summary>The partner whose key this is, or null. Every partner's hash is compared, in constant time.</summary>
     public Partner? Authenticate(string? apiKey, IPAddress? remote)
     {
-        if (string.IsNullOrEmpty(apiKey) || apiKey.Length > 200)
-        {
-            return null;
-        }
-
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(apiKey));
-        Partner? found = null;
-        foreach (var partner in _partners)
-        {
-            if (CryptographicOperations.FixedTimeEquals(hash, partner.KeySha256))
-            {
-                found = partner;
-            }
-        }
-
+        var found = ApiKeys.Find(apiKey, _partners, p => p.KeySha256);
         if (found is { LocalOnly: true } && !(_developmentStorage && remote is not null && IPAddress.IsLoopback(remote)))
         {
             return null; // the development key must not open a real deployment
