@@ -62,18 +62,25 @@ public sealed class WebFormBrowserTests(BrowserFixture fixture)
         Assert.Equal("concern-description", await page.EvaluateAsync<string>("document.activeElement.id"));
     }
 
-    [Fact]
-    public async Task Leave_this_site_takes_the_user_away_at_once_from_every_page()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Leave_this_site_takes_the_user_away_at_once_from_every_page_and_forgets_the_session(bool javaScript)
     {
         foreach (var path in new[] { "/", "/report", "/about" })
         {
-            var page = await fixture.NewPageAsync();
+            var page = await fixture.NewPageAsync(javaScript: javaScript);
+            await page.GotoAsync($"{fixture.BaseUrl}/report"); // the form sets the anti-forgery cookie
             await page.GotoAsync($"{fixture.BaseUrl}{path}");
+            Assert.Contains(await page.Context.CookiesAsync(), c => c.Name == "ri-antiforgery");
 
             await page.GetByRole(AriaRole.Button, new() { Name = "Leave this site" }).ClickAsync();
 
-            await page.WaitForURLAsync($"{BrowserFixture.ExitUrl}**", new() { Timeout = 10_000 });
+            // Commit, not load: what matters is that the address bar has left this site.
+            await page.WaitForURLAsync($"{BrowserFixture.ExitUrl}**", new() { Timeout = 10_000, WaitUntil = WaitUntilState.Commit });
             Assert.StartsWith(BrowserFixture.ExitUrl, page.Url);
+            Assert.DoesNotContain(await page.Context.CookiesAsync(), c => c.Name == "ri-antiforgery");
+            Assert.Equal("", await page.EvaluateAsync<string>("document.referrer"));
         }
     }
 

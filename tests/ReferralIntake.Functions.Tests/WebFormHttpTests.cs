@@ -37,6 +37,22 @@ public sealed class WebFormHttpTests(AzuriteFixture azurite) : IDisposable
     }
 
     [Fact]
+    public async Task Leaving_forgets_the_session_and_goes_to_the_exit_site_without_a_referrer()
+    {
+        using var client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = _app.Client.BaseAddress };
+
+        using var response = await client.GetAsync("/leave");
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Equal("https://www.bbc.co.uk/weather", response.Headers.Location?.ToString());
+        var cookie = Assert.Single(response.Headers.GetValues("Set-Cookie"));
+        Assert.StartsWith("ri-antiforgery=;", cookie, StringComparison.Ordinal);
+        Assert.Contains("expires=Thu, 01 Jan 1970", cookie, StringComparison.Ordinal);
+        Assert.Equal("\"cookies\", \"storage\"", response.Headers.GetValues("Clear-Site-Data").Single());
+        Assert.Equal("no-referrer", response.Headers.GetValues("Referrer-Policy").Single());
+    }
+
+    [Fact]
     public async Task An_oversized_or_non_form_post_gets_a_plain_page_and_nothing_is_kept()
     {
         using var huge = await _app.Client.PostAsync("/report", Form(("concern.description", new string('x', 200_000))));

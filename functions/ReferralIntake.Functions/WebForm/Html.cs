@@ -14,7 +14,7 @@ public static class Html
     /// <summary>The contract path as an element id: child.postcode becomes child-postcode.</summary>
     public static string Id(string field) => field.Replace('.', '-').Replace('[', '-').Replace("]", "", StringComparison.Ordinal);
 
-    public static IResult Page(string title, string main, string exitUrl, bool hasErrors = false, int status = 200) => Results.Content(
+    public static IResult Page(string title, string main, bool hasErrors = false, int status = 200) => Results.Content(
         $$"""
         <!DOCTYPE html>
         <html lang="en" class="govuk-template">
@@ -41,7 +41,7 @@ public static class Html
           </section>
           <div class="govuk-width-container">
             <div class="govuk-exit-this-page" data-module="govuk-exit-this-page">
-              <a href="{{E(exitUrl)}}" role="button" draggable="false" rel="nofollow noreferrer" id="leave-this-site"
+              <a href="{{WebFormEndpoints.LeavePath}}" role="button" draggable="false" rel="nofollow noreferrer" id="leave-this-site"
                  class="govuk-button govuk-button--warning govuk-exit-this-page__button govuk-js-exit-this-page-button" data-module="govuk-button">
                 <span class="govuk-visually-hidden">Emergency</span> Leave this site
               </a>

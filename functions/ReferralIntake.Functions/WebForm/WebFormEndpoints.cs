@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
 using ReferralIntake.Functions.Serialization;
 using ReferralIntake.Domain.Reports;
 using ReferralIntake.Functions.Intake;
@@ -41,31 +42,47 @@ public static partial class WebFormEndpoints
                 // Most likely storage (the anti-forgery keys or the report itself): a page, not a stack trace.
                 LogPageFailed(context.HttpContext.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("WebForm"), e.GetType().Name);
                 return Page("Sorry, there is a problem", FormPages.Problem("Sorry, there is a problem",
-                    "Our system is not working just now. Please try again in a few minutes."), context.HttpContext.RequestServices.GetRequiredService<WebFormOptions>().ExitUrl, status: 503);
+                    "Our system is not working just now. Please try again in a few minutes."), status: 503);
             }
         });
 
-        pages.MapGet("/", (WebFormOptions o) => Page("Start", FormPages.Start(), o.ExitUrl));
-        pages.MapGet("/about", (WebFormOptions o) => Page("About", FormPages.About(), o.ExitUrl));
-        pages.MapGet("/report", (HttpContext http, IAntiforgery af, WebFormOptions o) =>
+        pages.MapGet("/", () => Page("Start", FormPages.Start()));
+        pages.MapGet("/about", () => Page("About", FormPages.About()));
+        pages.MapGet("/report", (HttpContext http, IAntiforgery af) =>
         {
             var tokens = af.GetAndStoreTokens(http);
-            return Page("Tell us what happened", FormPages.Questions(Empty, [], tokens.FormFieldName, tokens.RequestToken!), o.ExitUrl);
+            return Page("Tell us what happened", FormPages.Questions(Empty, [], tokens.FormFieldName, tokens.RequestToken!));
         });
         pages.MapPost("/report", CheckAsync).RequireRateLimiting(RateLimits.WebFormPost);
         pages.MapPost("/report/edit", EditAsync).RequireRateLimiting(RateLimits.WebFormPost);
         pages.MapPost("/report/send", SendAsync).RequireRateLimiting(RateLimits.WebFormPost);
+        pages.MapGet(LeavePath, Leave);
         return app;
+    }
+
+    /// <summary>Where every page's "Leave this site" points (GOV.UK "Exit a page quickly").</summary>
+    public const string LeavePath = "/leave";
+
+    /// <summary>
+    /// Leave this site: forget the session (the anti-forgery cookie, and anything else the browser keeps
+    /// for this site), then go to the everyday exit page without telling it where the user came from.
+    /// </summary>
+    private static IResult Leave(HttpContext http, WebFormOptions o, IOptions<AntiforgeryOptions> antiforgery)
+    {
+        http.Response.Cookies.Delete(antiforgery.Value.Cookie.Name!, new CookieOptions { Path = "/", Secure = http.Request.IsHttps, SameSite = SameSiteMode.Strict });
+        // Browsers honour this only over HTTPS or on localhost; the cookie delete above covers the rest.
+        http.Response.Headers["Clear-Site-Data"] = "\"cookies\", \"storage\"";
+        return Results.Redirect(o.ExitUrl);
     }
 
     private static readonly FormAnswers Empty = new(new FormCollection([]));
 
     /// <summary>Questions answered: show the errors, or the answers to check.</summary>
-    private static async Task<IResult> CheckAsync(HttpContext http, IAntiforgery af, WebFormOptions o, CancellationToken ct)
+    private static async Task<IResult> CheckAsync(HttpContext http, IAntiforgery af, CancellationToken ct)
     {
         if (await ReadAsync(http, ct).ConfigureAwait(false) is not { } posted)
         {
-            return PostFailed(http, o);
+            return PostFailed(http);
         }
 
         var tokens = af.GetAndStoreTokens(http);
@@ -74,31 +91,31 @@ public static partial class WebFormEndpoints
         var errors = formErrors.Concat(read.Errors).Select(Friendly).ToList();
         if (errors.Count > 0 || read.Report is null)
         {
-            return Page("Tell us what happened", FormPages.Questions(posted.Answers, errors, tokens.FormFieldName, tokens.RequestToken!), o.ExitUrl, hasErrors: true);
+            return Page("Tell us what happened", FormPages.Questions(posted.Answers, errors, tokens.FormFieldName, tokens.RequestToken!), hasErrors: true);
         }
 
         var hidden = Hidden(posted.Answers, tokens.FormFieldName, tokens.RequestToken!)
             + $"""<input type="hidden" name="submission" value="{Guid.NewGuid():N}">""";
-        return Page("Check your answers", FormPages.CheckAnswers(posted.Answers, read.Report, hidden), o.ExitUrl);
+        return Page("Check your answers", FormPages.CheckAnswers(posted.Answers, read.Report, hidden));
     }
 
-    private static async Task<IResult> EditAsync(HttpContext http, IAntiforgery af, WebFormOptions o, CancellationToken ct)
+    private static async Task<IResult> EditAsync(HttpContext http, IAntiforgery af, CancellationToken ct)
     {
         if (await ReadAsync(http, ct).ConfigureAwait(false) is not { } posted)
         {
-            return PostFailed(http, o);
+            return PostFailed(http);
         }
 
         var tokens = af.GetAndStoreTokens(http);
-        return Page("Tell us what happened", FormPages.Questions(posted.Answers, [], tokens.FormFieldName, tokens.RequestToken!), o.ExitUrl);
+        return Page("Tell us what happened", FormPages.Questions(posted.Answers, [], tokens.FormFieldName, tokens.RequestToken!));
     }
 
     /// <summary>Send: through the one intake path; the check page's submission id is the Idempotency-Key, so a double send makes one referral.</summary>
-    private static async Task<IResult> SendAsync(HttpContext http, IAntiforgery af, IntakeService intake, WebFormOptions o, CancellationToken ct)
+    private static async Task<IResult> SendAsync(HttpContext http, IAntiforgery af, IntakeService intake, CancellationToken ct)
     {
         if (await ReadAsync(http, ct).ConfigureAwait(false) is not { } posted)
         {
-            return PostFailed(http, o);
+            return PostFailed(http);
         }
 
         var (json, formErrors) = ReportQuestions.ToReport(posted.Answers);
@@ -110,11 +127,11 @@ public static partial class WebFormEndpoints
         var tokens = af.GetAndStoreTokens(http);
         return outcome switch
         {
-            IntakeOutcome.Accepted a => Page("Report sent", FormPages.Confirmation(a.Answer, posted.Answers["reporter.role"] == "child"), o.ExitUrl),
-            IntakeOutcome.Invalid i => Page("Tell us what happened", FormPages.Questions(posted.Answers, [.. i.Errors.Select(Friendly)], tokens.FormFieldName, tokens.RequestToken!), o.ExitUrl, hasErrors: true),
+            IntakeOutcome.Accepted a => Page("Report sent", FormPages.Confirmation(a.Answer, posted.Answers["reporter.role"] == "child")),
+            IntakeOutcome.Invalid i => Page("Tell us what happened", FormPages.Questions(posted.Answers, [.. i.Errors.Select(Friendly)], tokens.FormFieldName, tokens.RequestToken!), hasErrors: true),
             IntakeOutcome.Unavailable => Page("Sorry, there is a problem", FormPages.Problem("Sorry, your report could not be sent",
-                "Our system is not working just now, so your report was not sent. Please try again in a few minutes.") + RetryForm(posted, tokens), o.ExitUrl, status: 503),
-            _ => Page("Sorry, there is a problem", FormPages.Problem("Sorry, there is a problem", "Please start again."), o.ExitUrl, status: 409),
+                "Our system is not working just now, so your report was not sent. Please try again in a few minutes.") + RetryForm(posted, tokens), status: 503),
+            _ => Page("Sorry, there is a problem", FormPages.Problem("Sorry, there is a problem", "Please start again."), status: 409),
         };
     }
 
@@ -189,24 +206,23 @@ public static partial class WebFormEndpoints
         http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         http.Response.Headers.CacheControl = "no-cache, no-store";
         var message = $"You have sent a lot of forms in a short time. Please wait {seconds} seconds and try again.";
-        return Page("Sorry, there is a problem", FormPages.Problem("Sorry, there is a problem", message),
-            http.RequestServices.GetRequiredService<WebFormOptions>().ExitUrl, status: StatusCodes.Status429TooManyRequests);
+        return Page("Sorry, there is a problem", FormPages.Problem("Sorry, there is a problem", message), status: StatusCodes.Status429TooManyRequests);
     }
 
     private const string FailureKey = "webform.failure";
     private const string ExpiredAnswersKey = "webform.expired";
 
-    private static IResult PostFailed(HttpContext http, WebFormOptions o)
+    private static IResult PostFailed(HttpContext http)
     {
         var (status, message) = http.Items[FailureKey] is (int s, string m) ? (s, m) : (StatusCodes.Status400BadRequest, "Please try again.");
         if (http.Items[ExpiredAnswersKey] is FormAnswers answers)
         {
             var tokens = http.RequestServices.GetRequiredService<IAntiforgery>().GetAndStoreTokens(http);
             var note = """<div class="govuk-inset-text">For your security, this page expired. Your answers are below: check them and select Continue.</div>""";
-            return Page("Tell us what happened", note + FormPages.Questions(answers, [], tokens.FormFieldName, tokens.RequestToken!), o.ExitUrl, status: status);
+            return Page("Tell us what happened", note + FormPages.Questions(answers, [], tokens.FormFieldName, tokens.RequestToken!), status: status);
         }
 
-        return Page("Sorry, there is a problem", FormPages.Problem("Sorry, there is a problem", message), o.ExitUrl, status: status);
+        return Page("Sorry, there is a problem", FormPages.Problem("Sorry, there is a problem", message), status: status);
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "A web form page failed ({Error}); answered 503")]
