@@ -10,7 +10,8 @@ using ReferralIntake.Functions.DeliverReferral;
 using ReferralIntake.Functions.Delivery;
 using ReferralIntake.Functions.Hosting;
 using ReferralIntake.Functions.Intake;
-using ReferralIntake.Functions.LocalInbox;
+using ReferralIntake.Functions.ForceReferrals;
+using ReferralIntake.Functions.ForceView;
 using ReferralIntake.Functions.Serialization;
 using ReferralIntake.Functions.Storage;
 using ReferralIntake.Functions.RetentionSweep;
@@ -55,17 +56,21 @@ builder.Services.AddSingleton<Partners>();
 builder.Services.AddSingleton<ForceKeys>();
 builder.Services.AddAuthentication(PartnerAuthentication.SchemeName)
     .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, PartnerAuthentication>(PartnerAuthentication.SchemeName, null)
-    .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ForceAuthentication>(ForceAuthentication.SchemeName, null);
+    .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ForceAuthentication>(ForceAuthentication.SchemeName, null)
+    .AddForceViewCookie();
 builder.Services.AddAuthorizationBuilder()
     .AddPolicy(PartnerAuthentication.Policy, p => p.AddAuthenticationSchemes(PartnerAuthentication.SchemeName).RequireAuthenticatedUser())
-    .AddPolicy(ForceAuthentication.Policy, p => p.AddAuthenticationSchemes(ForceAuthentication.SchemeName).RequireAuthenticatedUser());
+    .AddPolicy(ForceAuthentication.Policy, p => p.AddAuthenticationSchemes(ForceAuthentication.SchemeName).RequireAuthenticatedUser())
+    .AddPolicy(ForceViewPages.Policy, p => p.AddAuthenticationSchemes(ForceViewPages.Scheme).RequireAuthenticatedUser());
 builder.Services.AddReferralRateLimits();
 builder.Services.AddIntakeResilience(builder.Configuration.GetSection("IntakeResilience").Get<IntakeResilience.Options>() ?? new IntakeResilience.Options());
 builder.Services.AddSingleton<IntakeService>();
 builder.Services.AddSingleton(builder.Configuration.GetSection("Delivery").Get<DeliveryOptions>() ?? new DeliveryOptions());
 builder.Services.AddSingleton<Destinations>();
 builder.Services.AddWebhookDelivery();
-builder.Services.AddSingleton<LocalInboxStore>();
+builder.Services.AddSingleton<ForceInboxStore>();
+builder.Services.AddSingleton<ForceReferralQueries>();
+builder.Services.AddSingleton<ForceDocumentSigner>();
 builder.Services.AddSingleton(sp => LocalInboxMode.From(
     sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<StorageClients>().UsesDevelopmentStorage, listenerOptions));
 builder.Services.AddSingleton(builder.Configuration.GetSection("HandOff").Get<HandOffOptions>() ?? new HandOffOptions());
@@ -126,9 +131,10 @@ app.MapReferralsApiV1();
 app.MapWebForm();
 app.MapStaticAssets();
 app.MapAdminApi();
+app.MapForceView();
 if (app.Services.GetRequiredService<LocalInboxMode>().Enabled)
 {
-    app.MapLocalInbox();
+    app.MapGet("/inbox", () => Results.Redirect("/force")).ExcludeFromDescription(); // the local inbox is the force view, opened as any force
 }
 
 app.MapOpenApi("/api/openapi/{documentName}.json");

@@ -14,9 +14,7 @@ public sealed class AccessibilityAndScreenshotTests(BrowserFixture fixture)
 {
     private static readonly string AxeSource = File.ReadAllText(Path.Combine(RepoPaths.Root, "node_modules", "axe-core", "axe.min.js"));
 
-    private static string ScreenshotFolder => Environment.GetEnvironmentVariable("REFERRALINTAKE_UPDATE_SCREENSHOTS") == "1"
-        ? Path.Combine(RepoPaths.Root, "docs", "screenshots")
-        : Path.Combine(RepoPaths.Root, "TestResults", "screenshots");
+    private static string ScreenshotFolder => Screenshots.Folder;
 
     /// <summary>Walks the journey, calling <paramref name="visit"/> on each page as a person reaches it.</summary>
     private async Task WalkJourneyAsync(IPage page, Func<string, Task> visit)
@@ -82,4 +80,12 @@ public sealed class AccessibilityAndScreenshotTests(BrowserFixture fixture)
         Assert.Equal(6, taken.Count);
         Assert.All(taken, path => Assert.True(new FileInfo(path).Length > 10_000, $"{path} looks empty"));
     }
+}
+
+/// <summary>Where screenshots go: TestResults/screenshots, or docs/screenshots with REFERRALINTAKE_UPDATE_SCREENSHOTS=1.</summary>
+internal static class Screenshots
+{
+    public static string Folder => Environment.GetEnvironmentVariable("REFERRALINTAKE_UPDATE_SCREENSHOTS") == "1"
+        ? Path.Combine(RepoPaths.Root, "docs", "screenshots")
+        : Path.Combine(RepoPaths.Root, "TestResults", "screenshots");
 }

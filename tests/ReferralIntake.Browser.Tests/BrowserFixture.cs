@@ -7,6 +7,8 @@ namespace ReferralIntake.Browser.Tests;
 public sealed class BrowserFixture : IAsyncLifetime
 {
     public const string ExitUrl = "https://www.bbc.co.uk/weather";
+    public const string ForceId = "west-mercia";
+    public const string ForceKey = "browser-test-force-key-west-mercia";
     private IPlaywright? _playwright;
 
     public AzuriteFixture Azurite { get; } = new();
@@ -20,7 +22,8 @@ public sealed class BrowserFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await Azurite.InitializeAsync();
-        App = new TestApp(Azurite);
+        // No force endpoints (so the local inbox takes every referral), and one force with a key for its view.
+        App = new TestApp(Azurite, new() { [$"Forces:{ForceId}:KeySha256"] = ReferralIntake.Functions.Intake.Partners.HashKey(ForceKey) });
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {

@@ -218,19 +218,26 @@ public sealed class DeliveryTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Without_force_endpoints_the_local_inbox_shows_the_referral_under_its_force()
+    public async Task Without_force_endpoints_the_local_inbox_is_the_force_view_opened_as_any_force()
     {
         using var app = new TestApp(azurite);
-
         var accepted = await app.SubmitAcceptedAsync(Samples.WestMerciaP2);
         await app.StatusWhenAsync(accepted.Reference, "delivered");
-        var list = await app.Client.GetStringAsync("/inbox");
-        var detail = await app.Client.GetStringAsync($"/inbox/west-mercia/{accepted.Reference}");
+        using var browser = new HttpClient(new HttpClientHandler { CookieContainer = new System.Net.CookieContainer() }) { BaseAddress = app.Client.BaseAddress };
 
-        Assert.Contains("West Mercia Police", list, StringComparison.Ordinal);
+        var signIn = await browser.GetStringAsync("/inbox"); // the old address leads to the force view
+        var token = System.Text.RegularExpressions.Regex.Match(signIn, "name=\"__antiforgery\" value=\"([^\"]+)\"").Groups[1].Value;
+        using var opened = await browser.PostAsync("/force/sign-in", new FormUrlEncodedContent([new("__antiforgery", token), new("localForce", "west-mercia")]));
+        var list = await opened.Content.ReadAsStringAsync();
+        var detail = await browser.GetStringAsync($"/force/referrals/{accepted.Reference}");
+
+        Assert.Contains("Local development: open as a force", signIn, StringComparison.Ordinal);
+        Assert.Equal("/force/referrals", opened.RequestMessage!.RequestUri!.AbsolutePath);
+        Assert.Contains("Referrals for West Mercia Police", list, StringComparison.Ordinal);
         Assert.Contains(accepted.Reference, list, StringComparison.Ordinal);
         Assert.Contains("Images were requested from a child aged 12", detail, StringComparison.Ordinal);
         Assert.Contains("keep our chats secret", detail, StringComparison.Ordinal);
+        Assert.Contains("Accept this referral", detail, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -240,10 +247,12 @@ public sealed class DeliveryTests(AzuriteFixture azurite) : IAsyncLifetime
         using var noAdmin = new TestApp(azurite, new() { ["QueueListener:Enabled"] = "false" });
 
         using var inbox = await azureLike.Client.GetAsync("/inbox");
+        var forceSignIn = await azureLike.Client.GetStringAsync("/force");
         using var wrongKey = await azureLike.Client.GetAsync("/api/admin/poison");
         using var adminOff = await noAdmin.Client.GetAsync("/api/admin/poison");
 
         Assert.Equal(HttpStatusCode.NotFound, inbox.StatusCode);
+        Assert.DoesNotContain("open as a force", forceSignIn, StringComparison.OrdinalIgnoreCase); // only its key opens a force's view
         Assert.Equal(HttpStatusCode.Unauthorized, wrongKey.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, adminOff.StatusCode);
     }

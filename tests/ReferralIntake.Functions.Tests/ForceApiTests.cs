@@ -31,7 +31,11 @@ public sealed class ForceApiTests(AzuriteFixture azurite) : IAsyncLifetime
 
     private static string KeyOf(string forceId) => $"force-key-{forceId}";
 
-    private TestApp App()
+    private const string PullSecret = "pull-secret-west-mercia";
+
+    /// <param name="pullingForce">A force set to pull (no webhook), with its own signing secret.</param>
+    /// <param name="partnerCallback">Where partner A's callback goes, if anywhere.</param>
+    private TestApp App(string? pullingForce = null, Uri? partnerCallback = null)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -46,6 +50,18 @@ public sealed class ForceApiTests(AzuriteFixture azurite) : IAsyncLifetime
             settings[$"Forces:{force}:KeySha256"] = Partners.HashKey(KeyOf(force));
         }
 
+        if (pullingForce is not null)
+        {
+            settings[$"Destinations:{pullingForce}:Pull"] = "true";
+            settings[$"Destinations:{pullingForce}:Secret"] = PullSecret;
+        }
+
+        if (partnerCallback is not null)
+        {
+            settings[$"Partners:{TestApp.PartnerA}:CallbackUrl"] = partnerCallback.ToString();
+            settings[$"Partners:{TestApp.PartnerA}:CallbackSecret"] = "partner-secret";
+        }
+
         return new TestApp(azurite, settings, s => s.AddSingleton<TimeProvider>(_clock));
     }
 
@@ -56,6 +72,14 @@ public sealed class ForceApiTests(AzuriteFixture azurite) : IAsyncLifetime
             Content = JsonContent.Create(new { outcome, note = "Checked by the duty sergeant" }),
         };
         request.Headers.Add("X-Api-Key", key ?? KeyOf(forceId));
+        using var client = app.CreateClient();
+        return await client.SendAsync(request);
+    }
+
+    private static async Task<HttpResponseMessage> GetAsForceAsync(TestApp app, string path, string key)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Add("X-Api-Key", key);
         using var client = app.CreateClient();
         return await client.SendAsync(request);
     }
@@ -152,5 +176,100 @@ public sealed class ForceApiTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Unauthorized, partnerKey.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, forceOnPartnerApi.StatusCode);
         Assert.Equal("delivered", (await app.StatusAsync(reference))!.Triage!.Routes.Single(r => r.Kind == "police-force").State); // nothing changed
+    }
+
+    [Fact]
+    public async Task A_force_that_pulls_lists_P1_first_fetches_the_signed_document_and_its_first_fetch_is_the_delivery()
+    {
+        using var app = App(pullingForce: "west-mercia");
+        var p2 = (await app.SubmitAcceptedAsync(Samples.WestMerciaP2)).Reference;
+        var p1 = (await app.SubmitAcceptedAsync(Samples.WestMerciaP1)).Reference;
+        foreach (var reference in new[] { p2, p1 })
+        {
+            await Eventually.ValueAsync(async () => (await app.StatusAsync(reference))?.Audit, a => a.Any(e => e.Event == "available-to-pull"), TimeSpan.FromSeconds(30), $"{reference} to wait for the force");
+        }
+
+        Assert.Empty(_forces.Received); // nothing pushed
+        Assert.Equal("triaged", (await app.StatusAsync(p1))!.Status); // not delivered until fetched
+        using var list = await GetAsForceAsync(app, "/api/forces/west-mercia/referrals", KeyOf("west-mercia"));
+        var awaiting = (await list.Content.ReadFromJsonAsync<ForceReferrals.ForceReferralList>(ContractMapping.Json))!;
+        Assert.Equal([(p1, "P1", "pending"), (p2, "P2", "pending")], awaiting.Referrals.Select(r => (r.Reference, r.Priority, r.State)));
+        Assert.True(list.Headers.CacheControl?.NoStore); // a force's list and documents are never cached
+
+        using var fetched = await GetAsForceAsync(app, $"/api/forces/west-mercia/referrals/{p1}", KeyOf("west-mercia"));
+        var body = await fetched.Content.ReadAsByteArrayAsync();
+        Assert.Equal(HttpStatusCode.OK, fetched.StatusCode);
+        Assert.True(Delivery.WebhookSignature.Verify(PullSecret, fetched.Headers.GetValues("X-ReferralIntake-Timestamp").Single(),
+            fetched.Headers.GetValues("Idempotency-Key").Single(), fetched.Headers.GetValues("X-ReferralIntake-Signature").Single(), body, DateTimeOffset.UtcNow));
+        Assert.Equal($"{p1}:police-force:west-mercia", fetched.Headers.GetValues("Idempotency-Key").Single());
+        Assert.True(fetched.Headers.CacheControl?.NoStore);
+        Assert.Contains("outside her school now", System.Text.Encoding.UTF8.GetString(body), StringComparison.Ordinal);
+        var route = (await app.StatusAsync(p1))!.Triage!.Routes.Single(r => r.Kind == "police-force");
+        Assert.Equal(("delivered", 1), (route.State, route.Attempts));
+
+        using var fetchedAgain = await GetAsForceAsync(app, $"/api/forces/west-mercia/referrals/{p1}", KeyOf("west-mercia"));
+        Assert.Equal(body, await fetchedAgain.Content.ReadAsByteArrayAsync()); // the same document
+        using var delivered = await GetAsForceAsync(app, "/api/forces/west-mercia/referrals?state=delivered", KeyOf("west-mercia"));
+        using var pending = await GetAsForceAsync(app, "/api/forces/west-mercia/referrals?state=pending", KeyOf("west-mercia"));
+        using var badState = await GetAsForceAsync(app, "/api/forces/west-mercia/referrals?state=lost", KeyOf("west-mercia"));
+        Assert.Equal([p1], (await delivered.Content.ReadFromJsonAsync<ForceReferrals.ForceReferralList>(ContractMapping.Json))!.Referrals.Select(r => r.Reference));
+        Assert.Equal([p2], (await pending.Content.ReadFromJsonAsync<ForceReferrals.ForceReferralList>(ContractMapping.Json))!.Referrals.Select(r => r.Reference));
+        Assert.Equal(HttpStatusCode.BadRequest, badState.StatusCode);
+        Assert.Equal(1, (await app.StatusAsync(p1))!.Audit!.Count(a => a.Event == "route-delivered"));
+
+        using var ack = await AcknowledgeAsync(app, "west-mercia", p1, "accepted");
+        using var afterAck = await GetAsForceAsync(app, "/api/forces/west-mercia/referrals", KeyOf("west-mercia"));
+        Assert.Equal([p2], (await afterAck.Content.ReadFromJsonAsync<ForceReferrals.ForceReferralList>(ContractMapping.Json))!.Referrals.Select(r => r.Reference));
+    }
+
+    [Fact]
+    public async Task A_P1_that_a_pulling_force_has_not_fetched_in_5_minutes_also_goes_to_CEOP()
+    {
+        using var app = App(pullingForce: "west-mercia");
+        var reference = (await app.SubmitAcceptedAsync(Samples.WestMerciaP1)).Reference;
+        await Eventually.ValueAsync(async () => (await app.StatusAsync(reference))?.Audit, a => a.Any(e => e.Event == "available-to-pull"), TimeSpan.FromSeconds(30), "the P1 to wait for the force");
+
+        _clock.Advance(TimeSpan.FromMinutes(6));
+        var ceop = await RouteWhenAsync(app, reference, "ceop", null, r => r.State == "delivered", "CEOP to have the P1 nobody fetched");
+
+        Assert.Equal("Escalated: P1: not delivered to West Mercia Police within 5 minutes of acceptance.", ceop.Reason);
+        Assert.Equal("pending", (await app.StatusAsync(reference))!.Triage!.Routes.Single(r => r.Kind == "police-force").State); // still there to fetch
+    }
+
+    [Fact]
+    public async Task A_force_lists_and_fetches_only_its_own_and_a_partner_key_is_not_a_force_key()
+    {
+        using var app = App(pullingForce: "west-mercia");
+        var reference = (await app.SubmitAcceptedAsync(Samples.WestMerciaP2)).Reference;
+        await Eventually.ValueAsync(async () => (await app.StatusAsync(reference))?.Audit, a => a.Any(e => e.Event == "available-to-pull"), TimeSpan.FromSeconds(30), "the referral to wait for the force");
+
+        using var otherList = await GetAsForceAsync(app, "/api/forces/warwickshire/referrals", KeyOf("warwickshire"));
+        using var otherFetch = await GetAsForceAsync(app, $"/api/forces/warwickshire/referrals/{reference}", KeyOf("warwickshire"));
+        using var otherKeyOnPath = await GetAsForceAsync(app, $"/api/forces/west-mercia/referrals/{reference}", KeyOf("warwickshire"));
+        using var partnerList = await GetAsForceAsync(app, "/api/forces/west-mercia/referrals", TestApp.PartnerAKey);
+
+        Assert.Empty((await otherList.Content.ReadFromJsonAsync<ForceReferrals.ForceReferralList>(ContractMapping.Json))!.Referrals);
+        Assert.Equal(HttpStatusCode.NotFound, otherFetch.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, otherKeyOnPath.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, partnerList.StatusCode);
+        Assert.Equal("pending", (await app.StatusAsync(reference))!.Triage!.Routes.Single(r => r.Kind == "police-force").State); // none of that was a fetch
+    }
+
+    [Fact]
+    public async Task The_partner_hears_of_an_acknowledgement_through_its_callback()
+    {
+        await using var partner = await ForceServer.StartAsync();
+        using var app = App(partnerCallback: partner.Url);
+        var reference = (await app.SubmitAcceptedAsync(Samples.WestMerciaP2)).Reference;
+        await app.StatusWhenAsync(reference, "delivered");
+
+        using var ack = await AcknowledgeAsync(app, "west-mercia", reference, "accepted");
+
+        var callback = await Eventually.ValueAsync(() => Task.FromResult(partner.Received.FirstOrDefault(r => r.IdempotencyKey.EndsWith(":acknowledged", StringComparison.Ordinal))),
+            r => r is not null, TimeSpan.FromSeconds(30), "the partner's callback about the acknowledgement");
+        var body = System.Text.Json.JsonSerializer.Deserialize<Delivery.PartnerCallback>(callback!.Body, ContractMapping.Json)!;
+        Assert.Equal("acknowledged", body.Status);
+        Assert.Equal("acknowledged", body.Triage!.Routes.Single(r => r.Kind == "police-force").State);
+        Assert.DoesNotContain("duty sergeant", System.Text.Encoding.UTF8.GetString(callback.Body), StringComparison.Ordinal); // the force's note stays with operators
     }
 }

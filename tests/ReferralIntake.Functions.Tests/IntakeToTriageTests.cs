@@ -112,6 +112,18 @@ public sealed class IntakeToTriageTests(AzuriteFixture azurite) : IDisposable
         Assert.Contains("\"/api/referrals\"", document, StringComparison.Ordinal);
         Assert.Contains("\"/api/referrals/{reference}\"", document, StringComparison.Ordinal);
         Assert.Contains("AcceptedReferral", document, StringComparison.Ordinal);
+
+        // The force API, under its own tag, with the answers a force's developer must handle.
+        using var json = System.Text.Json.JsonDocument.Parse(document);
+        var paths = json.RootElement.GetProperty("paths");
+        foreach (var (path, method) in new[] { ("/api/forces/{forceId}/referrals", "get"), ("/api/forces/{forceId}/referrals/{reference}", "get"), ("/api/forces/{forceId}/referrals/{reference}/acknowledgement", "post") })
+        {
+            var operation = paths.GetProperty(path).GetProperty(method);
+            Assert.Equal(["Forces"], operation.GetProperty("tags").EnumerateArray().Select(t => t.GetString()));
+            Assert.All(new[] { "200", "401", "404", "429" }, code => Assert.True(operation.GetProperty("responses").TryGetProperty(code, out _), $"{method} {path} documents {code}"));
+        }
+
+        Assert.DoesNotContain("/force/referrals", document, StringComparison.Ordinal); // the browser view is not API
     }
 
     [Fact]

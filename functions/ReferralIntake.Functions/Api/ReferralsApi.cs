@@ -1,3 +1,4 @@
+using ReferralIntake.Functions.Delivery;
 using ReferralIntake.Functions.GetReferralStatus;
 using ReferralIntake.Functions.Health;
 using ReferralIntake.Functions.Intake;
@@ -33,10 +34,30 @@ public static class ReferralsApi
             .WithSummary("Read a referral's status and triage decision");
 
         // The force API (API.md, "Force hand-off"): each force and CEOP with its own key.
-        var forces = api.MapGroup("/forces/{forceId}/referrals").WithTags("Forces").RequireAuthorization(ForceAuthentication.Policy);
+        var forces = api.MapGroup("/forces/{forceId}/referrals").WithTags("Forces").RequireAuthorization(ForceAuthentication.Policy)
+            .AddEndpointFilter(async (context, next) =>
+            {
+                context.HttpContext.Response.Headers.CacheControl = "no-store"; // referrals about children: never kept by a cache
+                return await next(context).ConfigureAwait(false);
+            });
+        forces.MapGet("", ForceReferrals.ForceReferralsFunction.ListAsync)
+            .WithName("ListForceReferrals")
+            .WithSummary("What awaits the force: P1 first, oldest first (state=pending: not fetched yet; state=delivered: awaiting acknowledgement)")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ForceProblems()
+            .RequireRateLimiting(RateLimits.PartnerStatus);
+        forces.MapGet("/{reference}", ForceReferrals.ForceReferralsFunction.FetchAsync)
+            .WithName("FetchForceReferral")
+            .WithSummary("The signed referral document the webhook carries; for a force that pulls, the first fetch is the delivery")
+            .Produces<ReferralDocument>(StatusCodes.Status200OK, "application/json")
+            .ForceProblems()
+            .RequireRateLimiting(RateLimits.PartnerStatus);
         forces.MapPost("/{reference}/acknowledgement", AcknowledgeReferral.AcknowledgeReferralFunction.HandleAsync)
             .WithName("AcknowledgeReferral")
             .WithSummary("A person at the force confirms a referral, or says it is not the force's area")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ForceProblems()
             .RequireRateLimiting(RateLimits.PartnerStatus);
 
         api.MapGet("/health", HealthFunction.HandleAsync)
@@ -45,4 +66,10 @@ public static class ReferralsApi
 
         return app;
     }
+
+    /// <summary>What every force route can answer besides success: no valid force key, not this force's referral, over the rate.</summary>
+    private static RouteHandlerBuilder ForceProblems(this RouteHandlerBuilder route) => route
+        .ProducesProblem(StatusCodes.Status401Unauthorized)
+        .ProducesProblem(StatusCodes.Status404NotFound)
+        .ProducesProblem(StatusCodes.Status429TooManyRequests);
 }

@@ -23,15 +23,21 @@ public sealed class DeliveryOptions
     public double MaxScheduleHopSeconds { get; set; } = 3600;
 }
 
-/// <summary>Where a destination's deliveries go: an HTTPS webhook, signed with its secret (and, during a rotation, a second one).</summary>
-public sealed record Destination(string Id, Uri Url, string Secret, string? SecondarySecret = null)
+/// <summary>
+/// Where a destination's deliveries go: an HTTPS webhook, signed with its secret (and, during a
+/// rotation, a second one); or, with no URL, nowhere: the force pulls the same signed document.
+/// </summary>
+public sealed record Destination(string Id, Uri? Url, string Secret, string? SecondarySecret = null)
 {
+    /// <summary>The force collects its referrals through the force API instead of taking webhooks.</summary>
+    public bool Pull => Url is null;
+
     public IEnumerable<string> Secrets => SecondarySecret is { Length: > 0 } second ? [Secret, second] : [Secret];
 }
 
 /// <summary>
-/// The configured destinations: Destinations__{id}__Url, __Secret and, during a rotation,
-/// __SecondarySecret, where id is a force's forceId, "ceop", or "default" (used for any force without
+/// The configured destinations: Destinations__{id}__Url (or __Pull=true for a force that collects its
+/// referrals through the force API), __Secret and, during a rotation, __SecondarySecret, where id is a force's forceId, "ceop", or "default" (used for any force without
 /// its own). Secrets come from settings (Key Vault references in Azure), never from the repo. A
 /// destination that is not a valid HTTPS URL (plain HTTP only on loopback) or has no secret stops the
 /// app at start-up with the setting named: a referral must never be sent in clear, nor silently not at all.
@@ -47,7 +53,15 @@ public sealed class Destinations
         foreach (var d in configuration.GetSection("Destinations").GetChildren())
         {
             var url = d["Url"];
-            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || !(uri.Scheme == Uri.UriSchemeHttps || (uri.Scheme == Uri.UriSchemeHttp && uri.IsLoopback)))
+            var pull = string.Equals(d["Pull"], "true", StringComparison.OrdinalIgnoreCase);
+            if (pull && url is not null)
+            {
+                problems.Add($"Destinations__{d.Key} has both a Url and Pull=true: a force either takes webhooks or pulls.");
+                continue;
+            }
+
+            Uri? uri = null;
+            if (!pull && (!Uri.TryCreate(url, UriKind.Absolute, out uri) || !(uri.Scheme == Uri.UriSchemeHttps || (uri.Scheme == Uri.UriSchemeHttp && uri.IsLoopback))))
             {
                 problems.Add($"Destinations__{d.Key}__Url must be an https:// URL (plain http only on loopback, for tests); it is '{url}'.");
                 continue;
@@ -59,7 +73,7 @@ public sealed class Destinations
                 continue;
             }
 
-            _byId[d.Key] = new Destination(d.Key, uri, d["Secret"]!, d["SecondarySecret"]);
+            _byId[d.Key] = new Destination(d.Key, pull ? null : uri, d["Secret"]!, d["SecondarySecret"]);
         }
 
         if (problems.Count > 0)
@@ -70,7 +84,7 @@ public sealed class Destinations
 
     public bool Any => _byId.Count > 0;
 
-    /// <summary>The webhook for a force or CEOP, else the default one, else null (local inbox, or a failure in Azure).</summary>
+    /// <summary>The webhook (or pull) for a force or CEOP, else the default one, else null (local inbox, or a failure in Azure).</summary>
     public Destination? For(string id) => _byId.GetValueOrDefault(id) ?? _byId.GetValueOrDefault(DefaultId);
 }
 

@@ -3,7 +3,6 @@ using ReferralIntake.Domain.Reports;
 using ReferralIntake.Domain.Triage;
 using ReferralIntake.Functions.Api;
 using ReferralIntake.Functions.Intake;
-using ReferralIntake.Functions.LocalInbox;
 using ReferralIntake.Functions.Serialization;
 using ReferralIntake.Functions.Storage;
 using ReferralIntake.Functions.Telemetry;
@@ -14,8 +13,9 @@ namespace ReferralIntake.Functions.Delivery;
 
 /// <summary>
 /// The hand-off of a triaged referral (TRIAGE.md, "Hand-off"): done when the destination has it.
-/// Each route on its own: a police force or CEOP gets the signed referral document (its webhook, or
-/// the local inbox in development); Childline, NSPCC and Report Remove routes are recorded as advice
+/// Each route on its own: a police force or CEOP gets the signed referral document (its webhook; or,
+/// for a force that pulls, its inbox, where its first fetch counts as delivered; or the local inbox in
+/// development); Childline, NSPCC and Report Remove routes are recorded as advice
 /// given. A route is claimed before it is sent (so no two workers send it), its outcome saved at once,
 /// and a failure scheduled to be tried again (<see cref="HandOffPolicy.NextAttempt"/>) on the
 /// deliveries queue, for 72 hours from acceptance; after that the route is undeliverable, operations
@@ -26,7 +26,7 @@ public sealed partial class ReferralDelivery(
     ReferralStateStore store,
     Destinations destinations,
     LocalInboxMode inboxMode,
-    LocalInboxStore inbox,
+    ForceInboxStore inbox,
     WebhookSender sender,
     Partners partners,
     DeliverySchedule schedule,
@@ -144,9 +144,10 @@ public sealed partial class ReferralDelivery(
         using var activity = ReferralTelemetry.Start("referral.deliver", work.Reference);
         activity?.SetTag("referral.route", key);
         DeliveryFailedException? failure = null;
+        var delivered = false;
         try
         {
-            await SendAsync(work, route, key, attempts, ct).ConfigureAwait(false);
+            delivered = await SendAsync(work, route, key, attempts, ct).ConfigureAwait(false);
         }
         catch (DeliveryFailedException e) when (!ct.IsCancellationRequested)
         {
@@ -159,14 +160,16 @@ public sealed partial class ReferralDelivery(
         var fallback = (Route?)null;
         await store.SaveAsync(work, s =>
         {
-            if (s.DeliveryOf(key) is not { } d)
+            if (s.DeliveryOf(key) is not { Final: false } d)
             {
-                return null;
+                return null; // settled meanwhile (a pulling force fetched it, say): never undone
             }
 
             if (failure is null)
             {
-                return s.WithDelivery(key, d with { State = RouteState.Delivered, Attempts = d.Attempts + 1, DeliveredAt = at, NextAttemptAt = null, ClaimedUntil = null, LastError = null });
+                return delivered
+                    ? s.WithDelivery(key, d with { State = RouteState.Delivered, Attempts = d.Attempts + 1, DeliveredAt = at, NextAttemptAt = null, ClaimedUntil = null, LastError = null })
+                    : s.WithDelivery(key, d with { State = RouteState.Pending, NextAttemptAt = null, ClaimedUntil = null, LastError = null }); // waits for the force to fetch it
             }
 
             var attemptsSoFar = d.Attempts + (madeAttempt ? 1 : 0);
@@ -189,6 +192,9 @@ public sealed partial class ReferralDelivery(
         work.Audit.AddRange(attempts.Select(a => new AuditEntry(a.At, "delivery-attempt", null, key, a.Outcome, a.StatusCode, Math.Round(a.DurationMs, 1), a.Number)));
         switch (saved.State)
         {
+            case RouteState.Pending when failure is null:
+                work.Audit.Add(new AuditEntry(at, "available-to-pull", $"{route.Force?.Name ?? key} collects its referrals through the force API", key, saved.State.Wire()));
+                break;
             case RouteState.Delivered:
                 work.Audit.Add(new AuditEntry(at, "route-delivered", null, key, saved.State.Wire(), Attempt: saved.Attempts));
                 LogRouteDelivered(log, work.Reference, key, saved.Attempts);
@@ -321,13 +327,14 @@ public sealed partial class ReferralDelivery(
         }
 
         work.Audit.Add(new AuditEntry(now, accepted ? "acknowledged" : "wrong-area", accepted ? $"accepted by {forceId}" : $"{forceId}: not our area", key, wanted.Wire()));
+        await inbox.RemoveAsync(forceId, work.State, ct).ConfigureAwait(false);
         if (next is not null)
         {
             work.Audit.Add(new AuditEntry(now, "route-added", next.Reason, RouteKeys.KeyOf(next), RouteState.Pending.Wire()));
             await AttemptAsync(work, next, ct).ConfigureAwait(false);
         }
 
-        await AfterChangeAsync(work, before, ct).ConfigureAwait(false);
+        await AfterChangeAsync(work, before, ct, routeEvent: $"{key}:{wanted.Wire()}").ConfigureAwait(false);
         return AcknowledgeResult.Recorded;
     }
 
@@ -369,8 +376,11 @@ public sealed partial class ReferralDelivery(
         LogEscalation(log, work.Reference, name, action, key);
     }
 
-    /// <summary>After a change: metrics, the P1 tracker, and the partner's callback once the referral is delivered.</summary>
-    private async Task AfterChangeAsync(ReferralWork work, ReferralStatus before, CancellationToken ct)
+    /// <summary>
+    /// After a change: metrics, the P1 tracker, and the partner's callback once the referral is delivered,
+    /// acknowledged or undeliverable, or (<paramref name="routeEvent"/>) when a force acknowledged a route.
+    /// </summary>
+    private async Task AfterChangeAsync(ReferralWork work, ReferralStatus before, CancellationToken ct, string? routeEvent = null)
     {
         var state = work.State;
         if (state.Triage is { Priority: Priority.P1 })
@@ -380,24 +390,28 @@ public sealed partial class ReferralDelivery(
             ReferralTelemetry.TrackUndeliveredP1(state.Reference, state.ReceivedAt, waiting && state.Status == ReferralStatus.Triaged);
         }
 
-        if (before == state.Status || state.Status is not (ReferralStatus.Delivered or ReferralStatus.Undeliverable))
+        var settled = before != state.Status && state.Status is ReferralStatus.Delivered or ReferralStatus.Undeliverable or ReferralStatus.Acknowledged;
+        if (settled)
         {
-            return;
+            var routeCount = state.AllRoutes.Count();
+            // "delivered" / "undeliverable" as before; "referral-acknowledged" apart from each route's own "acknowledged".
+            work.Audit.Add(new AuditEntry(clock.GetUtcNow(), state.Status == ReferralStatus.Acknowledged ? "referral-acknowledged" : state.Status.Wire(), $"{routeCount} routes"));
+            if (state.Status == ReferralStatus.Delivered)
+            {
+                ReferralTelemetry.Delivered.Add(1);
+                ReferralTelemetry.ReceiptToDelivery.Record((clock.GetUtcNow() - state.ReceivedAt).TotalSeconds);
+                LogDelivered(log, state.Reference, routeCount);
+            }
         }
 
-        var routeCount = state.AllRoutes.Count();
-        work.Audit.Add(new AuditEntry(clock.GetUtcNow(), state.Status.Wire(), $"{routeCount} routes"));
-        if (state.Status == ReferralStatus.Delivered)
+        if (settled || routeEvent is not null)
         {
-            ReferralTelemetry.Delivered.Add(1);
-            ReferralTelemetry.ReceiptToDelivery.Record((clock.GetUtcNow() - state.ReceivedAt).TotalSeconds);
-            LogDelivered(log, state.Reference, routeCount);
+            await NotifyPartnerAsync(work, routeEvent ?? state.Status.Wire(), ct).ConfigureAwait(false);
         }
-
-        await NotifyPartnerAsync(work, ct).ConfigureAwait(false);
     }
 
-    private async Task SendAsync(ReferralWork work, Route route, string key, List<DeliveryAttempt> attempts, CancellationToken ct)
+    /// <summary>Sends the route's document; true when the destination has it, false when it waits in a pulling force's inbox.</summary>
+    private async Task<bool> SendAsync(ReferralWork work, Route route, string key, List<DeliveryAttempt> attempts, CancellationToken ct)
     {
         var state = work.State;
         var destinationId = route.Force?.Id ?? "ceop";
@@ -405,21 +419,61 @@ public sealed partial class ReferralDelivery(
             ReferralDocument.For(state.Reference, key, state.ReceivedAt, route, state.Triage!, work.Report), AppJsonContext.Default.ReferralDocument);
         if (destinations.For(destinationId) is { } destination)
         {
-            await sender.SendAsync(destination, state.Reference, $"{state.Reference}:{key}", document, attempts, ct).ConfigureAwait(false);
+            if (destination.Pull)
+            {
+                await inbox.SaveAsync(destinationId, state, document, ct).ConfigureAwait(false);
+                return false;
+            }
+
+            await sender.SendAsync(destination, state.Reference, IdempotencyKeyOf(state.Reference, key), document, attempts, ct).ConfigureAwait(false);
+            // A copy for the force's list and view, where a person acknowledges it.
+            await inbox.SaveAsync(destinationId, state, document, ct).ConfigureAwait(false);
+            return true;
         }
-        else if (inboxMode.Enabled)
+
+        if (inboxMode.Enabled)
         {
-            await inbox.SaveAsync(destinationId, state.Reference, document, ct).ConfigureAwait(false);
+            await inbox.SaveAsync(destinationId, state, document, ct).ConfigureAwait(false);
             attempts.Add(new DeliveryAttempt(1, clock.GetUtcNow(), "delivered", null, 0));
+            return true;
         }
-        else
+
+        throw new DeliveryFailedException($"No delivery endpoint is configured for {destinationId} (set Destinations__{destinationId}__Url or Destinations__default__Url).");
+    }
+
+    /// <summary>The Idempotency-Key of a route's document, the same on every attempt and on every fetch.</summary>
+    public static string IdempotencyKeyOf(string reference, string routeKey) => $"{reference}:{routeKey}";
+
+    /// <summary>
+    /// A force fetched its document through the force API: the first fetch of a route waiting to be
+    /// pulled counts as delivered. False when the force has no document for this referral.
+    /// </summary>
+    public async Task<BinaryData?> FetchAsync(ReferralWork work, string forceId, CancellationToken ct)
+    {
+        var key = RouteKeys.ForRecipient(forceId);
+        if (work.State.DeliveryOf(key) is null || await inbox.ReadAsync(forceId, work.Reference, ct).ConfigureAwait(false) is not { } document)
         {
-            throw new DeliveryFailedException($"No delivery endpoint is configured for {destinationId} (set Destinations__{destinationId}__Url or Destinations__default__Url).");
+            return null;
         }
+
+        var before = work.State.Status;
+        var now = clock.GetUtcNow();
+        var fetched = await store.SaveAsync(work, s => s.DeliveryOf(key) is { State: RouteState.Pending or RouteState.Retrying } d
+            ? s.WithDelivery(key, d with { State = RouteState.Delivered, Attempts = d.Attempts + 1, DeliveredAt = now, NextAttemptAt = null, ClaimedUntil = null })
+            : null, ct).ConfigureAwait(false);
+        if (fetched)
+        {
+            var attempts = work.State.DeliveryOf(key)!.Attempts;
+            work.Audit.Add(new AuditEntry(now, "route-delivered", $"fetched by {forceId}", key, RouteState.Delivered.Wire(), Attempt: attempts));
+            LogRouteDelivered(log, work.Reference, key, attempts);
+            await AfterChangeAsync(work, before, ct).ConfigureAwait(false);
+        }
+
+        return document;
     }
 
     /// <summary>A partner that registered a callback hears the decision and each route's hand-off; best effort.</summary>
-    private async Task NotifyPartnerAsync(ReferralWork work, CancellationToken ct)
+    private async Task NotifyPartnerAsync(ReferralWork work, string what, CancellationToken ct)
     {
         var state = work.State;
         if (partners.Find(state.PartnerId) is not { CallbackUrl: { } url, CallbackSecret: { Length: > 0 } secret })
@@ -435,7 +489,7 @@ public sealed partial class ReferralDelivery(
         try
         {
             await sender.SendAsync(new Destination($"partner:{state.PartnerId}", url, secret), state.Reference,
-                $"{state.Reference}:callback:{state.Status.Wire()}", body, attempts, ct).ConfigureAwait(false);
+                $"{state.Reference}:callback:{what}", body, attempts, ct).ConfigureAwait(false);
             outcome = "delivered";
         }
         catch (DeliveryFailedException e)

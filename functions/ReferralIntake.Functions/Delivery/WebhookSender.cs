@@ -28,7 +28,7 @@ public sealed class WebhookSender(IHttpClientFactory httpClients, TimeProvider c
         Destination destination, string reference, string idempotencyKey, byte[] body, List<DeliveryAttempt> attempts, CancellationToken ct)
     {
         var http = httpClients.CreateClient(WebhookDelivery.HttpClientName);
-        using var request = new HttpRequestMessage(HttpMethod.Post, destination.Url) { Content = new ByteArrayContent(body) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, destination.Url ?? throw new InvalidOperationException($"{destination.Id} pulls; nothing is posted to it.")) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
         request.Options.Set(WebhookDelivery.CallKey, new WebhookCall(destination, reference, idempotencyKey, body, attempts));
         try

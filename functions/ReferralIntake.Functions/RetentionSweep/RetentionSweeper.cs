@@ -15,11 +15,11 @@ public sealed record SweepResult(int Checked, int Deleted);
 
 /// <summary>
 /// Deletes a referral once it has been delivered and kept for the retention period: its report, state,
-/// audit trail and any local-inbox copy. Undelivered referrals (received, triaged, failed) are kept
+/// audit trail and the documents made for forces, and takes it off every force's list. Undelivered referrals (received, triaged, failed) are kept
 /// until they are delivered or erased, since they still need someone's attention. Also erases one
 /// referral on request. The storage lifecycle rule in infra/ is the backstop behind this.
 /// </summary>
-public sealed partial class RetentionSweeper(StorageClients storage, ReferralStateStore store, RetentionOptions options, TimeProvider clock, ILogger<RetentionSweeper> log)
+public sealed partial class RetentionSweeper(StorageClients storage, ReferralStateStore store, ForceInboxStore inbox, RetentionOptions options, TimeProvider clock, ILogger<RetentionSweeper> log)
 {
     public async Task<SweepResult> SweepAsync(CancellationToken ct)
     {
@@ -31,7 +31,7 @@ public sealed partial class RetentionSweeper(StorageClients storage, ReferralSta
             var reference = item.Prefix?.TrimEnd('/');
             if (!References.IsWellFormed(reference))
             {
-                continue; // inbox/, idempotency/, dataprotection/
+                continue; // force-inbox/, idempotency/, dataprotection/
             }
 
             checkedCount++;
@@ -65,13 +65,7 @@ public sealed partial class RetentionSweeper(StorageClients storage, ReferralSta
             names.Add(blob.Name);
         }
 
-        await foreach (var blob in storage.Container.GetBlobsAsync(new GetBlobsOptions { Prefix = "inbox/" }, ct).ConfigureAwait(false))
-        {
-            if (blob.Name.EndsWith($"/{reference}.json", StringComparison.Ordinal))
-            {
-                names.Add(blob.Name);
-            }
-        }
+        names.AddRange(await inbox.EntryNamesOfAsync(reference, ct).ConfigureAwait(false)); // off every force's list
 
         foreach (var name in names)
         {

@@ -27,6 +27,7 @@ namespace ReferralIntake.Functions.Serialization;
 [JsonSerializable(typeof(FieldError[]))]
 [JsonSerializable(typeof(AcknowledgeReferral.AcknowledgementRequest))]
 [JsonSerializable(typeof(RouteBody))]
+[JsonSerializable(typeof(ForceReferrals.ForceReferralList))]
 // storage
 [JsonSerializable(typeof(ConcernReport))]
 [JsonSerializable(typeof(TriageDecision))]

@@ -14,13 +14,43 @@ public static class Html
     /// <summary>The contract path as an element id: child.postcode becomes child-postcode.</summary>
     public static string Id(string field) => field.Replace('.', '-').Replace('[', '-').Replace("]", "", StringComparison.Ordinal);
 
-    public static IResult Page(string title, string main, bool hasErrors = false, int status = 200) => Results.Content(
+    public const string ForceServiceName = "Referrals for police forces";
+
+    /// <summary>A page of the parent and child form: the quick exit on every page, and the helplines in the footer.</summary>
+    public static IResult Page(string title, string main, bool hasErrors = false, int status = 200) =>
+        Document(title, main, ServiceName, "/", QuickExit, ParentFooter, hasErrors, status);
+
+    /// <summary>A page of the force view: the force's own service name, no quick exit (it is staff who read it).</summary>
+    public static IResult ForcePage(string title, string main, string? signedInAs = null, bool hasErrors = false, int status = 200) =>
+        Document(title, main, ForceServiceName, "/force", "", signedInAs is null ? ""
+            : $"""<p class="govuk-body-s">Signed in as {E(signedInAs)}.</p><form method="post" action="/force/sign-out">{SignOutButton}</form>""",
+            hasErrors, status);
+
+    private const string SignOutButton = """<button type="submit" class="govuk-button govuk-button--secondary govuk-!-margin-bottom-0" data-module="govuk-button">Sign out</button>""";
+
+    private static readonly string QuickExit = $"""
+            <div class="govuk-exit-this-page" data-module="govuk-exit-this-page">
+              <a href="{WebFormEndpoints.LeavePath}" role="button" draggable="false" rel="nofollow noreferrer" id="leave-this-site"
+                 class="govuk-button govuk-button--warning govuk-exit-this-page__button govuk-js-exit-this-page-button" data-module="govuk-button">
+                <span class="govuk-visually-hidden">Emergency</span> Leave this site
+              </a>
+            </div>
+        """;
+
+    private const string ParentFooter = """
+                  <ul class="govuk-footer__inline-list">
+                    <li class="govuk-footer__inline-list-item"><a class="govuk-footer__link" href="/about">About this service, privacy and data sources</a></li>
+                  </ul>
+                  <p class="govuk-body-s">Childline: 0800 1111. NSPCC Helpline: 0808 800 5000. In an emergency, call 999.</p>
+        """;
+
+    private static IResult Document(string title, string main, string serviceName, string serviceHref, string beforeMain, string footer, bool hasErrors, int status) => Results.Content(
         $$"""
         <!DOCTYPE html>
         <html lang="en" class="govuk-template">
         <head>
           <meta charset="utf-8">
-          <title>{{(hasErrors ? "Error: " : "")}}{{E(title)}} – {{ServiceName}}</title>
+          <title>{{(hasErrors ? "Error: " : "")}}{{E(title)}} – {{serviceName}}</title>
           <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover">
           <meta name="robots" content="noindex, nofollow">
           <meta name="referrer" content="no-referrer">
@@ -34,18 +64,13 @@ public static class Html
             <div class="govuk-width-container">
               <div class="govuk-service-navigation__container">
                 <span class="govuk-service-navigation__service-name">
-                  <a href="/" class="govuk-service-navigation__link">{{ServiceName}}</a>
+                  <a href="{{serviceHref}}" class="govuk-service-navigation__link">{{serviceName}}</a>
                 </span>
               </div>
             </div>
           </section>
           <div class="govuk-width-container">
-            <div class="govuk-exit-this-page" data-module="govuk-exit-this-page">
-              <a href="{{WebFormEndpoints.LeavePath}}" role="button" draggable="false" rel="nofollow noreferrer" id="leave-this-site"
-                 class="govuk-button govuk-button--warning govuk-exit-this-page__button govuk-js-exit-this-page-button" data-module="govuk-button">
-                <span class="govuk-visually-hidden">Emergency</span> Leave this site
-              </a>
-            </div>
+            {{beforeMain}}
             <main class="govuk-main-wrapper" id="main-content">
               {{main}}
             </main>
@@ -55,10 +80,7 @@ public static class Html
               <div class="govuk-footer__meta">
                 <div class="govuk-footer__meta-item govuk-footer__meta-item--grow">
                   <h2 class="govuk-visually-hidden">Support links</h2>
-                  <ul class="govuk-footer__inline-list">
-                    <li class="govuk-footer__inline-list-item"><a class="govuk-footer__link" href="/about">About this service, privacy and data sources</a></li>
-                  </ul>
-                  <p class="govuk-body-s">Childline: 0800 1111. NSPCC Helpline: 0808 800 5000. In an emergency, call 999.</p>
+                  {{footer}}
                 </div>
               </div>
             </div>

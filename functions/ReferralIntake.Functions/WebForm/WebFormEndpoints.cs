@@ -26,13 +26,7 @@ public static partial class WebFormEndpoints
     {
         var pages = app.MapGroup("").ExcludeFromDescription().AddEndpointFilter(async (context, next) =>
         {
-            var headers = context.HttpContext.Response.Headers;
-            headers.ContentSecurityPolicy = "default-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
-            // Nothing typed here may be shown again from the browser's cache (the same values anti-forgery sets).
-            headers.CacheControl = "no-cache, no-store";
-            headers.Pragma = "no-cache";
-            headers["Referrer-Policy"] = "no-referrer";
-            headers.XContentTypeOptions = "nosniff";
+            SetPageHeaders(context.HttpContext.Response);
             try
             {
                 return await next(context).ConfigureAwait(false);
@@ -58,6 +52,18 @@ public static partial class WebFormEndpoints
         pages.MapPost("/report/send", SendAsync).RequireRateLimiting(RateLimits.WebFormPost);
         pages.MapGet(LeavePath, Leave);
         return app;
+    }
+
+    /// <summary>Every HTML page's headers: a tight content security policy, never cached, no referrer.</summary>
+    public static void SetPageHeaders(HttpResponse response)
+    {
+        var headers = response.Headers;
+        headers.ContentSecurityPolicy = "default-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
+        // Nothing typed or shown here may be shown again from the browser's cache (the same values anti-forgery sets).
+        headers.CacheControl = "no-cache, no-store";
+        headers.Pragma = "no-cache";
+        headers["Referrer-Policy"] = "no-referrer";
+        headers.XContentTypeOptions = "nosniff";
     }
 
     /// <summary>Where every page's "Leave this site" points (GOV.UK "Exit a page quickly").</summary>

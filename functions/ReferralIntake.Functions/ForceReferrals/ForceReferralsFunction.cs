@@ -1,0 +1,124 @@
+using System.Globalization;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using ReferralIntake.Domain.Triage;
+using ReferralIntake.Functions.Api;
+using ReferralIntake.Functions.Delivery;
+using ReferralIntake.Functions.Intake;
+using ReferralIntake.Functions.Storage;
+
+namespace ReferralIntake.Functions.ForceReferrals;
+
+/// <summary>One referral awaiting a force: never report content, only what orders the work.</summary>
+public sealed record ForceReferralItem(string Reference, string Priority, string State, DateTimeOffset ReceivedAt, DateTimeOffset? DeliveredAt, bool LocationUncertain);
+
+/// <summary>What awaits a force, P1 first and oldest first within a priority.</summary>
+public sealed record ForceReferralList(string ForceId, IReadOnlyList<ForceReferralItem> Referrals);
+
+/// <summary>
+/// The force API's reading side (API.md, "Force hand-off"): GET /api/forces/{forceId}/referrals lists
+/// what awaits the force (state=pending: not yet fetched; state=delivered: fetched or pushed, awaiting
+/// acknowledgement; no state: both), and GET /api/forces/{forceId}/referrals/{reference} returns the
+/// signed referral document the webhook carries. For a force that pulls, its first fetch is the
+/// delivery. With the force's own key; another force's referral answers 404.
+/// </summary>
+public static class ForceReferralsFunction
+{
+    public static async Task<Results<Ok<ForceReferralList>, ProblemHttpResult>> ListAsync(
+        string forceId, string? state, ClaimsPrincipal user, ForceReferralQueries queries, CancellationToken ct)
+    {
+        if (!IsCaller(user, forceId))
+        {
+            return Problems.NotFound();
+        }
+
+        if (state is not (null or "pending" or "delivered"))
+        {
+            return Problems.InvalidRequest("state", "The state is \"pending\" (not fetched yet) or \"delivered\" (awaiting acknowledgement); leave it out for both.");
+        }
+
+        var items = await queries.AwaitingAsync(forceId, ct).ConfigureAwait(false);
+        return TypedResults.Ok(new ForceReferralList(forceId, [.. items.Where(i => state is null || i.State == state || (state == "pending" && i.State == "retrying"))]));
+    }
+
+    public static async Task<Results<FileContentHttpResult, ProblemHttpResult>> FetchAsync(
+        string forceId, string reference, ClaimsPrincipal user, HttpContext http,
+        ReferralStateStore store, ReferralDelivery delivery, ForceDocumentSigner signer, CancellationToken ct)
+    {
+        if (!IsCaller(user, forceId) || !References.IsWellFormed(reference) || await store.LoadWorkAsync(reference, ct).ConfigureAwait(false) is not { } work)
+        {
+            return Problems.NotFound();
+        }
+
+        try
+        {
+            if (await delivery.FetchAsync(work, forceId, ct).ConfigureAwait(false) is not { } document)
+            {
+                return Problems.NotFound();
+            }
+
+            var body = document.ToArray();
+            foreach (var (name, value) in signer.Headers(forceId, reference, body))
+            {
+                http.Response.Headers[name] = value;
+            }
+
+            return TypedResults.File(body, "application/json; charset=utf-8");
+        }
+        finally
+        {
+            await store.FlushAuditAsync(work, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private static bool IsCaller(ClaimsPrincipal user, string forceId) =>
+        string.Equals(ForceAuthentication.ForceId(user), forceId, StringComparison.Ordinal);
+}
+
+/// <summary>What awaits a force, with each referral's route state: one listing, then the states read in parallel.</summary>
+public sealed class ForceReferralQueries(ForceInboxStore inbox, ReferralStateStore store)
+{
+    public async Task<IReadOnlyList<ForceReferralItem>> AwaitingAsync(string forceId, CancellationToken ct)
+    {
+        var entries = await inbox.ListAsync(forceId, ct).ConfigureAwait(false);
+        var key = RouteKeys.ForRecipient(forceId);
+        var states = await Task.WhenAll(entries.Select(e => store.LoadStateAsync(e.Reference, ct))).ConfigureAwait(false);
+        var items = new List<ForceReferralItem>(entries.Count);
+        for (var i = 0; i < entries.Count; i++)
+        {
+            // Erased, or acknowledged after the listing began: not awaiting any more.
+            if (states[i]?.DeliveryOf(key) is { State: RouteState.Pending or RouteState.Retrying or RouteState.Delivered } d)
+            {
+                var route = states[i]!.AllRoutes.First(r => RouteKeys.KeyOf(r) == key);
+                items.Add(new ForceReferralItem(entries[i].Reference, entries[i].Priority.ToString(), d.State.Wire(), entries[i].ReceivedAt, d.DeliveredAt, route.LocationUncertain));
+            }
+        }
+
+        return items;
+    }
+}
+
+/// <summary>
+/// Signs a fetched document as the webhook signs a delivery (<see cref="WebhookSignature"/>), with the
+/// force's destination secret. In local development, where no force has a secret, with a fixed
+/// development-only one, so the local inbox shows exactly what a force would receive.
+/// </summary>
+public sealed class ForceDocumentSigner(Destinations destinations, TimeProvider clock)
+{
+    /// <summary>Local development only: Azurite, loopback. Never a secret anywhere else.</summary>
+    public const string LocalDevelopmentSecret = "local-development-only-not-a-secret";
+
+    public IEnumerable<(string Name, string Value)> Headers(string forceId, string reference, byte[] body)
+    {
+        var secrets = destinations.For(forceId)?.Secrets ?? [LocalDevelopmentSecret];
+        var timestamp = clock.GetUtcNow().ToUnixTimeSeconds();
+        var idempotencyKey = ReferralDelivery.IdempotencyKeyOf(reference, RouteKeys.ForRecipient(forceId));
+        return
+        [
+            (WebhookSignature.TimestampHeader, timestamp.ToString(CultureInfo.InvariantCulture)),
+            (WebhookSignature.SignatureHeader, WebhookSignature.Sign(secrets, timestamp, idempotencyKey, body)),
+            (WebhookSignature.IdempotencyHeader, idempotencyKey),
+            (WebhookSignature.ReferenceHeader, reference),
+        ];
+    }
+}

@@ -1,0 +1,104 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using ReferralIntake.Domain.Reports;
+using ReferralIntake.Functions.Api;
+using ReferralIntake.Functions.WebForm;
+using ReferralIntake.Functions.Delivery;
+using ReferralIntake.Functions.Storage;
+using static ReferralIntake.Functions.WebForm.Html;
+
+namespace ReferralIntake.Functions.ForceView;
+
+/// <summary>One referral as a call handler reads it: what matters first (priority, why, where), then the report, then the two answers.</summary>
+public static class ForceViewMarkup
+{
+    public static string Referral(ReferralDocument d, RouteDelivery? route, string? done, string antiforgeryName, string antiforgeryToken)
+    {
+        var html = new StringBuilder();
+        html.Append("""<a href="/force/referrals" class="govuk-back-link">Back to your referrals</a>""");
+        html.Append(done switch
+        {
+            "accepted" => Banner("Accepted", "The referral is recorded as accepted by your force. Its escalation has stopped."),
+            "wrong-area" => Banner("Sent on", "Recorded as not your area. It has gone to the next force that may cover the child's area, or to CEOP."),
+            "conflict" => Banner("Already answered", "A different answer was recorded for this referral already, so nothing was changed."),
+            _ => "",
+        });
+        html.Append(CultureInfo.InvariantCulture, $"""
+            <span class="govuk-caption-l">Referral</span>
+            <h1 class="govuk-heading-l">{E(d.Reference)} {ForceViewPages.PriorityTag(d.Triage.Priority)}</h1>
+            <h2 class="govuk-heading-m">Why this priority</h2>
+            <ul class="govuk-list govuk-list--bullet">{string.Concat(d.Triage.Reasons.Select(r => $"<li>{E(r)}</li>"))}</ul>
+            """);
+        if (d.Route.LocationUncertain == true)
+        {
+            var others = d.Route.OtherCandidates is { Count: > 0 } c ? " Other forces that may cover it: " + string.Join(", ", c.Select(x => x.ForceName)) + "." : "";
+            html.Append($"""<div class="govuk-warning-text"><span class="govuk-warning-text__icon" aria-hidden="true">!</span><strong class="govuk-warning-text__text"><span class="govuk-visually-hidden">Warning</span> Only the first part of the postcode was given, and that district crosses force borders.{E(others)}</strong></div>""");
+        }
+
+        var r = d.Report;
+        html.Append("""<h2 class="govuk-heading-m">What happened</h2>""");
+        html.Append(CultureInfo.InvariantCulture, $"""<div class="govuk-inset-text app-report-text">{E(r.Concern.Description).Replace("\n", "<br>", StringComparison.Ordinal)}</div>""");
+        html.Append("""<dl class="govuk-summary-list">""");
+        Row(html, "Received", d.ReceivedAt.ToString("d MMMM yyyy, HH:mm 'UTC'", CultureInfo.InvariantCulture));
+        Row(html, "Signs of grooming", r.Concern.Indicators is { Count: > 0 } i ? string.Join("; ", i.Select(IndicatorLabel)) : null);
+        Row(html, "Platforms", r.Concern.Platforms is { Count: > 0 } p ? string.Join(", ", p) : null);
+        Row(html, "Meeting", r.Concern.MeetingAt?.ToString("d MMMM yyyy, HH:mm 'UTC'", CultureInfo.InvariantCulture));
+        Row(html, "Child", r.Child is null ? null : string.Join(", ", new[] { r.Child.FirstName, r.Child.Age is { } age ? $"age {age}" : null, r.Child.Postcode }.Where(x => !string.IsNullOrEmpty(x))));
+        Row(html, "Reported by", string.Join(", ", new[] { r.Reporter.Role, r.Reporter.Name, r.Reporter.Email, r.Reporter.Phone }.Where(x => !string.IsNullOrEmpty(x))));
+        Row(html, "May be contacted", r.Reporter.ContactConsent switch { true => "Yes", false => "No", null => null });
+        Row(html, "Suspect", r.Suspect is null ? null : string.Join(", ", new[]
+        {
+            r.Suspect.Usernames is { Count: > 0 } u ? "usernames " + string.Join(", ", u) : null, r.Suspect.Platform,
+            r.Suspect.ApproximateAge is { } a ? $"about {a}" : null, r.Suspect.Location,
+        }.Where(x => !string.IsNullOrEmpty(x))));
+        html.Append("</dl>");
+
+        if (route?.State == RouteState.Delivered)
+        {
+            var hidden = $"""<input type="hidden" name="{E(antiforgeryName)}" value="{E(antiforgeryToken)}">""";
+            var action = $"/force/referrals/{WebUtility.UrlEncode(d.Reference)}/acknowledgement";
+            html.Append(CultureInfo.InvariantCulture, $"""
+                <h2 class="govuk-heading-m">Your answer</h2>
+                <p class="govuk-body">Accept it once a person at your force has taken it on: that stops its escalation to CEOP. If the child is not in your area, say so and it goes to the next force, or to CEOP.</p>
+                <form method="post" action="{action}" novalidate>
+                  {hidden}
+                  <div class="govuk-form-group">
+                    <label class="govuk-label" for="note">Note for the service (optional, not seen by the reporter)</label>
+                    <div id="note-hint" class="govuk-hint">For example, your own incident number. At most 500 characters.</div>
+                    <textarea class="govuk-textarea" id="note" name="note" rows="2" maxlength="500" aria-describedby="note-hint"></textarea>
+                  </div>
+                  <div class="govuk-button-group">
+                    <button type="submit" name="outcome" value="accepted" class="govuk-button" data-module="govuk-button">Accept this referral</button>
+                    <button type="submit" name="outcome" value="wrong-area" class="govuk-button govuk-button--warning" data-module="govuk-button">Not our area</button>
+                  </div>
+                </form>
+                """);
+        }
+        else if (route is not null)
+        {
+            html.Append(CultureInfo.InvariantCulture, $"""<p class="govuk-body">Your answer: <strong>{(route.State == RouteState.Acknowledged ? "accepted" : route.State == RouteState.WrongArea ? "not our area" : route.State.Wire())}</strong>{(route.AcknowledgedAt is { } at ? $" on {at:d MMMM yyyy, HH:mm} UTC" : "")}.</p>""");
+        }
+
+        return html.ToString();
+    }
+
+    /// <summary>An indicator in the words the reporter chose it by, not its contract code.</summary>
+    private static string IndicatorLabel(string code) =>
+        WireNames.Indicators.TryGetValue(code, out var indicator) && ReportQuestions.Indicators.FirstOrDefault(q => q.Indicator == indicator).Label is { } label ? label : code;
+
+    private static string Banner(string title, string text) => $"""
+        <div class="govuk-notification-banner govuk-notification-banner--success" role="alert" aria-labelledby="banner-title" data-module="govuk-notification-banner">
+          <div class="govuk-notification-banner__header"><h2 class="govuk-notification-banner__title" id="banner-title">Success</h2></div>
+          <div class="govuk-notification-banner__content"><p class="govuk-notification-banner__heading">{E(title)}</p><p class="govuk-body">{E(text)}</p></div>
+        </div>
+        """;
+
+    private static void Row(StringBuilder html, string key, string? value)
+    {
+        if (!string.IsNullOrWhiteSpace(value))
+        {
+            html.Append(CultureInfo.InvariantCulture, $"""<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">{E(key)}</dt><dd class="govuk-summary-list__value">{E(value)}</dd></div>""");
+        }
+    }
+}

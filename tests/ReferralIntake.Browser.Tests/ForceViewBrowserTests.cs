@@ -1,0 +1,103 @@
+using System.Text.Json;
+using Microsoft.Playwright;
+using ReferralIntake.Functions.Tests.Support;
+
+namespace ReferralIntake.Browser.Tests;
+
+/// <summary>A force's call handler in a real browser: sign in with the force's key, P1s first, read one, answer it; with JavaScript on and off.</summary>
+[Collection(BrowserCollection.Name)]
+public sealed class ForceViewBrowserTests(BrowserFixture fixture)
+{
+    private static readonly string AxeSource = File.ReadAllText(Path.Combine(RepoPaths.Root, "node_modules", "axe-core", "axe.min.js"));
+
+    private async Task<string> DeliveredAsync(string report)
+    {
+        var reference = (await fixture.App.SubmitAcceptedAsync(report)).Reference;
+        await fixture.App.StatusWhenAsync(reference, "delivered");
+        return reference;
+    }
+
+    private async Task SignInAsync(IPage page)
+    {
+        await page.GotoAsync($"{fixture.BaseUrl}/force");
+        await page.GetByLabel("Force API key").FillAsync(BrowserFixture.ForceKey);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in", Exact = true }).ClickAsync();
+        await page.GetByRole(AriaRole.Heading, new() { Name = "Referrals for West Mercia Police" }).WaitForAsync();
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_call_handler_signs_in_sees_P1s_first_reads_one_and_accepts_it(bool javaScript)
+    {
+        var p2 = await DeliveredAsync(Samples.WestMerciaP2);
+        var p1 = await DeliveredAsync(Samples.WestMerciaP1);
+        var page = await fixture.NewPageAsync(javaScript: javaScript);
+
+        await SignInAsync(page);
+
+        var priorities = await page.Locator("tbody tr td:first-child").AllInnerTextsAsync();
+        var firstNotP1 = priorities.ToList().FindIndex(p => !p.Contains("P1", StringComparison.Ordinal));
+        Assert.True(firstNotP1 == -1 || priorities.Skip(firstNotP1).All(p => !p.Contains("P1", StringComparison.Ordinal)), "every P1 is listed before the rest");
+        Assert.True(await page.GetByRole(AriaRole.Link, new() { Name = p2 }).IsVisibleAsync());
+
+        var response = await page.GotoAsync($"{fixture.BaseUrl}/force/referrals/{p1}");
+        Assert.Contains("no-store", response!.Headers["cache-control"], StringComparison.Ordinal);
+        Assert.Contains("outside her school now", await page.Locator("main").InnerTextAsync(), StringComparison.Ordinal);
+        await page.GetByLabel("Note for the service (optional, not seen by the reporter)").FillAsync("Incident 4471");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Accept this referral" }).ClickAsync();
+
+        await page.GetByText("The referral is recorded as accepted by your force.").WaitForAsync();
+        Assert.DoesNotContain("outside", page.Url, StringComparison.Ordinal); // no report content in any address
+        Assert.DoesNotContain("4471", page.Url, StringComparison.Ordinal);
+        var status = await fixture.App.StatusWhenAsync(p1, "acknowledged");
+        Assert.Equal("acknowledged", status.Triage!.Routes.Single(r => r.Kind == "police-force").State);
+        await page.GotoAsync($"{fixture.BaseUrl}/force/referrals");
+        Assert.Equal(0, await page.GetByRole(AriaRole.Link, new() { Name = p1 }).CountAsync()); // no longer waiting
+    }
+
+    [Fact]
+    public async Task A_wrong_key_gets_a_clear_error_and_the_referrals_stay_closed()
+    {
+        var page = await fixture.NewPageAsync();
+        await page.GotoAsync($"{fixture.BaseUrl}/force");
+        await page.GetByLabel("Force API key").FillAsync("not-a-key");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in", Exact = true }).ClickAsync();
+
+        Assert.StartsWith("Error: ", await page.TitleAsync());
+        Assert.Contains("Enter your force's API key", await page.Locator(".govuk-error-summary").InnerTextAsync(), StringComparison.Ordinal);
+        await page.GotoAsync($"{fixture.BaseUrl}/force/referrals");
+        Assert.EndsWith("/force", new Uri(page.Url).AbsolutePath, StringComparison.Ordinal); // sent to sign in
+    }
+
+    [Fact]
+    public async Task The_force_view_has_no_serious_accessibility_issue_and_is_photographed()
+    {
+        var reference = await DeliveredAsync(Samples.WestMerciaP2);
+        var problems = new List<string>();
+        foreach (var width in new[] { 375, 1280 })
+        {
+            var page = await fixture.NewPageAsync(width);
+            async Task VisitAsync(string name)
+            {
+                await page.EvaluateAsync(AxeSource);
+                var result = await page.EvaluateAsync<JsonElement>("""
+                    async () => (await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] } }))
+                      .violations.filter(v => v.impact === 'serious' || v.impact === 'critical').map(v => v.id)
+                    """);
+                problems.AddRange(result.EnumerateArray().Select(v => $"{name} at {width}: {v.GetString()}"));
+                Directory.CreateDirectory(Screenshots.Folder);
+                await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots.Folder, $"{name}-{(width < 600 ? "phone" : "desktop")}.png"), FullPage = true });
+            }
+
+            await page.GotoAsync($"{fixture.BaseUrl}/force");
+            await VisitAsync("force-sign-in");
+            await SignInAsync(page);
+            await VisitAsync("force-referrals");
+            await page.GotoAsync($"{fixture.BaseUrl}/force/referrals/{reference}");
+            await VisitAsync("force-referral");
+        }
+
+        Assert.Empty(problems);
+    }
+}
