@@ -10,7 +10,8 @@ param partners = [
 ]
 // Without destinations every referral fails delivery in Azure (the local inbox exists only locally):
 // point "default" at a test receiver in dev.
-param forceApiUsers = [ 'west-mercia' ]
+param forceApiUsers = [ 'west-mercia', 'warwickshire' ]
 param destinations = [
   { id: 'default', url: 'https://referral-receiver.dev.example.org/referrals' }
+  { id: 'warwickshire', pull: true } // collects its referrals through the force API
 ]

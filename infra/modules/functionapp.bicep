@@ -23,6 +23,7 @@ param insightsConnectionString string
 param partners array
 param forceApiUsers array
 param destinations array
+param forceViewEntraClientId string
 param maximumInstanceCount int
 
 resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
@@ -102,13 +103,50 @@ var partnerSettings = union(
   toObject(partners, p => 'Partners__${p.id}__RequestsPerMinute', p => string(p.requestsPerMinute)))
 var forceSettings = toObject(forceApiUsers, f => 'Forces__${f}__KeySha256', f => '@Microsoft.KeyVault(${secret}force-${f}-key-sha256)')
 var destinationSettings = union(
-  toObject(destinations, d => 'Destinations__${d.id}__Url', d => d.url),
+  toObject(filter(destinations, d => !(d.?pull ?? false)), d => 'Destinations__${d.id}__Url', d => d.url),
+  toObject(filter(destinations, d => d.?pull ?? false), d => 'Destinations__${d.id}__Pull', d => 'true'),
   toObject(destinations, d => 'Destinations__${d.id}__Secret', d => '@Microsoft.KeyVault(${secret}destination-${d.id}-secret)'))
+// The force view behind Entra ID: the app trusts the platform's principal header only with this on.
+var forceViewSettings = empty(forceViewEntraClientId) ? {} : {
+  ForceView__EntraId__Enabled: 'true'
+  MICROSOFT_PROVIDER_AUTHENTICATION_SECRET: '@Microsoft.KeyVault(${secret}force-view-entra-client-secret)'
+}
 
 resource settings 'Microsoft.Web/sites/config@2025-03-01' = {
   parent: app
   name: 'appsettings'
-  properties: union(baseSettings, partnerSettings, forceSettings, destinationSettings)
+  properties: union(baseSettings, partnerSettings, forceSettings, destinationSettings, forceViewSettings)
+}
+
+// App Service Authentication with Entra ID, for the force view only: anonymous requests still reach
+// the app (partners and forces call the API with keys; parents use the form), which sends a person
+// without a session to /.auth/login/aad from the force view's sign-in page.
+resource auth 'Microsoft.Web/sites/config@2025-03-01' = if (!empty(forceViewEntraClientId)) {
+  parent: app
+  name: 'authsettingsV2'
+  properties: {
+    platform: { enabled: true }
+    globalValidation: {
+      requireAuthentication: false
+      unauthenticatedClientAction: 'AllowAnonymous'
+    }
+    httpSettings: { requireHttps: true }
+    identityProviders: {
+      azureActiveDirectory: {
+        enabled: true
+        registration: {
+          clientId: forceViewEntraClientId
+          clientSecretSettingName: 'MICROSOFT_PROVIDER_AUTHENTICATION_SECRET'
+          openIdIssuer: '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
+        }
+        validation: { allowedAudiences: [ 'api://${forceViewEntraClientId}' ] }
+      }
+    }
+    login: {
+      tokenStore: { enabled: false } // the app needs who, not their tokens
+      cookieExpiration: { convention: 'FixedTime', timeToExpiration: '08:00:00' } // a shift, as the key sign-in
+    }
+  }
 }
 
 output name string = app.name

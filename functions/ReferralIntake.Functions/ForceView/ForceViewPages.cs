@@ -20,7 +20,8 @@ namespace ReferralIntake.Functions.ForceView;
 
 /// <summary>
 /// /force: a force's view in the browser, for a force without a case system of its own. Sign in with
-/// the force's key (a cookie for the session, HttpOnly, SameSite=Strict, 8 hours); then the referrals
+/// the force's key (a cookie for the session, HttpOnly, SameSite=Strict, 8 hours) or, in Azure, with
+/// a work account through Entra ID (<see cref="EntraForceAuthentication"/>); then the referrals
 /// awaiting the force, P1 first and oldest first, each with its document and the two acknowledgement
 /// buttons. The same reads and writes as the force API (opening a referral is a fetch, so for a force
 /// that pulls it is the delivery). GOV.UK Frontend, works without JavaScript, never cached, and no
@@ -33,7 +34,7 @@ public static class ForceViewPages
     public const string Policy = "force-view";
     public const string CookieName = "ri-force";
 
-    public static void AddForceViewCookie(this AuthenticationBuilder auth) => auth.AddCookie(Scheme, o =>
+    public static AuthenticationBuilder AddForceViewCookie(this AuthenticationBuilder auth) => auth.AddCookie(Scheme, o =>
     {
         o.Cookie.Name = CookieName;
         o.Cookie.Path = "/force";
@@ -53,7 +54,8 @@ public static class ForceViewPages
             WebFormEndpoints.SetPageHeaders(context.HttpContext.Response);
             return await next(context).ConfigureAwait(false);
         });
-        view.MapGet("", SignInPage);
+        view.MapGet("", (HttpContext http, IAntiforgery af, LocalInboxMode local, ForceDirectory forces, IConfiguration configuration) =>
+            SignInPage(http, af, local, forces, configuration));
         view.MapPost("/sign-in", SignInAsync).RequireRateLimiting(RateLimits.WebFormPost);
         view.MapPost("/sign-out", (Delegate)SignOutAsync);
         var signedIn = view.MapGroup("/referrals").RequireAuthorization(Policy);
@@ -63,7 +65,7 @@ public static class ForceViewPages
         return app;
     }
 
-    private static IResult SignInPage(HttpContext http, IAntiforgery af, LocalInboxMode local, ForceDirectory forces, string? failed = null)
+    private static IResult SignInPage(HttpContext http, IAntiforgery af, LocalInboxMode local, ForceDirectory forces, IConfiguration configuration, string? failed = null)
     {
         var tokens = af.GetAndStoreTokens(http);
         var hidden = $"""<input type="hidden" name="{E(tokens.FormFieldName)}" value="{E(tokens.RequestToken)}">""";
@@ -76,7 +78,8 @@ public static class ForceViewPages
 
         html.Append($"""
             <h1 class="govuk-heading-l">Sign in to see your force's referrals</h1>
-            <p class="govuk-body">Referrals about children at risk of online grooming, sent to your force by this service. Use your force's API key; in Azure your organisation may sign you in with your work account instead.</p>
+            <p class="govuk-body">Referrals about children at risk of online grooming, sent to your force by this service.</p>
+            {(EntraForceAuthentication.Enabled(configuration) ? $"""<a href="{EntraForceAuthentication.SignInPath}" role="button" draggable="false" class="govuk-button govuk-button--start" data-module="govuk-button">Sign in with your work account</a><p class="govuk-body">Or use your force's API key:</p>""" : "")}
             <form method="post" action="/force/sign-in" novalidate>
               {hidden}
               {Group(error, $"""
@@ -109,7 +112,7 @@ public static class ForceViewPages
         return ForcePage("Sign in", html.ToString(), hasErrors: error is not null, status: error is null ? 200 : 401);
     }
 
-    private static async Task<IResult> SignInAsync(HttpContext http, IAntiforgery af, ForceKeys keys, LocalInboxMode local, ForceDirectory forces)
+    private static async Task<IResult> SignInAsync(HttpContext http, IAntiforgery af, ForceKeys keys, LocalInboxMode local, ForceDirectory forces, IConfiguration configuration)
     {
         if (!http.Request.HasFormContentType || !await af.IsRequestValidAsync(http).ConfigureAwait(false))
         {
@@ -122,7 +125,7 @@ public static class ForceViewPages
             : ApiKeys.Find(form["key"].ToString(), keys.All, k => k.KeySha256)?.Id;
         if (forceId is null)
         {
-            return SignInPage(http, af, local, forces, failed: "key");
+            return SignInPage(http, af, local, forces, configuration, failed: "key");
         }
 
         var identity = new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, forceId)], Scheme);

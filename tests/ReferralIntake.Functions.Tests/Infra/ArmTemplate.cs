@@ -194,6 +194,11 @@ public sealed class ArmScope(JsonObject template, IReadOnlyDictionary<string, Js
             var name = Identifier();
             if (name is "true" or "false")
             {
+                if (Accept('(')) // true() and false() as Bicep compiles them
+                {
+                    Expect(')');
+                }
+
                 return JsonValue.Create(name == "true");
             }
 
@@ -300,6 +305,34 @@ public sealed class ArmScope(JsonObject template, IReadOnlyDictionary<string, Js
                     }
 
                     return JsonValue.Create(result.ToString());
+                case "filter":
+                    return args[0] is JsonArray all
+                        ? new JsonArray([.. all.Where(item => Apply(args[1], item) is JsonValue kept && kept.TryGetValue<bool>(out var yes) && yes).Select(item => item?.DeepClone())])
+                        : null;
+                case "not":
+                    return args[0] is JsonValue nb && nb.TryGetValue<bool>(out var b) ? JsonValue.Create(!b) : null;
+                case "coalesce":
+                    return args.FirstOrDefault(a => a is not null)?.DeepClone();
+                case "tryget":
+                    return args[0] is JsonObject from && Text(1) is { } member ? from[member]?.DeepClone() : null;
+                case "empty":
+                    return args[0] switch
+                    {
+                        JsonArray a => JsonValue.Create(a.Count == 0),
+                        JsonObject o => JsonValue.Create(o.Count == 0),
+                        JsonValue v when v.TryGetValue<string>(out var text) => JsonValue.Create(text.Length == 0),
+                        _ => null,
+                    };
+                case "if":
+                    return args[0] is JsonValue cond && cond.TryGetValue<bool>(out var holds) ? (holds ? args[1] : args[2])?.DeepClone() : null;
+                case "createobject":
+                    var created = new JsonObject();
+                    for (var i = 0; i + 1 < args.Count; i += 2)
+                    {
+                        created[Text(i)!] = args[i + 1]?.DeepClone();
+                    }
+
+                    return created;
                 case "concat":
                     return JsonValue.Create(string.Concat(args.Select((_, i) => Part(i))));
                 case "union":

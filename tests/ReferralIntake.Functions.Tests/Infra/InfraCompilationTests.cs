@@ -18,6 +18,23 @@ public sealed class InfraCompilationTests(CompiledInfraFixture compiled) : IClas
         Assert.All(infra.ParameterFiles.Values, p => Assert.Equal("uksouth", (string?)p["parameters"]!["location"]!["value"]));
     }
 
+    [Fact]
+    public void The_force_views_Entra_ID_sign_in_lets_key_callers_through_and_is_deployed_only_with_a_client_id()
+    {
+        var arm = compiled.Infra.With("main.dev.bicepparam");
+
+        var auth = Assert.Single(arm.OfType("Microsoft.Web/sites/config"), r => r.LeafName == "authsettingsV2");
+
+        Assert.Contains("forceViewEntraClientId", auth.Json["condition"]?.ToString() ?? "", StringComparison.Ordinal);
+        Assert.Equal("AllowAnonymous", (string?)auth.Get("properties.globalValidation.unauthenticatedClientAction")); // partners, forces with keys, parents
+        Assert.False((bool?)auth.Get("properties.globalValidation.requireAuthentication"));
+        Assert.True((bool?)auth.Get("properties.httpSettings.requireHttps"));
+        Assert.Equal("MICROSOFT_PROVIDER_AUTHENTICATION_SECRET", (string?)auth.Get("properties.identityProviders.azureActiveDirectory.registration.clientSecretSettingName"));
+        var settings = Assert.Single(arm.OfType("Microsoft.Web/sites/config"), r => r.LeafName == "appsettings");
+        Assert.Equal("true", (string?)settings.Get("properties.Destinations__warwickshire__Pull")); // a pulling force has no URL
+        Assert.Null(settings.Get("properties.Destinations__warwickshire__Url"));
+    }
+
     public static TheoryData<string, string, string, string, string> BrokenCopies => new()
     {
         // file, what is replaced, by what, the diagnostic expected
