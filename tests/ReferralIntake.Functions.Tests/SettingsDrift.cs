@@ -200,9 +200,9 @@ public static partial class SettingsDrift
                         break;
                     case "httpTrigger":
                         var route = binding.GetProperty("route").GetString()!;
-                        var served = route.EndsWith("{*path}", StringComparison.Ordinal)
-                            ? appRoutes.Any(r => r.StartsWith(route[..^"{*path}".Length], StringComparison.Ordinal))
-                            : appRoutes.Contains(route);
+                        // Served when the host would send some app route's request to this function (PublicRoutesTests checks the reverse).
+                        var declared = new FunctionRoute(function, route, ["GET", "POST", "DELETE"]);
+                        var served = appRoutes.Any(r => declared.Matches("GET", FunctionRoute.SamplePath(r)));
                         if (!served)
                         {
                             problems.Add($"{function}/function.json routes {route}, which the app does not serve");

@@ -22,7 +22,7 @@ public sealed partial class DeliverReferralFunction(
     public static IEndpointRouteBuilder MapDeliverReferralTrigger(IEndpointRouteBuilder app)
     {
         app.MapPost($"/{Name}", (HttpContext http, DeliverReferralFunction function, QueueListenerOptions options, CancellationToken ct) =>
-            QueueTriggerEndpoint.HandleAsync(http, function, options, ct)).ExcludeFromDescription();
+            QueueTriggerEndpoint.HandleAsync(http, function, options, ct)).HostOnly();
         return app;
     }
 

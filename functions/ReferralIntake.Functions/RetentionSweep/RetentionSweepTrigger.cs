@@ -13,7 +13,7 @@ public static class RetentionSweepTrigger
         {
             var result = await sweeper.SweepAsync(ct).ConfigureAwait(false);
             return TypedResults.Ok(new InvocationResult([], [$"Checked {result.Checked}, deleted {result.Deleted}"], null));
-        }).ExcludeFromDescription();
+        }).HostOnly();
         return app;
     }
 }

@@ -1,3 +1,4 @@
+using ReferralIntake.Functions.Hosting;
 using ReferralIntake.Domain.Triage;
 using ReferralIntake.Functions.Intake;
 using ReferralIntake.Functions.Storage;
@@ -128,7 +129,7 @@ public static class TriageReferralTriggers
         foreach (var name in new[] { TriageReferralFunction.Name, TriageReferralFunction.UrgentName })
         {
             app.MapPost($"/{name}", (HttpContext http, TriageReferralFunction function, Hosting.QueueListenerOptions options, CancellationToken ct) =>
-                Hosting.QueueTriggerEndpoint.HandleAsync(http, function, options, ct)).ExcludeFromDescription();
+                Hosting.QueueTriggerEndpoint.HandleAsync(http, function, options, ct)).HostOnly();
         }
 
         return app;
