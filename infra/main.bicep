@@ -22,8 +22,8 @@ param forceApiUsers array = []
 @description('Force (or "ceop", "default") destinations: id and HTTPS url, or id and pull: true for a force that collects its referrals through the force API. Each signing secret goes into Key Vault as "destination-{id}-secret".')
 param destinations array = []
 
-@description('Entra ID app registration (client id) that signs force staff in to the force view; empty for none (force keys only). Its client secret goes into Key Vault as "force-view-entra-client-secret"; staff get the app role Force.{forceId}.')
-param forceViewEntraClientId string = ''
+@description('Entra ID app registration (client id) that signs force staff in to the force view; empty for none (force keys only). Its client secret goes into Key Vault as "entra-client-secret"; staff get the app role Force.{forceId}.')
+param entraClientId string = ''
 
 @description('Days a delivered referral is kept before deletion.')
 @minValue(7)
@@ -117,7 +117,7 @@ module app 'modules/functionapp.bicep' = {
     partners: partners
     forceApiUsers: forceApiUsers
     destinations: destinations
-    forceViewEntraClientId: forceViewEntraClientId
+    entraClientId: entraClientId
     maximumInstanceCount: maximumInstanceCount
   }
 }

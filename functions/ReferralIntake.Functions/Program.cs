@@ -58,10 +58,12 @@ builder.Services.AddAuthentication(PartnerAuthentication.SchemeName)
     .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, PartnerAuthentication>(PartnerAuthentication.SchemeName, null)
     .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ForceAuthentication>(ForceAuthentication.SchemeName, null)
     .AddForceViewCookie()
-    .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, EntraForceAuthentication>(EntraForceAuthentication.SchemeName, null);
+    .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, EntraForceAuthentication>(EntraForceAuthentication.SchemeName, null)
+    .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, OperatorAuthentication>(OperatorAuthentication.SchemeName, null);
 builder.Services.AddAuthorizationBuilder()
     .AddPolicy(PartnerAuthentication.Policy, p => p.AddAuthenticationSchemes(PartnerAuthentication.SchemeName).RequireAuthenticatedUser())
     .AddPolicy(ForceAuthentication.Policy, p => p.AddAuthenticationSchemes(ForceAuthentication.SchemeName).RequireAuthenticatedUser())
+    .AddPolicy(OperatorAuthentication.Policy, p => p.AddAuthenticationSchemes(OperatorAuthentication.SchemeName).RequireAuthenticatedUser())
     .AddPolicy(ForceViewPages.Policy, p => p.AddAuthenticationSchemes(ForceViewPages.Scheme, EntraForceAuthentication.SchemeName).RequireAuthenticatedUser());
 builder.Services.AddReferralRateLimits();
 builder.Services.AddIntakeResilience(builder.Configuration.GetSection("IntakeResilience").Get<IntakeResilience.Options>() ?? new IntakeResilience.Options());
@@ -70,6 +72,8 @@ builder.Services.AddSingleton(builder.Configuration.GetSection("Delivery").Get<D
 builder.Services.AddSingleton<Destinations>();
 builder.Services.AddWebhookDelivery();
 builder.Services.AddSingleton<ForceInboxStore>();
+builder.Services.AddSingleton<ErasureRegistry>();
+builder.Services.AddSingleton<ReferralErasure>();
 builder.Services.AddSingleton<ForceReferralQueries>();
 builder.Services.AddSingleton<ForceDocumentSigner>();
 builder.Services.AddSingleton(sp => LocalInboxMode.From(

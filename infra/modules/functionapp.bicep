@@ -23,7 +23,7 @@ param insightsConnectionString string
 param partners array
 param forceApiUsers array
 param destinations array
-param forceViewEntraClientId string
+param entraClientId string
 param maximumInstanceCount int
 
 resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
@@ -107,9 +107,9 @@ var destinationSettings = union(
   toObject(filter(destinations, d => d.?pull ?? false), d => 'Destinations__${d.id}__Pull', d => 'true'),
   toObject(destinations, d => 'Destinations__${d.id}__Secret', d => '@Microsoft.KeyVault(${secret}destination-${d.id}-secret)'))
 // The force view behind Entra ID: the app trusts the platform's principal header only with this on.
-var forceViewSettings = empty(forceViewEntraClientId) ? {} : {
-  ForceView__EntraId__Enabled: 'true'
-  MICROSOFT_PROVIDER_AUTHENTICATION_SECRET: '@Microsoft.KeyVault(${secret}force-view-entra-client-secret)'
+var forceViewSettings = empty(entraClientId) ? {} : {
+  EntraId__Enabled: 'true'
+  MICROSOFT_PROVIDER_AUTHENTICATION_SECRET: '@Microsoft.KeyVault(${secret}entra-client-secret)'
 }
 
 resource settings 'Microsoft.Web/sites/config@2025-03-01' = {
@@ -121,7 +121,7 @@ resource settings 'Microsoft.Web/sites/config@2025-03-01' = {
 // App Service Authentication with Entra ID, for the force view only: anonymous requests still reach
 // the app (partners and forces call the API with keys; parents use the form), which sends a person
 // without a session to /.auth/login/aad from the force view's sign-in page.
-resource auth 'Microsoft.Web/sites/config@2025-03-01' = if (!empty(forceViewEntraClientId)) {
+resource auth 'Microsoft.Web/sites/config@2025-03-01' = if (!empty(entraClientId)) {
   parent: app
   name: 'authsettingsV2'
   properties: {
@@ -135,11 +135,11 @@ resource auth 'Microsoft.Web/sites/config@2025-03-01' = if (!empty(forceViewEntr
       azureActiveDirectory: {
         enabled: true
         registration: {
-          clientId: forceViewEntraClientId
+          clientId: entraClientId
           clientSecretSettingName: 'MICROSOFT_PROVIDER_AUTHENTICATION_SECRET'
           openIdIssuer: '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
         }
-        validation: { allowedAudiences: [ 'api://${forceViewEntraClientId}' ] }
+        validation: { allowedAudiences: [ 'api://${entraClientId}' ] }
       }
     }
     login: {

@@ -1,5 +1,6 @@
 using System.Net;
 using ReferralIntake.Functions.ForceView;
+using ReferralIntake.Functions.Hosting;
 using ReferralIntake.Functions.Tests.Support;
 
 namespace ReferralIntake.Functions.Tests;
@@ -14,7 +15,7 @@ public sealed class ForceViewHttpTests(AzuriteFixture azurite)
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
         if (principal is not null)
         {
-            request.Headers.Add(EntraForceAuthentication.PrincipalHeader, principal);
+            request.Headers.Add(EasyAuthPrincipal.Header, principal);
         }
 
         return await client.SendAsync(request);
@@ -23,13 +24,13 @@ public sealed class ForceViewHttpTests(AzuriteFixture azurite)
     [Fact]
     public async Task In_Azure_a_person_with_a_force_role_sees_that_force_only_and_anyone_else_is_sent_to_sign_in()
     {
-        using var app = new TestApp(azurite, new() { ["ForceView:EntraId:Enabled"] = "true", ["LocalInbox:Enabled"] = "true" });
+        using var app = new TestApp(azurite, new() { ["EntraId:Enabled"] = "true", ["LocalInbox:Enabled"] = "true" });
         var reference = (await app.SubmitAcceptedAsync(Samples.WestMerciaP2)).Reference;
         await app.StatusWhenAsync(reference, "delivered");
 
-        using var westMercia = await GetAsync(app, "/force/referrals", EntraForceAuthentication.HeaderFor("Force.west-mercia"));
-        using var otherForce = await GetAsync(app, $"/force/referrals/{reference}", EntraForceAuthentication.HeaderFor("Force.warwickshire"));
-        using var noRole = await GetAsync(app, "/force/referrals", EntraForceAuthentication.HeaderFor("Reader"));
+        using var westMercia = await GetAsync(app, "/force/referrals", EasyAuthPrincipal.HeaderFor("pc.smith@example.police.uk", "Force.west-mercia"));
+        using var otherForce = await GetAsync(app, $"/force/referrals/{reference}", EasyAuthPrincipal.HeaderFor("pc.smith@example.police.uk", "Force.warwickshire"));
+        using var noRole = await GetAsync(app, "/force/referrals", EasyAuthPrincipal.HeaderFor("pc.smith@example.police.uk", "Reader"));
         using var garbage = await GetAsync(app, "/force/referrals", "not base64 {");
         using var signInPage = await GetAsync(app, "/force", null);
 
@@ -47,20 +48,25 @@ public sealed class ForceViewHttpTests(AzuriteFixture azurite)
     {
         using var app = new TestApp(azurite, new() { ["QueueListener:Enabled"] = "false" });
 
-        using var spoofed = await GetAsync(app, "/force/referrals", EntraForceAuthentication.HeaderFor("Force.west-mercia"));
+        using var spoofed = await GetAsync(app, "/force/referrals", EasyAuthPrincipal.HeaderFor("pc.smith@example.police.uk", "Force.west-mercia"));
 
         Assert.Equal((HttpStatusCode.Redirect, "/force"), (spoofed.StatusCode, spoofed.Headers.Location?.AbsolutePath));
     }
 
     [Theory]
-    [InlineData("", null)]
-    [InlineData("e30=", null)] // {}
-    [InlineData("bm90IGpzb24=", null)] // not json
-    public void A_principal_header_that_is_not_valid_names_no_force(string header, string? expected) =>
-        Assert.Equal(expected, EntraForceAuthentication.ForceFrom(header));
+    [InlineData("")]
+    [InlineData("e30=")] // {}
+    [InlineData("bm90IGpzb24=")] // not json
+    [InlineData("not base64 {")]
+    public void A_principal_header_that_is_not_valid_is_nobody(string header) =>
+        Assert.Null(EasyAuthPrincipal.Parse(header));
 
     [Fact]
-    public void One_force_role_names_the_force_and_two_name_none() =>
-        Assert.Equal(("west-mercia", null), (EntraForceAuthentication.ForceFrom(EntraForceAuthentication.HeaderFor("Force.west-mercia", "Reader")),
-            EntraForceAuthentication.ForceFrom(EntraForceAuthentication.HeaderFor("Force.west-mercia", "Force.warwickshire"))));
+    public void One_force_role_names_the_force_and_two_name_none()
+    {
+        var one = EasyAuthPrincipal.Parse(EasyAuthPrincipal.HeaderFor("pc.smith@example.police.uk", "Force.west-mercia", "Reader"))!;
+        var two = EasyAuthPrincipal.Parse(EasyAuthPrincipal.HeaderFor("pc.smith@example.police.uk", "Force.west-mercia", "Force.warwickshire"))!;
+
+        Assert.Equal(("pc.smith@example.police.uk", "west-mercia", null), (one.Name, EntraForceAuthentication.ForceOf(one), EntraForceAuthentication.ForceOf(two)));
+    }
 }

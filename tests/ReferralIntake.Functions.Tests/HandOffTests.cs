@@ -286,7 +286,7 @@ public sealed class HandOffTests(AzuriteFixture azurite) : IAsyncLifetime
         await app.Services.GetRequiredService<Storage.StorageClients>().EnsureCreatedOnceAsync(CancellationToken.None);
         Assert.True(await app.Services.GetRequiredService<Storage.IdempotencyStore>().TryClaimAsync(TestApp.PartnerA, keyHash,
             new Storage.IdempotencyRecord(reference, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(body)), _clock.GetUtcNow()), CancellationToken.None));
-        await app.Services.GetRequiredService<Storage.ReportStore>().StoreAsync(reference, TestApp.PartnerA, report, _clock.GetUtcNow(), null, CancellationToken.None);
+        await app.Services.GetRequiredService<Storage.ReportStore>().StoreAsync(reference, TestApp.PartnerA, report, _clock.GetUtcNow(), null, keyHash, CancellationToken.None);
         Assert.Empty((await app.Queue.PeekMessagesAsync(32)).Value);
 
         var retried = await app.SubmitAcceptedAsync(Samples.WestMerciaP2, key); // the partner's retry, at once

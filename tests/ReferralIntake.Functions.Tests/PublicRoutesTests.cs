@@ -43,7 +43,7 @@ public sealed class PublicRoutesTests(AzuriteFixture azurite)
     [Fact]
     public void Every_page_and_API_the_app_serves_in_Azure_is_declared_by_a_function_json()
     {
-        using var app = new TestApp(azurite, new() { ["QueueListener:Enabled"] = "false", ["CustomHandler:MapTriggers"] = "true", ["LocalInbox:Enabled"] = "false" });
+        using var app = new TestApp(azurite, new() { ["QueueListener:Enabled"] = "false", ["CustomHandler:MapTriggers"] = "true", ["LocalInbox:Enabled"] = "false", ["EntraId:Enabled"] = "true" });
         var routes = FunctionRoute.FromRepo();
         var served = app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
             .Where(e => !TriggerEndpoints.Contains("/" + e.RoutePattern.RawText!.Trim('/')))

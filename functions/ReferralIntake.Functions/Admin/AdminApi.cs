@@ -1,16 +1,18 @@
-using System.Security.Cryptography;
-using System.Text;
+using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using ReferralIntake.Functions.Api;
 using ReferralIntake.Functions.Intake;
+using ReferralIntake.Functions.Storage;
 
 namespace ReferralIntake.Functions.Admin;
 
 /// <summary>
-/// The operators' API, behind its own key (X-Admin-Key, whose SHA-256 is the setting Admin__KeySha256;
-/// without that setting these routes answer 404): list the poison queue and replay referrals.
+/// The operators' API (<see cref="OperatorAuthentication"/>: Entra ID with the Operator role in Azure,
+/// the admin key in local development only; where neither is set up these routes are not mapped): list the
+/// poison queues and replay referrals, sweep retention now, erase one referral. Each action is recorded
+/// with the operator's name. Not in the public OpenAPI document: it is not for partners or forces.
 /// </summary>
-public static class AdminApi
+public static partial class AdminApi
 {
     public sealed record ReplayRequest(IReadOnlyList<string>? References, bool All = false);
 
@@ -18,24 +20,17 @@ public static class AdminApi
 
     public static IEndpointRouteBuilder MapAdminApi(this IEndpointRouteBuilder app)
     {
-        var admin = app.MapGroup("/api/admin").WithTags("Admin").AddEndpointFilter(async (context, next) =>
+        if (!OperatorAuthentication.Available(app.ServiceProvider.GetRequiredService<IConfiguration>(), app.ServiceProvider.GetRequiredService<StorageClients>()))
         {
-            var expected = context.HttpContext.RequestServices.GetRequiredService<IConfiguration>()["Admin:KeySha256"];
-            if (string.IsNullOrEmpty(expected) || expected.Length != 64)
-            {
-                return TypedResults.NotFound();
-            }
+            return app; // neither Entra ID nor the local admin key: the routes do not exist
+        }
 
-            var given = SHA256.HashData(Encoding.UTF8.GetBytes(context.HttpContext.Request.Headers["X-Admin-Key"].ToString()));
-            return CryptographicOperations.FixedTimeEquals(given, Convert.FromHexString(expected))
-                ? await next(context).ConfigureAwait(false)
-                : Problems.Unauthorized();
-        });
+        var admin = app.MapGroup("/api/admin").ExcludeFromDescription().RequireAuthorization(OperatorAuthentication.Policy);
 
         admin.MapGet("/poison", async (PoisonReplay replay, CancellationToken ct) =>
             TypedResults.Ok(await replay.ListAsync(ct).ConfigureAwait(false)));
 
-        admin.MapPost("/poison/replay", async Task<Results<Ok<ReplayResult>, ProblemHttpResult>> (ReplayRequest request, PoisonReplay replay, CancellationToken ct) =>
+        admin.MapPost("/poison/replay", async Task<Results<Ok<ReplayResult>, ProblemHttpResult>> (ReplayRequest request, ClaimsPrincipal user, PoisonReplay replay, ILoggerFactory logs, CancellationToken ct) =>
         {
             if (!request.All && (request.References is null || request.References.Count == 0))
             {
@@ -43,18 +38,27 @@ public static class AdminApi
             }
 
             var chosen = request.All ? null : request.References!.ToHashSet(StringComparer.Ordinal);
-            return TypedResults.Ok(new ReplayResult(await replay.ReplayAsync(chosen, ct).ConfigureAwait(false)));
+            var replayed = await replay.ReplayAsync(chosen, OperatorAuthentication.OperatorName(user), ct).ConfigureAwait(false);
+            LogAction(logs.CreateLogger("Admin"), OperatorAuthentication.OperatorName(user), "replayed", replayed.Count);
+            return TypedResults.Ok(new ReplayResult(replayed));
         });
 
-        admin.MapPost("/retention/sweep", async (RetentionSweep.RetentionSweeper sweeper, CancellationToken ct) =>
-            TypedResults.Ok(await sweeper.SweepAsync(ct).ConfigureAwait(false)));
+        admin.MapPost("/retention/sweep", async (ClaimsPrincipal user, RetentionSweep.RetentionSweeper sweeper, ILoggerFactory logs, CancellationToken ct) =>
+        {
+            var result = await sweeper.SweepAsync(ct).ConfigureAwait(false);
+            LogAction(logs.CreateLogger("Admin"), OperatorAuthentication.OperatorName(user), "swept retention, deleting", result.Deleted);
+            return TypedResults.Ok(result);
+        });
 
-        // Erasure on request (for example, a data subject's request): everything about one referral goes.
-        admin.MapDelete("/referrals/{reference}", async Task<Results<NoContent, ProblemHttpResult>> (string reference, RetentionSweep.RetentionSweeper sweeper, CancellationToken ct) =>
-            References.IsWellFormed(reference) && await sweeper.EraseAsync(reference, ct).ConfigureAwait(false)
+        // Erasure on request: everything about one referral goes and stays gone; the erasure itself is recorded.
+        admin.MapDelete("/referrals/{reference}", async Task<Results<NoContent, ProblemHttpResult>> (string reference, ClaimsPrincipal user, ReferralErasure erasure, CancellationToken ct) =>
+            References.IsWellFormed(reference) && await erasure.EraseAsync(reference, OperatorAuthentication.OperatorName(user), ct).ConfigureAwait(false) is not null
                 ? TypedResults.NoContent()
                 : Problems.NotFound());
 
         return app;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Operator {Operator} {Action} {Count} referrals")]
+    private static partial void LogAction(ILogger logger, string @operator, string action, int count);
 }

@@ -49,7 +49,7 @@ public sealed class PoisonReplay(StorageClients storage, ReferralStateStore stor
     }
 
     /// <summary>Requeues the given references (all, when null) onto the queue each message came from. Returns those put back.</summary>
-    public async Task<IReadOnlyList<string>> ReplayAsync(IReadOnlySet<string>? references, CancellationToken ct)
+    public async Task<IReadOnlyList<string>> ReplayAsync(IReadOnlySet<string>? references, string by, CancellationToken ct)
     {
         var replayed = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (poison, origin) in Queues)
@@ -71,7 +71,7 @@ public sealed class PoisonReplay(StorageClients storage, ReferralStateStore stor
                         await store.UpdateStateAsync(reference, s => s.Status == ReferralStatus.Failed
                             ? s with { Status = s.Triage is null ? ReferralStatus.Received : ReferralStatus.Triaged, FailureReason = null }
                             : null, ct).ConfigureAwait(false);
-                        await store.AppendAuditAsync(reference, new AuditEntry(clock.GetUtcNow(), "replayed", $"requeued from {poison.Name}"), ct).ConfigureAwait(false);
+                        await store.AppendAuditAsync(reference, new AuditEntry(clock.GetUtcNow(), "replayed", $"requeued from {poison.Name} by {by}"), ct).ConfigureAwait(false);
                     }
 
                     await origin.SendMessageAsync(body, ct).ConfigureAwait(false);
@@ -82,6 +82,23 @@ public sealed class PoisonReplay(StorageClients storage, ReferralStateStore stor
         }
 
         return [.. replayed];
+    }
+
+    /// <summary>Removes every poison message about one referral (an erasure). Returns how many went.</summary>
+    public async Task<int> RemoveAsync(string reference, CancellationToken ct)
+    {
+        var removed = 0;
+        foreach (var (poison, _) in Queues)
+        {
+            await ForEachPoisonMessageAsync(poison, m =>
+            {
+                var about = ReferenceOf(m.Body.ToString()) == reference;
+                removed += about ? 1 : 0;
+                return Task.FromResult(about);
+            }, ct).ConfigureAwait(false);
+        }
+
+        return removed;
     }
 
     /// <summary>Walks a poison queue once; a message the visitor returns true for is deleted, others are released at once.</summary>

@@ -29,6 +29,10 @@ public static class Problems
         StatusCodes.Status409Conflict, "idempotency-key-reused", "Idempotency-Key already used",
         "This Idempotency-Key was first used with a different report. Use a new key for a new report.");
 
+    public static ProblemHttpResult Erased() => Make(
+        StatusCodes.Status410Gone, "erased", "This referral was erased",
+        "The report first sent with this Idempotency-Key was erased on request, and it is not stored again. Send a new concern as a new report, with a new key.");
+
     public static ProblemHttpResult Conflict(string type, string title, string detail) => Make(StatusCodes.Status409Conflict, type, title, detail);
 
     public static ProblemHttpResult TooLarge(int maxBytes) => Make(

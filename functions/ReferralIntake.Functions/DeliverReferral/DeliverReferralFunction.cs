@@ -56,9 +56,21 @@ public sealed partial class DeliverReferralFunction(
                 await delivery.CheckAsync(work, check, ct).ConfigureAwait(false);
             }
         }
+        catch (ReferralErasedException)
+        {
+            LogGone(log, due.Reference); // erased on request while this worked on it: nothing more is written or sent
+            return;
+        }
         finally
         {
-            await store.FlushAuditAsync(work, CancellationToken.None).ConfigureAwait(false);
+            try
+            {
+                await store.FlushAuditAsync(work, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (ReferralErasedException)
+            {
+                // erased meanwhile: its trail is gone with it, as it should be
+            }
         }
     }
 

@@ -10,6 +10,7 @@ using ReferralIntake.Domain.Triage;
 using ReferralIntake.Functions.AcknowledgeReferral;
 using ReferralIntake.Functions.Delivery;
 using ReferralIntake.Functions.ForceReferrals;
+using ReferralIntake.Functions.Hosting;
 using ReferralIntake.Functions.Intake;
 using ReferralIntake.Functions.Serialization;
 using ReferralIntake.Functions.Storage;
@@ -79,7 +80,7 @@ public static class ForceViewPages
         html.Append($"""
             <h1 class="govuk-heading-l">Sign in to see your force's referrals</h1>
             <p class="govuk-body">Referrals about children at risk of online grooming, sent to your force by this service.</p>
-            {(EntraForceAuthentication.Enabled(configuration) ? $"""<a href="{EntraForceAuthentication.SignInPath}" role="button" draggable="false" class="govuk-button govuk-button--start" data-module="govuk-button">Sign in with your work account</a><p class="govuk-body">Or use your force's API key:</p>""" : "")}
+            {(EasyAuthPrincipal.Enabled(configuration) ? $"""<a href="{EntraForceAuthentication.SignInPath}" role="button" draggable="false" class="govuk-button govuk-button--start" data-module="govuk-button">Sign in with your work account</a><p class="govuk-body">Or use your force's API key:</p>""" : "")}
             <form method="post" action="/force/sign-in" novalidate>
               {hidden}
               {Group(error, $"""

@@ -19,6 +19,9 @@ public abstract record IntakeOutcome
     /// <summary>The Idempotency-Key was used before with a different body.</summary>
     public sealed record KeyReused : IntakeOutcome;
 
+    /// <summary>The Idempotency-Key's referral was erased on request: nothing is stored again.</summary>
+    public sealed record Erased : IntakeOutcome;
+
     /// <summary>Storage cannot be reached: nothing was accepted, try again later.</summary>
     public sealed record Unavailable(TimeSpan RetryAfter) : IntakeOutcome;
 }
@@ -77,6 +80,12 @@ public sealed partial class IntakeService(
 
             if (first is not null)
             {
+                if (first.Erased)
+                {
+                    LogErasedRetry(log, first.Reference, partnerId);
+                    return new IntakeOutcome.Erased();
+                }
+
                 if (first.BodySha256 != bodyHash)
                 {
                     return new IntakeOutcome.KeyReused();
@@ -106,7 +115,7 @@ public sealed partial class IntakeService(
 
         // One blob (the report, with its "received" record) and one message: what storage itself costs.
         using var activity = ReferralTelemetry.Start("referral.submit", reference);
-        await Run(c => reports.StoreAsync(reference, partnerId, report, clock.GetUtcNow(), activity?.Id, c), ct).ConfigureAwait(false);
+        await Run(c => reports.StoreAsync(reference, partnerId, report, clock.GetUtcNow(), activity?.Id, claim?.KeyHash, c), ct).ConfigureAwait(false);
         await Run(c => LaneFor(report).SendMessageAsync(reference, c), ct).ConfigureAwait(false);
         if (claim is { } queued)
         {
@@ -155,6 +164,9 @@ public sealed partial class IntakeService(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Referral {Reference} replayed for partner {PartnerId} (same Idempotency-Key)")]
     private static partial void LogReplayed(ILogger logger, string reference, string partnerId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Referral {Reference} was erased on request; a retry from partner {PartnerId} with its Idempotency-Key was refused (410)")]
+    private static partial void LogErasedRetry(ILogger logger, string reference, string partnerId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Storage unavailable at intake for partner {PartnerId} ({Error}); answered 503")]
     private static partial void LogStorageUnavailable(ILogger logger, string partnerId, string error);

@@ -31,14 +31,14 @@ public sealed partial class RetentionSweeper(StorageClients storage, ReferralSta
             var reference = item.Prefix?.TrimEnd('/');
             if (!References.IsWellFormed(reference))
             {
-                continue; // force-inbox/, idempotency/, dataprotection/
+                continue; // force-inbox/, idempotency/, dataprotection/, erasures/ (kept: the record of each erasure)
             }
 
             checkedCount++;
             var state = await store.LoadStateAsync(reference!, ct).ConfigureAwait(false);
             if (state is { Status: ReferralStatus.Delivered or ReferralStatus.Acknowledged } && state.UpdatedAt < cutoff) // settled; an undeliverable one still needs someone
             {
-                await EraseAsync(reference!, ct).ConfigureAwait(false);
+                await DeleteAllOfAsync(reference!, ct).ConfigureAwait(false);
                 deleted++;
             }
         }
@@ -56,8 +56,8 @@ public sealed partial class RetentionSweeper(StorageClients storage, ReferralSta
         return new SweepResult(checkedCount, deleted);
     }
 
-    /// <summary>Removes everything kept about one referral. True when there was anything to remove.</summary>
-    public async Task<bool> EraseAsync(string reference, CancellationToken ct)
+    /// <summary>Removes every blob kept about one referral, and its place on any force's list. Returns how many blobs went.</summary>
+    public async Task<int> DeleteAllOfAsync(string reference, CancellationToken ct)
     {
         var names = new List<string>();
         await foreach (var blob in storage.Container.GetBlobsAsync(new GetBlobsOptions { Prefix = $"{reference}/" }, ct).ConfigureAwait(false))
@@ -74,17 +74,17 @@ public sealed partial class RetentionSweeper(StorageClients storage, ReferralSta
 
         if (names.Count > 0)
         {
-            LogErased(log, reference);
+            LogDeleted(log, reference, names.Count);
         }
 
-        return names.Count > 0;
+        return names.Count;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Retention sweep: {Checked} referrals checked, {Deleted} delivered more than {Days} days ago deleted")]
     private static partial void LogSwept(ILogger logger, int @checked, int deleted, int days);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Referral {Reference} erased")]
-    private static partial void LogErased(ILogger logger, string reference);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Referral {Reference}: {Count} blobs deleted")]
+    private static partial void LogDeleted(ILogger logger, string reference, int count);
 }
 
 /// <summary>Standalone, sweeps on a timer; in Azure the RetentionSweep timer trigger does it instead.</summary>

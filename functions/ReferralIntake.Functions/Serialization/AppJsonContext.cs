@@ -34,6 +34,7 @@ namespace ReferralIntake.Functions.Serialization;
 [JsonSerializable(typeof(ReferralState))]
 [JsonSerializable(typeof(AuditEntry))]
 [JsonSerializable(typeof(IdempotencyRecord))]
+[JsonSerializable(typeof(ErasureRecord))]
 // delivery
 [JsonSerializable(typeof(ReferralDocument))]
 [JsonSerializable(typeof(PartnerCallback))]

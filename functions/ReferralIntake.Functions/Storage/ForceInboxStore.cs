@@ -16,7 +16,7 @@ public sealed record InboxEntry(string Reference, Priority Priority, DateTimeOff
 /// it. The entry's name sorts P1 first, oldest first, so a force's list is one listing and no scan.
 /// Used by forces that pull, by the force view, and by the local inbox in development.
 /// </summary>
-public sealed class ForceInboxStore(StorageClients storage)
+public sealed class ForceInboxStore(StorageClients storage, ErasureRegistry erasures)
 {
     public const string IndexPrefix = "force-inbox/";
     private const string TimeFormat = "yyyyMMdd'T'HHmmssfff";
@@ -31,6 +31,11 @@ public sealed class ForceInboxStore(StorageClients storage)
     {
         await CreateOnceAsync(DocumentPath(forceId, state.Reference), new BinaryData(document), ct).ConfigureAwait(false);
         await CreateOnceAsync(EntryPath(forceId, state), BinaryData.Empty, ct).ConfigureAwait(false);
+        if (await erasures.IsErasedAsync(state.Reference, ct).ConfigureAwait(false))
+        {
+            await storage.Container.DeleteBlobIfExistsAsync(EntryPath(forceId, state), cancellationToken: CancellationToken.None).ConfigureAwait(false);
+            await erasures.ThrowIfErasedAsync(state.Reference, DocumentPath(forceId, state.Reference), ct).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Off the force's list (acknowledged, or not its area); the document stays with the referral.</summary>

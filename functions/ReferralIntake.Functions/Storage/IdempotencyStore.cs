@@ -4,8 +4,12 @@ using ReferralIntake.Functions.Serialization;
 
 namespace ReferralIntake.Functions.Storage;
 
-/// <summary>The first answer to an Idempotency-Key: which referral it made, a hash of the body it came with, and whether its referral was queued.</summary>
-public sealed record IdempotencyRecord(string Reference, string BodySha256, DateTimeOffset At, bool Queued = false);
+/// <summary>
+/// The first answer to an Idempotency-Key: which referral it made, a hash of the body it came with, and
+/// whether its referral was queued; or, once the referral was erased on request, only that (the body's
+/// hash is dropped too), so a late retry is answered 410 Gone and stores nothing.
+/// </summary>
+public sealed record IdempotencyRecord(string Reference, string BodySha256, DateTimeOffset At, bool Queued = false, bool Erased = false);
 
 /// <summary>Idempotency records, one blob per partner and key: idempotency/{partner}/{sha256 of key}.json.</summary>
 public sealed class IdempotencyStore(StorageClients clients)
@@ -22,6 +26,11 @@ public sealed class IdempotencyStore(StorageClients clients)
     public Task MarkQueuedAsync(string partnerId, string keyHash, IdempotencyRecord record, CancellationToken ct) =>
         clients.Container.UploadJsonAsync(PathOf(partnerId, keyHash), record with { Queued = true }, AppJsonContext.Default.IdempotencyRecord,
             new BlobRequestConditions(), ct);
+
+    /// <summary>After an erasure: the key's record keeps only that its referral was erased.</summary>
+    public Task MarkErasedAsync(string partnerId, string keyHash, string reference, DateTimeOffset at, CancellationToken ct) =>
+        clients.Container.UploadJsonAsync(PathOf(partnerId, keyHash), new IdempotencyRecord(reference, "", at, Queued: true, Erased: true),
+            AppJsonContext.Default.IdempotencyRecord, new BlobRequestConditions(), ct);
 
     /// <summary>Claims an Idempotency-Key for a reference; false when another request claimed it first.</summary>
     public async Task<bool> TryClaimAsync(string partnerId, string keyHash, IdempotencyRecord record, CancellationToken ct)

@@ -15,7 +15,7 @@ namespace ReferralIntake.Functions.Storage;
 /// between saving the decision and writing its audit line, they are restored from it when the trail is
 /// read, so they are never lost.
 /// </summary>
-public sealed class ReferralStateStore(StorageClients clients, ReportStore reports, TimeProvider clock)
+public sealed class ReferralStateStore(StorageClients clients, ReportStore reports, ErasureRegistry erasures, TimeProvider clock)
 {
     private const int MaxConcurrentUpdateTries = 10;
 
@@ -63,7 +63,9 @@ public sealed class ReferralStateStore(StorageClients clients, ReportStore repor
             applied = again is not null;
             return again;
         }, ct).ConfigureAwait(false)
-            ?? throw new InvalidOperationException($"Referral {work.Reference} disappeared while it was being worked on.");
+            ?? (await erasures.IsErasedAsync(work.Reference, ct).ConfigureAwait(false)
+                ? throw new ReferralErasedException(work.Reference)
+                : throw new InvalidOperationException($"Referral {work.Reference} disappeared while it was being worked on."));
         (work.State, work.ETag) = merged;
         return applied;
     }
@@ -117,6 +119,11 @@ public sealed class ReferralStateStore(StorageClients clients, ReportStore repor
         try
         {
             var info = await clients.Container.UploadJsonAsync(StatePath(state.Reference), state, AppJsonContext.Default.ReferralState, condition, ct).ConfigureAwait(false);
+            if (etag is null)
+            {
+                await erasures.ThrowIfErasedAsync(state.Reference, StatePath(state.Reference), ct).ConfigureAwait(false); // created: not after an erasure
+            }
+
             return (state, info.Value.ETag);
         }
         catch (RequestFailedException e) when (BlobJson.LostRace(e))
@@ -163,8 +170,13 @@ public sealed class ReferralStateStore(StorageClients clients, ReportStore repor
 
         var blob = clients.Container.GetAppendBlobClient(AuditPath(reference));
         var lines = new StringBuilder();
-        if (await blob.CreateIfNotExistsAsync(cancellationToken: ct).ConfigureAwait(false) is not null
-            && (known ?? await LoadStateAsync(reference, ct).ConfigureAwait(false)) is { } state)
+        var created = await blob.CreateIfNotExistsAsync(cancellationToken: ct).ConfigureAwait(false) is not null;
+        if (created)
+        {
+            await erasures.ThrowIfErasedAsync(reference, AuditPath(reference), ct).ConfigureAwait(false);
+        }
+
+        if (created && (known ?? await LoadStateAsync(reference, ct).ConfigureAwait(false)) is { } state)
         {
             foreach (var first in WithFirstLines([], state).Where(f => !entries.Any(e => e.Event == f.Event)))
             {

@@ -14,12 +14,13 @@ namespace ReferralIntake.Functions.Storage;
 /// </summary>
 public sealed class ReportStore(StorageClients clients)
 {
-    private const string PartnerMetadata = "partner", ReceivedAtMetadata = "receivedat", TraceMetadata = "traceparent";
+    private const string PartnerMetadata = "partner", ReceivedAtMetadata = "receivedat", TraceMetadata = "traceparent", IdempotencyMetadata = "idempotencykeysha256";
 
     public static string ReportPath(string reference) => $"{reference}/report.json";
 
     /// <summary>Stores the report and its "received" record once; a second store of the same reference keeps the first.</summary>
-    public async Task StoreAsync(string reference, string partnerId, ConcernReport report, DateTimeOffset receivedAt, string? traceParent, CancellationToken ct)
+    /// <param name="idempotencyKeySha256">The hash of the Idempotency-Key it came with, if any: an erasure finds the key's record by it.</param>
+    public async Task StoreAsync(string reference, string partnerId, ConcernReport report, DateTimeOffset receivedAt, string? traceParent, string? idempotencyKeySha256, CancellationToken ct)
     {
         var metadata = new Dictionary<string, string>
         {
@@ -30,6 +31,11 @@ public sealed class ReportStore(StorageClients clients)
         if (traceParent is not null)
         {
             metadata[TraceMetadata] = traceParent;
+        }
+
+        if (idempotencyKeySha256 is not null)
+        {
+            metadata[IdempotencyMetadata] = idempotencyKeySha256;
         }
 
         try
@@ -63,6 +69,20 @@ public sealed class ReportStore(StorageClients clients)
         {
             var properties = await clients.Container.GetBlobClient(ReportPath(reference)).GetPropertiesAsync(cancellationToken: ct).ConfigureAwait(false);
             return ReceivedState(reference, properties.Value.Metadata);
+        }
+        catch (RequestFailedException e) when (e.Status == (int)HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The partner and the hash of the Idempotency-Key a stored report came with; null when there is no such report.</summary>
+    public async Task<(string PartnerId, string? KeySha256)?> IdempotencyKeyOfAsync(string reference, CancellationToken ct)
+    {
+        try
+        {
+            var metadata = (await clients.Container.GetBlobClient(ReportPath(reference)).GetPropertiesAsync(cancellationToken: ct).ConfigureAwait(false)).Value.Metadata;
+            return (metadata[PartnerMetadata], metadata.TryGetValue(IdempotencyMetadata, out var key) ? key : null);
         }
         catch (RequestFailedException e) when (e.Status == (int)HttpStatusCode.NotFound)
         {

@@ -43,6 +43,7 @@ public static class SubmitReferralFunction
             IntakeOutcome.Accepted a => TypedResults.Accepted(a.Answer.StatusUrl, a.Answer), // a replay gets the first answer again
             IntakeOutcome.Invalid i => Problems.Invalid(i.Errors),
             IntakeOutcome.KeyReused => Problems.KeyReused(),
+            IntakeOutcome.Erased => Problems.Erased(),
             IntakeOutcome.Unavailable u => Problems.Unavailable(request.HttpContext, u.RetryAfter),
             _ => throw new InvalidOperationException("unknown intake outcome"),
         };

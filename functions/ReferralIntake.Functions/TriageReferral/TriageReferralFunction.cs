@@ -15,6 +15,7 @@ namespace ReferralIntake.Functions.TriageReferral;
 /// </summary>
 public sealed partial class TriageReferralFunction(
     ReferralStateStore store,
+    ErasureRegistry erasures,
     TriagePolicy policy,
     IReferralDelivery delivery,
     TimeProvider clock,
@@ -38,8 +39,17 @@ public sealed partial class TriageReferralFunction(
         ReferralWork? work = null;
         try
         {
-            work = await store.LoadWorkAsync(reference, ct).ConfigureAwait(false)
-                ?? throw new InvalidOperationException($"No stored report for referral {reference}.");
+            work = await store.LoadWorkAsync(reference, ct).ConfigureAwait(false);
+            if (work is null && await erasures.IsErasedAsync(reference, ct).ConfigureAwait(false))
+            {
+                throw new ReferralErasedException(reference);
+            }
+
+            if (work is null)
+            {
+                throw new InvalidOperationException($"No stored report for referral {reference}.");
+            }
+
             using var activity = ReferralTelemetry.Start("referral.triage", reference, work.State.TraceParent, ActivityKind.Consumer);
             activity?.SetTag("messaging.message.delivery_count", dequeueCount);
             try
@@ -52,6 +62,10 @@ public sealed partial class TriageReferralFunction(
                 // Everything else this try did, in one append: written whether it succeeded or not.
                 await store.FlushAuditAsync(work, CancellationToken.None).ConfigureAwait(false);
             }
+        }
+        catch (ReferralErasedException)
+        {
+            LogErased(log, reference); // erased on request: the message is done with, never poison
         }
         catch (Exception e) when (dequeueCount >= maxDequeueCount && !ct.IsCancellationRequested)
         {
@@ -107,6 +121,9 @@ public sealed partial class TriageReferralFunction(
         Azure.RequestFailedException r => $"storage error {r.Status} {r.ErrorCode}",
         _ => $"{e.GetType().Name}: {e.Message}",
     };
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Referral {Reference} was erased on request; its message is dropped")]
+    private static partial void LogErased(ILogger logger, string reference);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Referral {Reference} triaged {Priority} with {RouteCount} routes")]
     private static partial void LogTriaged(ILogger logger, string reference, string priority, int routeCount);

@@ -135,6 +135,8 @@ public static partial class WebFormEndpoints
         {
             IntakeOutcome.Accepted a => Page("Report sent", FormPages.Confirmation(a.Answer, posted.Answers["reporter.role"] == "child")),
             IntakeOutcome.Invalid i => Page("Tell us what happened", FormPages.Questions(posted.Answers, [.. i.Errors.Select(Friendly)], tokens.FormFieldName, tokens.RequestToken!), hasErrors: true),
+            IntakeOutcome.Erased => Page("Report removed", FormPages.Problem("This report was removed",
+                "It was deleted at someone's request, so it was not sent again. If you are still worried, please start a new report."), status: StatusCodes.Status410Gone),
             IntakeOutcome.Unavailable => Page("Sorry, there is a problem", FormPages.Problem("Sorry, your report could not be sent",
                 "Our system is not working just now, so your report was not sent. Please try again in a few minutes.") + RetryForm(posted, tokens), status: 503),
             _ => Page("Sorry, there is a problem", FormPages.Problem("Sorry, there is a problem", "Please start again."), status: 409),

@@ -25,7 +25,7 @@ public sealed class InfraCompilationTests(CompiledInfraFixture compiled) : IClas
 
         var auth = Assert.Single(arm.OfType("Microsoft.Web/sites/config"), r => r.LeafName == "authsettingsV2");
 
-        Assert.Contains("forceViewEntraClientId", auth.Json["condition"]?.ToString() ?? "", StringComparison.Ordinal);
+        Assert.Contains("entraClientId", auth.Json["condition"]?.ToString() ?? "", StringComparison.Ordinal);
         Assert.Equal("AllowAnonymous", (string?)auth.Get("properties.globalValidation.unauthenticatedClientAction")); // partners, forces with keys, parents
         Assert.False((bool?)auth.Get("properties.globalValidation.requireAuthentication"));
         Assert.True((bool?)auth.Get("properties.httpSettings.requireHttps"));
