@@ -66,6 +66,7 @@ builder.Services.AddAuthorizationBuilder()
     .AddPolicy(OperatorAuthentication.Policy, p => p.AddAuthenticationSchemes(OperatorAuthentication.SchemeName).RequireAuthenticatedUser())
     .AddPolicy(ForceViewPages.Policy, p => p.AddAuthenticationSchemes(ForceViewPages.Scheme, EntraForceAuthentication.SchemeName).RequireAuthenticatedUser());
 builder.Services.AddReferralRateLimits();
+builder.Services.AddEdge(builder.Configuration);
 builder.Services.AddIntakeResilience(builder.Configuration.GetSection("IntakeResilience").Get<IntakeResilience.Options>() ?? new IntakeResilience.Options());
 builder.Services.AddSingleton<IntakeService>();
 builder.Services.AddSingleton(builder.Configuration.GetSection("Delivery").Get<DeliveryOptions>() ?? new DeliveryOptions());
@@ -125,6 +126,7 @@ builder.Services.ConfigureHttpJsonOptions(o =>
 builder.Services.AddOpenApi("v1");
 
 var app = builder.Build();
+app.UseForwardedHeaders(); // first: everything after sees the client the trusted edge saw (Edge)
 _ = app.Services.GetRequiredService<Destinations>(); // a misconfigured webhook stops the start, with the setting named
 app.UseExceptionHandler();
 app.UseStatusCodePages();

@@ -8,8 +8,21 @@ namespace ReferralIntake.Functions.Tests;
 public sealed class WebFormHttpTests(AzuriteFixture azurite) : IDisposable
 {
     private readonly TestApp _app = new(azurite, new() { ["QueueListener:Enabled"] = "false", ["WebForm:PostsPerMinute"] = "5" });
+    private readonly TestApp _flooded = new(azurite, new() { ["QueueListener:Enabled"] = "false", ["WebForm:PostsPerMinute"] = "5", ["WebForm:GlobalPostsPerMinute"] = "8" });
 
-    public void Dispose() => _app.Dispose();
+    public void Dispose()
+    {
+        _app.Dispose();
+        _flooded.Dispose();
+    }
+
+    private static async Task<HttpStatusCode> PostFromAsync(TestApp app, string forwardedFor)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/report") { Content = Form(("reporter.role", "parent")) };
+        request.Headers.Add("X-Forwarded-For", forwardedFor);
+        using var response = await app.Client.SendAsync(request);
+        return response.StatusCode;
+    }
 
     private static FormUrlEncodedContent Form(params (string, string)[] fields) => new(fields.Select(f => KeyValuePair.Create(f.Item1, f.Item2)));
 
@@ -103,6 +116,35 @@ public sealed class WebFormHttpTests(AzuriteFixture azurite) : IDisposable
 
         Assert.Equal(HttpStatusCode.TooManyRequests, first[^1]);
         Assert.Equal(HttpStatusCode.BadRequest, second); // refused for its missing token, but not rate-limited
+    }
+
+    [Fact]
+    public async Task A_client_cannot_get_a_fresh_allowance_by_writing_its_own_X_Forwarded_For()
+    {
+        var codes = new List<HttpStatusCode>();
+        for (var i = 0; i < 7; i++)
+        {
+            // The client makes up the left part; the platform's front end appends the address it really saw.
+            codes.Add(await PostFromAsync(_app, $"10.{i}.{i}.{i}, 203.0.113.77"));
+        }
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, codes[^1]);
+        Assert.Equal(5, codes.Count(c => c == HttpStatusCode.BadRequest));
+    }
+
+    [Fact]
+    public async Task A_flood_from_many_clients_meets_the_global_limit()
+    {
+        var codes = new List<HttpStatusCode>();
+        for (var i = 1; i <= 12; i++)
+        {
+            codes.Add(await PostFromAsync(_flooded, $"198.51.100.{i}")); // one post each, well within each client's own allowance
+        }
+
+        Assert.Equal(8, codes.Count(c => c == HttpStatusCode.BadRequest)); // refused for the missing token, but counted
+        Assert.Equal(4, codes.Count(c => c == HttpStatusCode.TooManyRequests));
+        using var page = await _flooded.Client.GetAsync("/report");
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode); // reading the form is never limited
     }
 
     [Fact]

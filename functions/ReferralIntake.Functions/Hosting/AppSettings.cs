@@ -83,6 +83,7 @@ public static class SettingsCatalogue
         new("IntakeResilience__{id}", SettingPlace.Optional, "intake storage pipeline"),
         new("WebForm__{id}", SettingPlace.Optional, "web form (WebFormOptions)"),
         new("LocalInbox__Enabled", SettingPlace.Optional, "local inbox"),
+        new("Edge__{id}", SettingPlace.Optional, "who the client is behind the proxies: ForwardedHops, TrustedProxyNetworks, ClientIpHeader (Edge)"),
         new("EntraId__Enabled", SettingPlace.Optional, "the force view and the operators' API trust App Service Authentication's Entra ID sign-in (set by infra with it)"),
         new("MICROSOFT_PROVIDER_AUTHENTICATION_SECRET", SettingPlace.Optional, "App Service Authentication's Entra ID client secret (read by the platform, not the app)"),
         new("Retention__Days", SettingPlace.Azure, "retention of delivered referrals"),

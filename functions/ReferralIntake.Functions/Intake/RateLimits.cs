@@ -7,7 +7,8 @@ namespace ReferralIntake.Functions.Intake;
 
 /// <summary>
 /// Request rates, through ASP.NET Core's rate limiter: a token bucket per partner and purpose (a
-/// minute's allowance as a burst, refilled every 10 seconds), and one per web form client. Routes name
+/// minute's allowance as a burst, refilled every 10 seconds), one per web form client, and one for all
+/// the form's posts together. Routes name
 /// their policy (<c>RequireRateLimiting</c>); a refusal is a 429 with Retry-After, as a problem document
 /// for the API and as a page for the form.
 /// </summary>
@@ -21,6 +22,11 @@ public static class RateLimits
         o.AddPolicy(PartnerStatus, http => PerPartner(http, PartnerStatus));
         o.AddPolicy(WebFormPost, http => Bucket(
             $"{WebFormPost}:{WebFormEndpoints.ClientKey(http)}", http.RequestServices.GetRequiredService<WebFormOptions>().PostsPerMinute));
+        // Besides each client's own allowance, all form posts together: a flood from many addresses meets this.
+        o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http =>
+            HttpMethods.IsPost(http.Request.Method) && (http.Request.Path.StartsWithSegments("/report") || http.Request.Path.StartsWithSegments("/force/sign-in"))
+                ? Bucket($"{WebFormPost}:all", http.RequestServices.GetRequiredService<WebFormOptions>().GlobalPostsPerMinute)
+                : RateLimitPartition.GetNoLimiter("other"));
         o.OnRejected = async (context, ct) =>
         {
             var wait = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : TimeSpan.FromSeconds(10);

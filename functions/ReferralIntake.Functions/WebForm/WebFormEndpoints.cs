@@ -191,21 +191,8 @@ public static partial class WebFormEndpoints
         return new PostedForm(form, new FormAnswers(form));
     }
 
-    /// <summary>
-    /// Who is posting, for the per-client limit. As a custom handler every request arrives from the
-    /// Functions host on loopback, so the remote address alone would put every parent in one bucket;
-    /// there the forwarding chain the platform adds tells clients apart. (A client can vary that header
-    /// to get more buckets, as it could vary its address: this limit protects honest users from each
-    /// other, and the platform's own front door is what stops a flood.)
-    /// </summary>
-    internal static string ClientKey(HttpContext http)
-    {
-        var remote = http.Connection.RemoteIpAddress;
-        var forwarded = http.Request.Headers["X-Forwarded-For"].ToString();
-        return remote is not null && IPAddress.IsLoopback(remote) && forwarded.Length > 0
-            ? forwarded[..Math.Min(forwarded.Length, 200)]
-            : remote?.ToString() ?? "unknown";
-    }
+    /// <summary>Who is posting, for the per-client limit: the address the trusted edge saw (<see cref="Edge"/>).</summary>
+    internal static string ClientKey(HttpContext http) => Hosting.Edge.ClientAddress(http);
 
     /// <summary>The page for a client over its rate (the rate limiter's answer for the form's routes).</summary>
     internal static IResult TooManyPosts(HttpContext http, TimeSpan retryAfter)
@@ -255,4 +242,7 @@ public sealed class WebFormOptions
     public string ExitUrl { get; set; } = "https://www.bbc.co.uk/weather";
 
     public int PostsPerMinute { get; set; } = WebFormEndpoints.PostsPerMinutePerClient;
+
+    /// <summary>All clients' form posts together, per instance: a flood from many addresses meets this (Front Door's WAF limits across instances).</summary>
+    public int GlobalPostsPerMinute { get; set; } = 600;
 }
