@@ -32,6 +32,9 @@ param retentionDays int = 90
 @description('Where alerts are emailed.')
 param alertEmail string
 
+@description('Azure Front Door with a WAF in front of the app, the only way in (leave out only for a dev deployment).')
+param frontDoor bool = true
+
 @description('Largest number of instances the app may scale to.')
 param maximumInstanceCount int = 40
 
@@ -44,6 +47,8 @@ var names = {
   insights: 'appi-referralintake-${environmentName}'
   plan: 'plan-referralintake-${environmentName}'
   app: 'func-referralintake-${environmentName}-${suffix}'
+  vnet: 'vnet-referralintake-${environmentName}'
+  frontDoor: 'afd-referralintake-${environmentName}-${suffix}'
 }
 
 // The names the app reads (see functions/ReferralIntake.Functions/Hosting/AppSettings.cs).
@@ -92,8 +97,37 @@ module keyVault 'modules/keyvault.bicep' = {
     location: location
     identityResourceId: identityResourceId
     identityPrincipalId: identity.outputs.principalId
+    workspaceId: monitoring.outputs.workspaceId
   }
 }
+
+// The private network: storage (blob, queue) and Key Vault only through private endpoints in it.
+var privateEndpoints = [
+  { kind: 'blob', zone: 'privatelink.blob.${environment().suffixes.storage}' }
+  { kind: 'queue', zone: 'privatelink.queue.${environment().suffixes.storage}' }
+  { kind: 'vault', zone: 'privatelink.vaultcore.azure.net' }
+]
+
+module network 'modules/network.bicep' = {
+  name: 'network'
+  params: {
+    name: names.vnet
+    location: location
+    privateDnsZoneNames: [for e in privateEndpoints: e.zone]
+  }
+}
+
+module endpoints 'modules/privateendpoint.bicep' = [for (e, i) in privateEndpoints: {
+  name: 'pe-${e.kind}'
+  params: {
+    name: 'pe-referralintake-${environmentName}-${e.kind}'
+    location: location
+    subnetId: network.outputs.privateEndpointSubnetId
+    serviceId: e.kind == 'vault' ? keyVault.outputs.id : storage.outputs.id
+    groupId: e.kind
+    privateDnsZoneId: network.outputs.zoneIds[i]
+  }
+}]
 
 module app 'modules/functionapp.bicep' = {
   name: 'functionapp'
@@ -118,7 +152,25 @@ module app 'modules/functionapp.bicep' = {
     forceApiUsers: forceApiUsers
     destinations: destinations
     entraClientId: entraClientId
+    subnetId: network.outputs.appSubnetId
+    frontDoor: frontDoor
     maximumInstanceCount: maximumInstanceCount
+  }
+}
+
+module edge 'modules/frontdoor.bicep' = if (frontDoor) {
+  name: 'frontdoor'
+  params: {
+    name: names.frontDoor
+    appHostName: app.outputs.hostName
+  }
+}
+
+module edgeOnly 'modules/frontdoor-access.bicep' = if (frontDoor) {
+  name: 'frontdoor-access'
+  params: {
+    appName: names.app
+    frontDoorId: edge!.outputs.frontDoorId
   }
 }
 

@@ -5,6 +5,8 @@ param location = 'uksouth'
 param alertEmail = 'referralintake-dev-alerts@example.org'
 param retentionDays = 30
 param maximumInstanceCount = 10
+// A dev deployment goes without Front Door (its cost); production has it.
+param frontDoor = false
 param partners = [
   { id: 'test-partner', requestsPerMinute: 60 }
 ]

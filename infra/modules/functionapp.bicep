@@ -24,6 +24,10 @@ param partners array
 param forceApiUsers array
 param destinations array
 param entraClientId string
+@description('The subnet (delegated to Microsoft.App/environments) the app sends all its outbound traffic through.')
+param subnetId string
+@description('Whether Azure Front Door is in front: then the client\'s address is its X-Azure-ClientIP.')
+param frontDoor bool
 param maximumInstanceCount int
 
 resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
@@ -46,7 +50,10 @@ resource app 'Microsoft.Web/sites@2025-03-01' = {
     serverFarmId: plan.id
     httpsOnly: true
     keyVaultReferenceIdentity: identityId
+    // Storage and Key Vault are reachable only through their private endpoints in this network.
+    virtualNetworkSubnetId: subnetId
     siteConfig: {
+      vnetRouteAllEnabled: true
       minTlsVersion: '1.2'
       scmMinTlsVersion: '1.2'
       ftpsState: 'Disabled'
@@ -94,7 +101,6 @@ var baseSettings = {
   DeliveryQueueName: deliveryQueueName
   ReferralContainerName: containerName
   Retention__Days: string(retentionDays)
-  Admin__KeySha256: '@Microsoft.KeyVault(${secret}admin-key-sha256)'
   APPLICATIONINSIGHTS_CONNECTION_STRING: insightsConnectionString
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
 }
@@ -107,6 +113,7 @@ var destinationSettings = union(
   toObject(filter(destinations, d => d.?pull ?? false), d => 'Destinations__${d.id}__Pull', d => 'true'),
   toObject(destinations, d => 'Destinations__${d.id}__Secret', d => '@Microsoft.KeyVault(${secret}destination-${d.id}-secret)'))
 // The force view behind Entra ID: the app trusts the platform's principal header only with this on.
+var edgeSettings = frontDoor ? { Edge__ClientIpHeader: 'X-Azure-ClientIP' } : {}
 var forceViewSettings = empty(entraClientId) ? {} : {
   EntraId__Enabled: 'true'
   MICROSOFT_PROVIDER_AUTHENTICATION_SECRET: '@Microsoft.KeyVault(${secret}entra-client-secret)'
@@ -115,7 +122,7 @@ var forceViewSettings = empty(entraClientId) ? {} : {
 resource settings 'Microsoft.Web/sites/config@2025-03-01' = {
   parent: app
   name: 'appsettings'
-  properties: union(baseSettings, partnerSettings, forceSettings, destinationSettings, forceViewSettings)
+  properties: union(baseSettings, partnerSettings, forceSettings, destinationSettings, forceViewSettings, edgeSettings)
 }
 
 // App Service Authentication with Entra ID, for the force view only: anonymous requests still reach
@@ -150,5 +157,6 @@ resource auth 'Microsoft.Web/sites/config@2025-03-01' = if (!empty(entraClientId
 }
 
 output name string = app.name
+output hostName string = app.properties.defaultHostName
 output url string = 'https://${app.properties.defaultHostName}'
 output storageAccountName string = storageAccountName

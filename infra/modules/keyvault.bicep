@@ -1,5 +1,6 @@
-// Key Vault for partner key hashes, force webhook secrets and the admin key hash. RBAC only (no
-// access policies), soft delete and purge protection on. Secrets are set by the operators, never
+// Key Vault for partner and force key hashes, force webhook secrets and the Entra ID client secret.
+// RBAC only (no access policies), soft delete and purge protection on, no public network access (a
+// private endpoint, see main.bicep), and every access logged to Log Analytics. Secrets are set by the operators, never
 // from this repo: see README.md, "Deploying to Azure".
 // API versions: Microsoft.KeyVault/vaults@2025-05-01, Microsoft.Authorization/roleAssignments@2022-04-01.
 param name string
@@ -7,6 +8,7 @@ param location string
 @description('The identity\'s resource id: known before deployment, so role assignment names are stable for what-if.')
 param identityResourceId string
 param identityPrincipalId string
+param workspaceId string
 
 resource vault 'Microsoft.KeyVault/vaults@2025-05-01' = {
   name: name
@@ -18,7 +20,19 @@ resource vault 'Microsoft.KeyVault/vaults@2025-05-01' = {
     enableSoftDelete: true
     softDeleteRetentionInDays: 90
     enablePurgeProtection: true
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: 'Disabled'
+    networkAcls: { defaultAction: 'Deny', bypass: 'None' }
+  }
+}
+
+// Who read or changed which secret, and when.
+#disable-next-line use-recent-api-versions
+resource diagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'vault-audit'
+  scope: vault
+  properties: {
+    workspaceId: workspaceId
+    logs: [ { category: 'AuditEvent', enabled: true } ]
   }
 }
 
@@ -34,3 +48,4 @@ resource secretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
 }
 
 output name string = vault.name
+output id string = vault.id

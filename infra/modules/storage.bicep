@@ -1,7 +1,10 @@
 // The storage account: the app's queues (referrals, the urgent lane, deliveries) each with its poison queue, the report container, and the
-// container Flex Consumption deploys from. No public blob access, TLS 1.2 minimum, shared-key access
-// disabled (identity only), HTTPS only. A lifecycle rule deletes report blobs as a backstop behind the
-// app's own, status-aware retention sweep.
+// container Flex Consumption deploys from. No public network access (private endpoints only, see
+// main.bicep), no public blob access, TLS 1.2 minimum, shared-key access disabled (identity only),
+// HTTPS only. Every blob read, write and delete is logged to Log Analytics: who read a child's report
+// can be seen. The app's identity has data roles on the containers and queues it uses, not on the
+// account. A lifecycle rule deletes referral blobs as a backstop behind the app's own, status-aware
+// retention sweep; it leaves the record of each erasure alone.
 // API versions: Microsoft.Storage/storageAccounts@2025-06-01 (and its blobServices, queueServices,
 // containers, queues, managementPolicies), Microsoft.Authorization/roleAssignments@2022-04-01,
 // Microsoft.Insights/diagnosticSettings@2021-05-01-preview.
@@ -27,7 +30,8 @@ resource account 'Microsoft.Storage/storageAccounts@2025-06-01' = {
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true
     defaultToOAuthAuthentication: true
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: 'Disabled'
+    networkAcls: { defaultAction: 'Deny', bypass: 'None' }
     encryption: {
       keySource: 'Microsoft.Storage'
       requireInfrastructureEncryption: true
@@ -60,6 +64,13 @@ resource deployment 'Microsoft.Storage/storageAccounts/blobServices/containers@2
   properties: { publicAccess: 'None' }
 }
 
+// The Functions host's own containers (leases, the timer's schedule, keys), made here so roles can be scoped to them.
+resource hostContainers 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-06-01' = [for container in [ 'azure-webjobs-hosts', 'azure-webjobs-secrets' ]: {
+  parent: blobs
+  name: container
+  properties: { publicAccess: 'None' }
+}]
+
 resource queues 'Microsoft.Storage/storageAccounts/queueServices@2025-06-01' = {
   parent: account
   name: 'default'
@@ -89,7 +100,9 @@ resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2025-06
           definition: {
             filters: {
               blobTypes: [ 'blockBlob', 'appendBlob' ]
-              prefixMatch: [ '${containerName}/' ]
+              // Referrals (RI-…/), forces' lists and idempotency records; not erasures/ (the record of
+              // each erasure is kept) nor dataprotection/ (the form's anti-forgery keys).
+              prefixMatch: [ '${containerName}/RI-', '${containerName}/force-inbox/', '${containerName}/idempotency/' ]
             }
             actions: {
               baseBlob: {
@@ -103,23 +116,79 @@ resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2025-06
   }
 }
 
-// The narrowest roles the Functions host and the app need on this account, for the app's identity:
-// Storage Blob Data Owner (the host requires it for AzureWebJobsStorage: leases, deployment package),
-// Storage Queue Data Contributor (send, receive, delete; the host creates the poison queue if missing).
-var roles = [
-  'b7e6dc6d-f1e8-4753-8033-0f276bb0955b' // Storage Blob Data Owner
-  '974c5e8b-45b9-4653-ba55-5f855dd0fb88' // Storage Queue Data Contributor
-]
+// The narrowest roles the Functions host and the app need, for the app's identity, each on the
+// container or queue it is for, never the account: Storage Blob Data Owner on the host's own
+// containers (the host requires it there for leases and keys), Storage Blob Data Contributor on the
+// report container and the deployment package's, Storage Queue Data Contributor on each queue and
+// its poison queue (send, receive, delete).
+var blobDataOwner = 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
+var blobDataContributor = 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
+var queueDataContributor = '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
 
-resource assignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for role in roles: {
-  name: guid(account.id, identityResourceId, role)
-  scope: account
+resource hostContainerRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for (container, i) in [ 'azure-webjobs-hosts', 'azure-webjobs-secrets' ]: {
+  name: guid(account.id, container, identityResourceId, blobDataOwner)
+  scope: hostContainers[i]
   properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role)
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', blobDataOwner)
     principalId: identityPrincipalId
     principalType: 'ServicePrincipal'
   }
 }]
+
+resource reportsRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(account.id, containerName, identityResourceId, blobDataContributor)
+  scope: reports
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', blobDataContributor)
+    principalId: identityPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource deploymentRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(account.id, 'app-package', identityResourceId, blobDataContributor)
+  scope: deployment
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', blobDataContributor)
+    principalId: identityPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource queueRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for (name, i) in queueNames: {
+  name: guid(account.id, name, identityResourceId, queueDataContributor)
+  scope: appQueues[i]
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', queueDataContributor)
+    principalId: identityPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}]
+
+resource poisonQueueRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for (name, i) in queueNames: {
+  name: guid(account.id, '${name}-poison', identityResourceId, queueDataContributor)
+  scope: poisonQueues[i]
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', queueDataContributor)
+    principalId: identityPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}]
+
+// Every blob read, write and delete, with the caller's identity: who read a child's report can be seen.
+#disable-next-line use-recent-api-versions
+resource blobDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'blob-access-logs'
+  scope: blobs
+  properties: {
+    workspaceId: workspaceId
+    logs: [
+      { category: 'StorageRead', enabled: true }
+      { category: 'StorageWrite', enabled: true }
+      { category: 'StorageDelete', enabled: true }
+    ]
+  }
+}
 
 // Queue operation logs, so the poison-queue alert can see a message arrive.
 // 2021-05-01-preview is the newest version of diagnostic settings Azure has; the linter's only other
@@ -138,6 +207,7 @@ resource queueDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-prev
 }
 
 output name string = account.name
+output id string = account.id
 output blobEndpoint string = account.properties.primaryEndpoints.blob
 output queueEndpoint string = account.properties.primaryEndpoints.queue
 output deploymentContainerName string = deployment.name

@@ -226,6 +226,64 @@ public static partial class SettingsDrift
             Expect(account, "properties.minimumTlsVersion", "TLS1_2", "storage does not require TLS 1.2", problems);
             Expect(account, "properties.allowSharedKeyAccess", false, "storage allows shared-key access", problems);
             Expect(account, "properties.supportsHttpsTrafficOnly", true, "storage allows plain HTTP", problems);
+            Expect(account, "properties.publicNetworkAccess", "Disabled", "storage is reachable from the public internet", problems);
+            Expect(account, "properties.networkAcls.defaultAction", "Deny", "storage's firewall admits by default", problems);
+        }
+
+        // The security issue: private endpoints, logged reads, roles on containers and queues only.
+        var endpointKinds = deployment.OfType("Microsoft.Network/privateEndpoints")
+            .SelectMany(e => e.Get("properties.privateLinkServiceConnections")?.AsArray() ?? [])
+            .Select(c => c?["properties"]?["groupIds"]?[0]?.ToString()).ToHashSet();
+        foreach (var kind in new[] { "blob", "queue", "vault" })
+        {
+            if (!endpointKinds.Contains(kind))
+            {
+                problems.Add($"no private endpoint for {kind}");
+            }
+        }
+
+        if (!deployment.OfType("Microsoft.Network/privateEndpoints/privateDnsZoneGroups").Any())
+        {
+            problems.Add("the private endpoints have no private DNS records");
+        }
+
+        var diagnostics = deployment.OfType("Microsoft.Insights/diagnosticSettings").ToList();
+        bool Logs(string category) => diagnostics.Any(d => (d.Get("properties.logs")?.AsArray() ?? []).Any(l => l?["category"]?.ToString() == category && l?["enabled"]?.GetValue<bool>() == true));
+        if (!Logs("StorageRead"))
+        {
+            problems.Add("blob reads are not logged");
+        }
+
+        if (!Logs("AuditEvent"))
+        {
+            problems.Add("Key Vault access is not logged");
+        }
+
+        string[] storageDataRoles = ["b7e6dc6d-f1e8-4753-8033-0f276bb0955b", "ba92f5b4-2d11-453d-a403-e96b0029c9fe", "974c5e8b-45b9-4653-ba55-5f855dd0fb88"];
+        foreach (var assignment in deployment.OfType("Microsoft.Authorization/roleAssignments"))
+        {
+            var role = assignment.Get("properties.roleDefinitionId")?.ToString() ?? "";
+            var scope = assignment.Json["scope"]?.ToString() ?? "";
+            if (storageDataRoles.Any(role.Contains) && !(scope.Contains("containers", StringComparison.Ordinal) || scope.Contains("queues", StringComparison.Ordinal)))
+            {
+                problems.Add($"a storage data role is granted on the whole account, not a container or queue ({scope})");
+            }
+        }
+
+        foreach (var waf in deployment.OfType("Microsoft.Network/FrontDoorWebApplicationFirewallPolicies"))
+        {
+            Expect(waf, "properties.policySettings.mode", "Prevention", "the WAF only detects", problems);
+        }
+
+        if (!deployment.OfType("Microsoft.Network/FrontDoorWebApplicationFirewallPolicies").Any())
+        {
+            problems.Add("there is no WAF in front of the app");
+        }
+
+        if (!deployment.OfType("Microsoft.Web/sites/config").Any(c => c.Get("properties.ipSecurityRestrictionsDefaultAction")?.ToString() == "Deny"
+            && (c.Get("properties.ipSecurityRestrictions")?.AsArray() ?? []).Any(r => r?["ipAddress"]?.ToString() == "AzureFrontDoor.Backend" && r?["headers"]?["x-azure-fdid"] is not null)))
+        {
+            problems.Add("the app does not admit only its own Front Door");
         }
 
         var vaults = deployment.OfType("Microsoft.KeyVault/vaults").ToList();
@@ -239,6 +297,7 @@ public static partial class SettingsDrift
             Expect(vault, "properties.enableRbacAuthorization", true, "Key Vault does not use RBAC", problems);
             Expect(vault, "properties.enableSoftDelete", true, "Key Vault soft delete is off", problems);
             Expect(vault, "properties.enablePurgeProtection", true, "Key Vault purge protection is off", problems);
+            Expect(vault, "properties.publicNetworkAccess", "Disabled", "Key Vault is reachable from the public internet", problems);
         }
 
         var sites = deployment.OfType("Microsoft.Web/sites").ToList();
@@ -253,6 +312,11 @@ public static partial class SettingsDrift
             Expect(site, "properties.siteConfig.ftpsState", "Disabled", "the function app allows FTP", problems);
             Expect(site, "properties.functionAppConfig.runtime.name", "custom", "the function app does not run the custom handler", problems);
             Expect(site, "identity.type", "UserAssigned", "the function app does not run as its user-assigned managed identity", problems);
+            Expect(site, "properties.siteConfig.vnetRouteAllEnabled", true, "the function app's outbound traffic does not all go through its network", problems);
+            if (site.Json["properties"]?["virtualNetworkSubnetId"] is null)
+            {
+                problems.Add("the function app is not integrated with the network");
+            }
             if (site.Get("properties.functionAppConfig.deployment.storage.authentication.type")?.ToString() != "UserAssignedIdentity")
             {
                 problems.Add("the function app's deployment storage is not reached with its managed identity");

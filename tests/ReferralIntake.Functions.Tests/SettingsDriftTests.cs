@@ -58,6 +58,12 @@ public sealed class SettingsDriftTests(AzuriteFixture azurite, CompiledInfraFixt
         { "no managed identity", i => i.WithResource(Site, r => r["identity"]!["type"] = "None"), "managed identity" },
         { "purge protection off", i => i.WithResource(Vault, r => r["properties"]!["enablePurgeProtection"] = false), "purge protection" },
         { "Key Vault access policies", i => i.WithResource(Vault, r => r["properties"]!["enableRbacAuthorization"] = false), "RBAC" },
+        { "storage open to the internet", i => i.WithResource(Storage, r => r["properties"]!["publicNetworkAccess"] = "Enabled"), "storage is reachable from the public internet" },
+        { "Key Vault open to the internet", i => i.WithResource(Vault, r => r["properties"]!["publicNetworkAccess"] = "Enabled"), "Key Vault is reachable from the public internet" },
+        { "no VNet integration", i => i.WithResource(Site, r => r["properties"]!.AsObject().Remove("virtualNetworkSubnetId")), "not integrated with the network" },
+        { "blob reads not logged", i => i.WithResource("Microsoft.Insights/diagnosticSettings", r => { foreach (var l in r["properties"]!["logs"]!.AsArray()) { if (l!["category"]!.ToString() == "StorageRead") { l["enabled"] = false; } } }), "blob reads are not logged" },
+        { "Blob Data Owner on the account", i => i.WithResource("Microsoft.Authorization/roleAssignments", r => { if (r["scope"]?.ToString().Contains("containers", StringComparison.Ordinal) == true) { r["scope"] = "[format('Microsoft.Storage/storageAccounts/{0}', parameters('name'))]"; } }), "granted on the whole account" },
+        { "WAF in detection mode", i => i.WithResource("Microsoft.Network/FrontDoorWebApplicationFirewallPolicies", r => r["properties"]!["policySettings"]!["mode"] = "Detection"), "the WAF only detects" },
         { "storage key in a setting", i => i.WithVariables("functionapp", v => v["baseSettings"]!["AzureWebJobsStorage"] = "[format('AccountKey={0}', listKeys(parameters('storageAccountName'), '2025-06-01').keys[0].value)]"), "storage key" },
     };
 

@@ -88,7 +88,7 @@ public static class SettingsCatalogue
         new("MICROSOFT_PROVIDER_AUTHENTICATION_SECRET", SettingPlace.Optional, "App Service Authentication's Entra ID client secret (read by the platform, not the app)"),
         new("Retention__Days", SettingPlace.Azure, "retention of delivered referrals"),
         new("Retention__SweepIntervalHours", SettingPlace.Optional, "standalone sweep interval"),
-        new("Admin__KeySha256", SettingPlace.Azure, "the admin key hash"),
+        new("Admin__KeySha256", SettingPlace.Optional, "the admin key hash: local development (Azurite) only; in Azure operators sign in with Entra ID"),
         new("APPLICATIONINSIGHTS_CONNECTION_STRING", SettingPlace.Azure, "Application Insights, for the host's telemetry and the app's (Azure Monitor exporter)"),
         new("APPLICATIONINSIGHTS_AUTHENTICATION_STRING", SettingPlace.Azure, "Entra ID auth for that telemetry (the managed identity)"),
         new("OTEL_EXPORTER_OTLP_ENDPOINT", SettingPlace.Optional, "the app's OpenTelemetry export"),

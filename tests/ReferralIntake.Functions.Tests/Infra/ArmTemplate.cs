@@ -46,23 +46,29 @@ public sealed class ArmTemplate
                 var n = scope.Evaluate(count) is JsonValue v && v.TryGetValue<int>(out var c) ? c : 0;
                 for (var i = 0; i < n; i++)
                 {
-                    into.Add(new ArmResource(type, resource, scope.WithCopyIndex(i)));
+                    Add(type, resource, scope.WithCopyIndex(i), into); // a module loop too: each copy with its own parameters
                 }
 
                 continue;
             }
 
-            into.Add(new ArmResource(type, resource, scope));
-            if (type == "Microsoft.Resources/deployments" && resource["properties"]?["template"] is JsonObject nested)
-            {
-                var values = new Dictionary<string, JsonNode?>();
-                foreach (var (name, given) in resource["properties"]?["parameters"]?.AsObject() ?? [])
-                {
-                    values[name] = scope.Evaluate(given?["value"]);
-                }
+            Add(type, resource, scope, into);
+        }
+    }
 
-                Collect(new ArmScope(nested, values), nested, into);
+    private static void Add(string type, JsonObject resource, ArmScope scope, List<ArmResource> into)
+    {
+        into.Add(new ArmResource(type, resource, scope));
+        if (type == "Microsoft.Resources/deployments" && resource["properties"]?["template"] is JsonObject nested)
+        {
+            var values = new Dictionary<string, JsonNode?>();
+            foreach (var (name, given) in resource["properties"]?["parameters"]?.AsObject() ?? [])
+            {
+                // { "value": … }, or an expression that makes one (a conditional parameter).
+                values[name] = given is JsonObject wrapped ? scope.Evaluate(wrapped["value"]) : scope.Evaluate(given)?["value"]?.DeepClone();
             }
+
+            Collect(new ArmScope(nested, values), nested, into);
         }
     }
 
@@ -333,6 +339,8 @@ public sealed class ArmScope(JsonObject template, IReadOnlyDictionary<string, Js
                     }
 
                     return created;
+                case "subscriptionresourceid":
+                    return JsonValue.Create($"/subscriptions/{Unknown}/providers/{string.Join('/', args.Select((_, i) => Part(i)))}");
                 case "concat":
                     return JsonValue.Create(string.Concat(args.Select((_, i) => Part(i))));
                 case "union":
