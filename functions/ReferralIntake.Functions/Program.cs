@@ -123,7 +123,7 @@ builder.Services.ConfigureHttpJsonOptions(o =>
     o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never;
     o.SerializerOptions.TypeInfoResolverChain.Insert(0, AppJsonContext.Default); // the app's one JSON context; no reflection
 });
-builder.Services.AddOpenApi("v1");
+builder.Services.AddOpenApi("v1", OpenApiContract.Configure);
 
 var app = builder.Build();
 app.UseForwardedHeaders(); // first: everything after sees the client the trusted edge saw (Edge)

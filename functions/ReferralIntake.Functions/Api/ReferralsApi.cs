@@ -11,8 +11,8 @@ public static class ReferralsApi
 {
     public static IEndpointRouteBuilder MapReferralsApiV1(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api").WithTags("Referrals");
-        var partners = api.MapGroup("/referrals").RequireAuthorization(PartnerAuthentication.Policy); // X-Api-Key, or 401
+        var api = app.MapGroup("/api");
+        var partners = api.MapGroup("/referrals").WithTags("Referrals").RequireAuthorization(PartnerAuthentication.Policy); // X-Api-Key, or 401
 
         partners.MapPost("", SubmitReferralFunction.HandleAsync)
             .RequireRateLimiting(RateLimits.PartnerSubmit)
@@ -32,7 +32,10 @@ public static class ReferralsApi
         partners.MapGet("/{reference}", GetReferralStatusFunction.HandleAsync)
             .RequireRateLimiting(RateLimits.PartnerStatus)
             .WithName("GetReferralStatus")
-            .WithSummary("Read a referral's status and triage decision");
+            .WithSummary("Read a referral's status and triage decision")
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
         // The force API (API.md, "Force hand-off"): each force and CEOP with its own key.
         var forces = api.MapGroup("/forces/{forceId}/referrals").WithTags("Forces").RequireAuthorization(ForceAuthentication.Policy)
@@ -63,6 +66,7 @@ public static class ReferralsApi
 
         api.MapGet("/health", HealthFunction.HandleAsync)
             .WithName("Health")
+            .WithTags("Health")
             .WithSummary("Ready when queue and blob storage can be reached");
 
         return app;
