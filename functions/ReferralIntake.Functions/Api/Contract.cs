@@ -28,7 +28,8 @@ public sealed record ReferralStatusBody(
     string Status,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] TriageBody? Triage,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? FailureReason,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<AuditEntry>? Audit);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<AuditEntry>? Audit,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? Sandbox = null);
 
 public sealed record TriageBody(string Priority, IReadOnlyList<string> Reasons, IReadOnlyList<RouteBody> Routes, DateTimeOffset DecidedAt);
 

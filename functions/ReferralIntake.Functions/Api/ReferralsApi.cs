@@ -37,6 +37,14 @@ public static class ReferralsApi
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
+        partners.MapGet("/{reference}/sandbox-deliveries", GetReferralStatusFunction.SandboxAsync)
+            .RequireRateLimiting(RateLimits.PartnerStatus)
+            .WithName("GetSandboxDeliveries")
+            .WithSummary("Sandbox keys only: the documents the forces would have received for this referral")
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+
         // The force API (API.md, "Force hand-off"): each force and CEOP with its own key.
         var forces = api.MapGroup("/forces/{forceId}/referrals").WithTags("Forces").RequireAuthorization(ForceAuthentication.Policy)
             .AddEndpointFilter(async (context, next) =>

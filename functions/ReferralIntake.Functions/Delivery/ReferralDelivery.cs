@@ -27,6 +27,7 @@ public sealed partial class ReferralDelivery(
     Destinations destinations,
     LocalInboxMode inboxMode,
     ForceInboxStore inbox,
+    SandboxInboxStore sandbox,
     WebhookSender sender,
     Partners partners,
     DeliverySchedule schedule,
@@ -416,7 +417,15 @@ public sealed partial class ReferralDelivery(
         var state = work.State;
         var destinationId = route.Force?.Id ?? "ceop";
         var document = JsonSerializer.SerializeToUtf8Bytes(
-            ReferralDocument.For(state.Reference, key, state.ReceivedAt, route, state.Triage!, work.Report), AppJsonContext.Default.ReferralDocument);
+            ReferralDocument.For(state.Reference, key, state.ReceivedAt, route, state.Triage!, work.Report, state.Sandbox), AppJsonContext.Default.ReferralDocument);
+        if (state.Sandbox)
+        {
+            // A sandbox key's referral never reaches a force or CEOP: it lands where its partner can read it back.
+            await sandbox.SaveAsync(state.Reference, key, document, ct).ConfigureAwait(false);
+            attempts.Add(new DeliveryAttempt(1, clock.GetUtcNow(), "sandbox", null, 0));
+            return true;
+        }
+
         if (destinations.For(destinationId) is { } destination)
         {
             if (destination.Pull)

@@ -16,13 +16,14 @@ public sealed record ReferralDocument(
     DateTimeOffset ReceivedAt,
     RouteBody Route,
     TriageBody Triage,
-    ReferralRequest Report)
+    ReferralRequest Report,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] bool? Sandbox = null)
 {
     public const int Version = 1;
 
     /// <summary>The document for one route of a decision: the domain's report and decision, in the contract's words.</summary>
-    public static ReferralDocument For(string reference, string routeKey, DateTimeOffset receivedAt, Route route, TriageDecision decision, ConcernReport report) =>
-        new(Version, reference, routeKey, receivedAt, ContractMapping.ToBody(route), ContractMapping.ToBody(decision), ContractMapping.ToRequest(report));
+    public static ReferralDocument For(string reference, string routeKey, DateTimeOffset receivedAt, Route route, TriageDecision decision, ConcernReport report, bool sandbox = false) =>
+        new(Version, reference, routeKey, receivedAt, ContractMapping.ToBody(route), ContractMapping.ToBody(decision), ContractMapping.ToRequest(report), sandbox ? true : null);
 }
 
 /// <summary>What a partner's callback receives: the status and the decision with each route's hand-off, never the report.</summary>

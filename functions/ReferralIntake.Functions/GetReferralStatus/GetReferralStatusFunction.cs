@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using ReferralIntake.Functions.Api;
+using ReferralIntake.Functions.Delivery;
 using ReferralIntake.Functions.Intake;
 using ReferralIntake.Functions.Storage;
 
@@ -26,7 +27,33 @@ public static class GetReferralStatusFunction
             }
 
             var audit = await store.ReadAuditAsync(state, ct).ConfigureAwait(false);
-            return TypedResults.Ok(new ReferralStatusBody(state.Reference, state.Status.Wire(), ContractMapping.ToTriageBody(state), state.FailureReason, audit));
+            return TypedResults.Ok(new ReferralStatusBody(state.Reference, state.Status.Wire(), ContractMapping.ToTriageBody(state), state.FailureReason, audit,
+                state.Sandbox ? true : null));
+        }
+        catch (Exception e) when (IntakeResilience.IsOutage(e))
+        {
+            return Problems.Unavailable(http, TimeSpan.FromSeconds(30), "Storage cannot be reached just now. Please try again shortly.");
+        }
+    }
+
+    /// <summary>
+    /// GET /api/referrals/{reference}/sandbox-deliveries: for a referral sent with a sandbox key, the
+    /// documents the forces (or CEOP) would have received, by route. A live referral answers 404.
+    /// </summary>
+    public static async Task<Results<Ok<SandboxDeliveries>, ProblemHttpResult>> SandboxAsync(
+        string reference, ClaimsPrincipal user, HttpContext http, ReferralStateStore store, SandboxInboxStore sandbox, CancellationToken ct)
+    {
+        try
+        {
+            if (!References.IsWellFormed(reference) || await store.LoadStateAsync(reference, ct).ConfigureAwait(false) is not { Sandbox: true } state
+                || state.PartnerId != PartnerAuthentication.PartnerId(user))
+            {
+                return Problems.NotFound();
+            }
+
+            var delivered = await sandbox.ListAsync(reference, ct).ConfigureAwait(false);
+            return TypedResults.Ok(new SandboxDeliveries(reference,
+                [.. delivered.Select(d => new SandboxDelivery(d.Route, d.Document.ToObjectFromJson(Serialization.AppJsonContext.Default.ReferralDocument)!))]));
         }
         catch (Exception e) when (IntakeResilience.IsOutage(e))
         {
@@ -34,3 +61,8 @@ public static class GetReferralStatusFunction
         }
     }
 }
+
+/// <summary>What a sandbox referral's routes would have carried to their forces.</summary>
+public sealed record SandboxDeliveries(string Reference, IReadOnlyList<SandboxDelivery> Deliveries);
+
+public sealed record SandboxDelivery(string Route, ReferralDocument Document);

@@ -71,6 +71,7 @@ public static class SettingsCatalogue
         new("Partners__{id}__KeySha256", SettingPlace.Both, "a partner's key hash"),
         new("Partners__{id}__RequestsPerMinute", SettingPlace.Both, "a partner's rate"),
         new("Partners__{id}__LocalOnly", SettingPlace.Optional, "the development partner"),
+        new("Partners__{id}__Sandbox", SettingPlace.Optional, "a sandbox key: triaged as live, never delivered to a force, swept after a day"),
         new("Partners__{id}__CallbackUrl", SettingPlace.Optional, "a partner's callback"),
         new("Partners__{id}__CallbackSecret", SettingPlace.Optional, "a partner's callback secret"),
         new("Forces__{id}__KeySha256", SettingPlace.Optional, "a force's (or CEOP's) own key hash, for the force API"),

@@ -34,6 +34,7 @@ public abstract record IntakeOutcome
 public sealed partial class IntakeService(
     ReportStore reports,
     IdempotencyStore idempotency,
+    Partners partners,
     TriagePolicy policy,
     StorageClients storage,
     [FromKeyedServices(IntakeResilience.Key)] ResiliencePipeline resilience,
@@ -115,14 +116,15 @@ public sealed partial class IntakeService(
 
         // One blob (the report, with its "received" record) and one message: what storage itself costs.
         using var activity = ReferralTelemetry.Start("referral.submit", reference);
-        await Run(c => reports.StoreAsync(reference, partnerId, report, clock.GetUtcNow(), activity?.Id, claim?.KeyHash, c), ct).ConfigureAwait(false);
+        var sandbox = partners.Find(partnerId)?.Sandbox == true;
+        await Run(c => reports.StoreAsync(reference, partnerId, report, clock.GetUtcNow(), activity?.Id, claim?.KeyHash, c, sandbox), ct).ConfigureAwait(false);
         await Run(c => LaneFor(report).SendMessageAsync(reference, c), ct).ConfigureAwait(false);
         if (claim is { } queued)
         {
             await Run(c => idempotency.MarkQueuedAsync(partnerId, queued.KeyHash, queued.Record, c), ct).ConfigureAwait(false);
         }
 
-        ReferralTelemetry.Received.Add(1, new KeyValuePair<string, object?>("channel", partnerId == Partners.WebFormPartnerId ? "web-form" : "api"));
+        ReferralTelemetry.Received.Add(1, new KeyValuePair<string, object?>("channel", sandbox ? "sandbox" : partnerId == Partners.WebFormPartnerId ? "web-form" : "api"));
         LogAccepted(log, reference, partnerId);
         return new IntakeOutcome.Accepted(Answer(reference, report));
     }

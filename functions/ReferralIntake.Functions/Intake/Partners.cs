@@ -10,7 +10,8 @@ namespace ReferralIntake.Functions.Intake;
 /// <param name="KeySha256">The SHA-256 of the partner's API key, hex. Keys themselves are never stored.</param>
 /// <param name="LocalOnly">A development partner: its key works only against local storage, from loopback.</param>
 /// <param name="CallbackUrl">Where the partner hears each referral's decision and delivery outcomes, signed with <paramref name="CallbackSecret"/>.</param>
-public sealed record Partner(string Id, byte[] KeySha256, bool LocalOnly, int RequestsPerMinute, Uri? CallbackUrl, string? CallbackSecret);
+/// <param name="Sandbox">A sandbox key: its referrals are triaged exactly as live ones, but never reach a force or CEOP.</param>
+public sealed record Partner(string Id, byte[] KeySha256, bool LocalOnly, int RequestsPerMinute, Uri? CallbackUrl, string? CallbackSecret, bool Sandbox = false);
 
 /// <summary>
 /// The partners, from settings, and whose key a given key is: every key hash compared in constant time.
@@ -33,7 +34,8 @@ public sealed class Partners
                 bool.TryParse(p["LocalOnly"], out var local) && local,
                 int.TryParse(p["RequestsPerMinute"], out var rpm) && rpm > 0 ? rpm : 60,
                 Uri.TryCreate(p["CallbackUrl"], UriKind.Absolute, out var callback) ? callback : null,
-                p["CallbackSecret"]))];
+                p["CallbackSecret"],
+                bool.TryParse(p["Sandbox"], out var sandbox) && sandbox))];
     }
 
     public Partner? Find(string id) => _partners.FirstOrDefault(p => p.Id == id);

@@ -36,7 +36,9 @@ public sealed partial class RetentionSweeper(StorageClients storage, ReferralSta
 
             checkedCount++;
             var state = await store.LoadStateAsync(reference!, ct).ConfigureAwait(false);
-            if (state is { Status: ReferralStatus.Delivered or ReferralStatus.Acknowledged } && state.UpdatedAt < cutoff) // settled; an undeliverable one still needs someone
+            var sandboxCutoff = clock.GetUtcNow() - TimeSpan.FromDays(1);
+            if ((state is { Status: ReferralStatus.Delivered or ReferralStatus.Acknowledged } && state.UpdatedAt < cutoff) // settled; an undeliverable one still needs someone
+                || (state is { Sandbox: true } && state.ReceivedAt < sandboxCutoff)) // a sandbox referral: a day is enough to read it back
             {
                 await DeleteAllOfAsync(reference!, ct).ConfigureAwait(false);
                 deleted++;

@@ -28,6 +28,7 @@ namespace ReferralIntake.Functions.Serialization;
 [JsonSerializable(typeof(AcknowledgeReferral.AcknowledgementRequest))]
 [JsonSerializable(typeof(RouteBody))]
 [JsonSerializable(typeof(ForceReferrals.ForceReferralList))]
+[JsonSerializable(typeof(GetReferralStatus.SandboxDeliveries))]
 // storage
 [JsonSerializable(typeof(ConcernReport))]
 [JsonSerializable(typeof(TriageDecision))]

@@ -60,7 +60,8 @@ public static class ReferralStatuses
 /// <summary>
 /// What is known about a referral beside its report: who sent it, where it is, the triage decision (the
 /// domain's own, as decided), the routes added after it (escalation, fallback) and each route's
-/// hand-off. Stored as {reference}/state.json and updated with optimistic concurrency (ETags), so two
+/// hand-off; <see cref="Sandbox"/> when a sandbox key sent it (never delivered to a force, swept after a
+/// day, left out of statistics). Stored as {reference}/state.json and updated with optimistic concurrency (ETags), so two
 /// workers cannot both record a decision, nor both claim a route.
 /// </summary>
 public sealed record ReferralState(
@@ -73,7 +74,8 @@ public sealed record ReferralState(
     string? FailureReason = null,
     IReadOnlyDictionary<string, RouteDelivery>? Deliveries = null,
     string? TraceParent = null,
-    IReadOnlyList<Route>? AddedRoutes = null)
+    IReadOnlyList<Route>? AddedRoutes = null,
+    bool Sandbox = false)
 {
     /// <summary>The decision's routes, then those added after it (CEOP on escalation or as a fallback).</summary>
     public IEnumerable<Route> AllRoutes => (Triage?.Routes ?? []).Concat(AddedRoutes ?? []);
@@ -153,7 +155,7 @@ public sealed record AuditEntry(
 {
     public const string Received = "received", Triaged = "triaged";
 
-    public static AuditEntry ReceivedFrom(ReferralState state) => new(state.ReceivedAt, Received, $"from {state.PartnerId}");
+    public static AuditEntry ReceivedFrom(ReferralState state) => new(state.ReceivedAt, Received, $"from {state.PartnerId}{(state.Sandbox ? " (sandbox)" : "")}");
 
     public static AuditEntry TriagedAs(TriageDecision decision) =>
         new(decision.DecidedAt, Triaged, $"{decision.Priority}; routes: {string.Join(", ", decision.Routes.Select(RouteKeys.KeyOf))}");

@@ -14,13 +14,15 @@ namespace ReferralIntake.Functions.Storage;
 /// </summary>
 public sealed class ReportStore(StorageClients clients)
 {
+    private const string SandboxMetadata = "sandbox";
     private const string PartnerMetadata = "partner", ReceivedAtMetadata = "receivedat", TraceMetadata = "traceparent", IdempotencyMetadata = "idempotencykeysha256";
 
     public static string ReportPath(string reference) => $"{reference}/report.json";
 
     /// <summary>Stores the report and its "received" record once; a second store of the same reference keeps the first.</summary>
     /// <param name="idempotencyKeySha256">The hash of the Idempotency-Key it came with, if any: an erasure finds the key's record by it.</param>
-    public async Task StoreAsync(string reference, string partnerId, ConcernReport report, DateTimeOffset receivedAt, string? traceParent, string? idempotencyKeySha256, CancellationToken ct)
+    /// <param name="sandbox">Sent with a sandbox key: marked so in every record made from it.</param>
+    public async Task StoreAsync(string reference, string partnerId, ConcernReport report, DateTimeOffset receivedAt, string? traceParent, string? idempotencyKeySha256, CancellationToken ct, bool sandbox = false)
     {
         var metadata = new Dictionary<string, string>
         {
@@ -36,6 +38,11 @@ public sealed class ReportStore(StorageClients clients)
         if (idempotencyKeySha256 is not null)
         {
             metadata[IdempotencyMetadata] = idempotencyKeySha256;
+        }
+
+        if (sandbox)
+        {
+            metadata[SandboxMetadata] = "true";
         }
 
         try
@@ -94,6 +101,7 @@ public sealed class ReportStore(StorageClients clients)
     {
         var receivedAt = DateTimeOffset.Parse(metadata[ReceivedAtMetadata], CultureInfo.InvariantCulture);
         return new ReferralState(reference, metadata[PartnerMetadata], ReferralStatus.Received, receivedAt, receivedAt,
-            TraceParent: metadata.TryGetValue(TraceMetadata, out var trace) ? trace : null);
+            TraceParent: metadata.TryGetValue(TraceMetadata, out var trace) ? trace : null,
+            Sandbox: metadata.TryGetValue(SandboxMetadata, out var sandbox) && sandbox == "true");
     }
 }
