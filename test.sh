@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test: sets everything up (idempotent: npm packages, local NuGet feed, Chromium, build),
+# Runs every test: sets everything up (idempotent: npm packages, Chromium, build),
 # then the unit, integration (real Azurite, started by the tests on free loopback ports) and browser
 # tests. Results go to TestResults/*.trx; the last line is "N passed, N failed, N skipped".
 set -euo pipefail
