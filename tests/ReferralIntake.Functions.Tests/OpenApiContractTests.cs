@@ -76,6 +76,9 @@ public sealed class OpenApiContractTests(AzuriteFixture azurite) : IDisposable
                 var security = operation["security"]!.AsArray().SelectMany(s => s!.AsObject().Select(p => p.Key)).ToList();
                 var responses = operation["responses"]!.AsObject();
                 var expected = tag switch { "Referrals" => ["partnerKey"], "Forces" => ["forceKey"], _ => new List<string>() };
+                var success = responses.First(r => r.Key.StartsWith('2')).Value!;
+                Assert.True(success["content"]?["application/json"]?["example"] is not null, $"{method} {path}: no example answer");
+                Assert.True(operation["requestBody"] is null || operation["requestBody"]!["content"]!["application/json"]!["example"] is not null, $"{method} {path}: no example request");
                 Assert.True(expected.SequenceEqual(security), $"{method} {path}: security {string.Join(",", security)}");
                 if (tag != "Health")
                 {

@@ -83,8 +83,19 @@ public static class OpenApiContract
                 case "ListForceReferrals":
                     SetExample(operation.Responses?.GetValueOrDefault("200")?.Content, "application/json", Examples.ForceList);
                     break;
+                case "FetchForceReferral":
+                    SetExample(operation.Responses?.GetValueOrDefault("200")?.Content, "application/json", Examples.Document);
+                    break;
                 case "AcknowledgeReferral":
                     SetExample(operation.RequestBody?.Content, "application/json", Examples.Acknowledgement);
+                    SetExample(operation.Responses?.GetValueOrDefault("200")?.Content, "application/json", Examples.AcknowledgedRoute);
+                    break;
+                case "GetSandboxDeliveries":
+                    SetExample(operation.Responses?.GetValueOrDefault("200")?.Content, "application/json",
+                        new JsonObject { ["reference"] = "RI-7K2M-Q9XD-4HTB", ["deliveries"] = new JsonArray(new JsonObject { ["route"] = "police-force:west-midlands", ["document"] = Examples.Document }) });
+                    break;
+                case "Health":
+                    SetExample(operation.Responses?.GetValueOrDefault("200")?.Content, "application/json", JsonNode.Parse("""{ "status": "ready", "queue": "referrals", "container": "referrals" }""")!);
                     break;
             }
 
@@ -275,6 +286,35 @@ public static class OpenApiContract
                 { "reference": "RI-7K2M-Q9XD-4HTB", "priority": "P2", "state": "delivered", "receivedAt": "2026-11-23T01:40:00Z", "deliveredAt": "2026-11-23T01:40:02Z", "locationUncertain": false }
               ]
             }
+            """)!;
+
+        private const string ForceRoute = """
+            { "kind": "police-force", "forceId": "west-midlands", "forceName": "West Midlands Police", "regionalUnit": "ROCU West Midlands",
+              "locationUncertain": false, "notifyRegionalUnit": false, "reason": "The child's postcode B15 2TT is in the West Midlands Police area." }
+            """;
+
+        /// <summary>The signed referral document a force receives (by webhook, or fetched).</summary>
+        public static JsonNode Document => JsonNode.Parse($$"""
+            {
+              "contractVersion": 1,
+              "reference": "RI-7K2M-Q9XD-4HTB",
+              "destination": "police-force:west-midlands",
+              "receivedAt": "2026-11-23T01:40:00Z",
+              "route": {{ForceRoute}},
+              "triage": {
+                "priority": "P2",
+                "reasons": ["P2: Images were requested from a child aged 12, under 13."],
+                "routes": [ {{ForceRoute}} ],
+                "decidedAt": "2026-11-23T01:40:01Z"
+              },
+              "report": {{Submit.ToJsonString()}}
+            }
+            """)!;
+
+        public static JsonNode AcknowledgedRoute => JsonNode.Parse("""
+            { "kind": "police-force", "forceId": "west-midlands", "forceName": "West Midlands Police", "regionalUnit": "ROCU West Midlands",
+              "locationUncertain": false, "notifyRegionalUnit": false, "reason": "The child's postcode B15 2TT is in the West Midlands Police area.",
+              "state": "acknowledged", "attempts": 1, "deliveredAt": "2026-11-23T01:40:02Z", "acknowledgedAt": "2026-11-23T01:47:30Z" }
             """)!;
 
         public static JsonNode Acknowledgement => JsonNode.Parse("""{ "outcome": "accepted", "note": "Our incident 4471/23." }""")!;
