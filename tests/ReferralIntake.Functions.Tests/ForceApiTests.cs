@@ -76,13 +76,7 @@ public sealed class ForceApiTests(AzuriteFixture azurite) : IAsyncLifetime
         return await client.SendAsync(request);
     }
 
-    private static async Task<HttpResponseMessage> GetAsForceAsync(TestApp app, string path, string key)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, path);
-        request.Headers.Add("X-Api-Key", key);
-        using var client = app.CreateClient();
-        return await client.SendAsync(request);
-    }
+    private static Task<HttpResponseMessage> GetAsForceAsync(TestApp app, string path, string key) => app.GetWithKeyAsync(path, key);
 
     private static Task<RouteBody> RouteWhenAsync(TestApp app, string reference, string kind, string? forceId, Func<RouteBody, bool> done, string what) =>
         Eventually.ValueAsync(

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -32,21 +31,13 @@ public sealed class OpenApiContractTests(AzuriteFixture azurite) : IDisposable
     {
         var file = Path.Combine(Directory.CreateTempSubdirectory("openapi").FullName, "openapi.json");
         await File.WriteAllTextAsync(file, await _app.Client.GetStringAsync("/api/openapi/v1.json"));
-        var start = new ProcessStartInfo("node")
-        {
-            ArgumentList = { Path.Combine(RepoPaths.Root, "node_modules", "@redocly", "cli", "bin", "cli.js"), "lint", file, "--format=json", "--config", Path.Combine(RepoPaths.Root, "redocly.yaml") },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            Environment = { ["REDOCLY_TELEMETRY"] = "off", ["REDOCLY_SUPPRESS_UPDATE_NOTICE"] = "true", ["NO_COLOR"] = "1" },
-        };
-        using var lint = Process.Start(start)!;
-        var output = await lint.StandardOutput.ReadToEndAsync();
-        _ = await lint.StandardError.ReadToEndAsync(); // Node's and Redocly's notices
-        await lint.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
+        var (exitCode, output, _) = await NodeTool.RunAsync(Path.Combine("@redocly", "cli", "bin", "cli.js"),
+            ["lint", file, "--format=json", "--config", Path.Combine(RepoPaths.Root, "redocly.yaml")],
+            new Dictionary<string, string> { ["REDOCLY_TELEMETRY"] = "off", ["REDOCLY_SUPPRESS_UPDATE_NOTICE"] = "true", ["NO_COLOR"] = "1" });
 
         var totals = JsonNode.Parse(output)!["totals"]!;
         Assert.True((totals["errors"]!.GetValue<int>(), totals["warnings"]!.GetValue<int>()) == (0, 0), output); // the problems, with where and why
-        Assert.Equal(0, lint.ExitCode);
+        Assert.Equal(0, exitCode);
     }
 
     [Fact]

@@ -44,10 +44,7 @@ public sealed class SandboxTests(AzuriteFixture azurite) : IAsyncLifetime
 
     private static async Task<T?> GetAsync<T>(TestApp app, string path, string key)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, path);
-        request.Headers.Add("X-Api-Key", key);
-        using var client = app.CreateClient();
-        using var response = await client.SendAsync(request);
+        using var response = await app.GetWithKeyAsync(path, key);
         return response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<T>(ContractMapping.Json) : default;
     }
 

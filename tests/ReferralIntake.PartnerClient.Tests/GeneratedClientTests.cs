@@ -3,7 +3,6 @@ using System.Reflection;
 using System.Runtime.Loader;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
-using System.Diagnostics;
 using ReferralIntake.Functions.Tests.Support;
 
 namespace ReferralIntake.PartnerClient.Tests;
@@ -39,20 +38,9 @@ public sealed class GeneratedClientTests : IAsyncLifetime
         var input = Path.Combine(folder, "openapi.json");
         var output = Path.Combine(folder, "ReferralIntakeClient.cs");
         await File.WriteAllTextAsync(input, await _app.Client.GetStringAsync("/api/openapi/v1.json"));
-        var start = new ProcessStartInfo("node")
-        {
-            ArgumentList =
-            {
-                Path.Combine(RepoPaths.Root, "node_modules", "nswag", "bin", "nswag.js"), "openapi2csclient", "/runtime:Net100",
-                $"/input:{input}", $"/output:{output}", "/className:ReferralIntakeClient", "/namespace:Partner.Generated",
-            },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var nswag = Process.Start(start)!;
-        var log = await nswag.StandardOutput.ReadToEndAsync() + await nswag.StandardError.ReadToEndAsync();
-        await nswag.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
-        Assert.True(nswag.ExitCode == 0 && File.Exists(output), "nswag failed:\n" + log);
+        var (exitCode, log, errors) = await NodeTool.RunAsync(Path.Combine("nswag", "bin", "nswag.js"),
+            ["openapi2csclient", "/runtime:Net100", $"/input:{input}", $"/output:{output}", "/className:ReferralIntakeClient", "/namespace:Partner.Generated"]);
+        Assert.True(exitCode == 0 && File.Exists(output), "nswag failed:\n" + log + errors);
         return await File.ReadAllTextAsync(output);
     }
 

@@ -119,6 +119,15 @@ public sealed class TestApp : WebApplicationFactory<Program>
         return await anonymous.SendAsync(request);
     }
 
+    /// <summary>A GET with a key in X-Api-Key (a partner's or a force's), as their systems call.</summary>
+    public async Task<HttpResponseMessage> GetWithKeyAsync(string path, string apiKey)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Add("X-Api-Key", apiKey);
+        using var client = CreateClient();
+        return await client.SendAsync(request);
+    }
+
     public async Task<AcceptedReferral> SubmitAcceptedAsync(string json, string? idempotencyKey = null)
     {
         using var response = await SubmitAsync(json, idempotencyKey);
