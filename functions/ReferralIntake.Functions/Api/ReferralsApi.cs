@@ -33,17 +33,13 @@ public static class ReferralsApi
             .RequireRateLimiting(RateLimits.PartnerStatus)
             .WithName("GetReferralStatus")
             .WithSummary("Read a referral's status and triage decision")
-            .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+            .KeyedProblems();
 
         partners.MapGet("/{reference}/sandbox-deliveries", GetReferralStatusFunction.SandboxAsync)
             .RequireRateLimiting(RateLimits.PartnerStatus)
             .WithName("GetSandboxDeliveries")
             .WithSummary("Sandbox keys only: the documents the forces would have received for this referral")
-            .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+            .KeyedProblems();
 
         // The force API (API.md, "Force hand-off"): each force and CEOP with its own key.
         var forces = api.MapGroup("/forces/{forceId}/referrals").WithTags("Forces").RequireAuthorization(ForceAuthentication.Policy)
@@ -56,20 +52,20 @@ public static class ReferralsApi
             .WithName("ListForceReferrals")
             .WithSummary("What awaits the force: P1 first, oldest first (state=pending: not fetched yet; state=delivered: awaiting acknowledgement)")
             .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ForceProblems()
+            .KeyedProblems()
             .RequireRateLimiting(RateLimits.PartnerStatus);
         forces.MapGet("/{reference}", ForceReferrals.ForceReferralsFunction.FetchAsync)
             .WithName("FetchForceReferral")
             .WithSummary("The signed referral document the webhook carries; for a force that pulls, the first fetch is the delivery")
             .Produces<ReferralDocument>(StatusCodes.Status200OK, "application/json")
-            .ForceProblems()
+            .KeyedProblems()
             .RequireRateLimiting(RateLimits.PartnerStatus);
         forces.MapPost("/{reference}/acknowledgement", AcknowledgeReferral.AcknowledgeReferralFunction.HandleAsync)
             .WithName("AcknowledgeReferral")
             .WithSummary("A person at the force confirms a referral, or says it is not the force's area")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status409Conflict)
-            .ForceProblems()
+            .KeyedProblems()
             .RequireRateLimiting(RateLimits.PartnerStatus);
 
         api.MapGet("/health", HealthFunction.HandleAsync)
@@ -80,8 +76,8 @@ public static class ReferralsApi
         return app;
     }
 
-    /// <summary>What every force route can answer besides success: no valid force key, not this force's referral, over the rate.</summary>
-    private static RouteHandlerBuilder ForceProblems(this RouteHandlerBuilder route) => route
+    /// <summary>What every route behind a key can answer besides success: no valid key, not this caller's referral, over the rate.</summary>
+    private static RouteHandlerBuilder KeyedProblems(this RouteHandlerBuilder route) => route
         .ProducesProblem(StatusCodes.Status401Unauthorized)
         .ProducesProblem(StatusCodes.Status404NotFound)
         .ProducesProblem(StatusCodes.Status429TooManyRequests);
