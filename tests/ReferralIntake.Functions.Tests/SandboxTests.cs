@@ -89,6 +89,6 @@ public sealed class SandboxTests(AzuriteFixture azurite) : IAsyncLifetime
 
         Assert.Equal(1, swept.Deleted);
         Assert.Null(await GetAsync<ReferralStatusBody>(app, $"/api/referrals/{sandbox}", SandboxKey));
-        Assert.Equal("delivered", (await app.StatusAsync(live))!.Status); // a live one is kept for its retention period
+        Assert.NotNull(await app.StatusAsync(live)); // a live one is kept for its retention period (a day on, unacknowledged, it is being escalated)
     }
 }
