@@ -7,6 +7,16 @@ source build/setup.sh
 setup
 
 [ -f local.settings.json ] || cp local.settings.sample.json local.settings.json
+# An older local.settings.json keeps the developer's own values but gains any setting added to the sample since.
+python3 - <<'PY'
+import json
+sample, local = (json.load(open(f)) for f in ("local.settings.sample.json", "local.settings.json"))
+added = [k for k in sample["Values"] if k not in local.setdefault("Values", {})]
+if added:
+    local["Values"].update({k: sample["Values"][k] for k in added})
+    json.dump(local, open("local.settings.json", "w"), indent=2)
+    print("local.settings.json: added from the sample: " + ", ".join(added))
+PY
 
 azurite_pid=""
 if (exec 3<>/dev/tcp/127.0.0.1/10001) 2>/dev/null; then
