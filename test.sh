@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test: sets everything up (idempotent: npm packages, Chromium, build),
+# Runs every test: sets everything up (idempotent: npm packages, Chromium, clang, build, the NativeAOT publish),
 # then the unit, integration (real Azurite, started by the tests on free loopback ports) and browser
 # tests. Results go to TestResults/*.trx; the last line is "N passed, N failed, N skipped".
 set -euo pipefail
@@ -7,6 +7,7 @@ cd "$(dirname "$0")"
 source build/setup.sh
 setup
 ensure_chromium
+publish_native
 
 rm -rf TestResults
 status=0

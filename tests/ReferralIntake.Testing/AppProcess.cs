@@ -29,10 +29,11 @@ public sealed class AppProcess : IDisposable
     /// <summary>What the process printed: for diagnosing a failed test.</summary>
     public System.Collections.Concurrent.ConcurrentQueue<string> Output { get; private init; } = new();
 
-    public static async Task<AppProcess> StartAsync(IReadOnlyDictionary<string, string> settings, TimeSpan? healthTimeout = null, int? port = null)
+    /// <param name="executable">A published native executable to run instead of the build output's dll.</param>
+    public static async Task<AppProcess> StartAsync(IReadOnlyDictionary<string, string> settings, TimeSpan? healthTimeout = null, int? port = null, string? executable = null)
     {
         port ??= AzuriteFixture.FreePort();
-        var app = typeof(Program).Assembly.Location; // the app's build output, copied beside the tests
+        var app = executable ?? typeof(Program).Assembly.Location; // the app's build output, copied beside the tests
         var process = Process.Start(StartInfo(app, port.Value, settings)) ?? throw new InvalidOperationException("The app did not start.");
         var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) { output.Enqueue(e.Data); } };
@@ -55,18 +56,23 @@ public sealed class AppProcess : IDisposable
         return running;
     }
 
-    /// <summary>How to start an ASP.NET Core app's dll on a loopback port, with settings as environment
-    /// variables ("Section:Key" becomes Section__Key), its output captured.</summary>
-    public static ProcessStartInfo StartInfo(string dll, int port, IReadOnlyDictionary<string, string> settings)
+    /// <summary>How to start an ASP.NET Core app (its dll, or a native executable) on a loopback port, with
+    /// settings as environment variables ("Section:Key" becomes Section__Key), its output captured.</summary>
+    public static ProcessStartInfo StartInfo(string app, int port, IReadOnlyDictionary<string, string> settings)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var dll = app.EndsWith(".dll", StringComparison.OrdinalIgnoreCase);
+        var start = new ProcessStartInfo(dll ? "dotnet" : app)
         {
             UseShellExecute = false,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            WorkingDirectory = Path.GetDirectoryName(dll)!,
+            WorkingDirectory = Path.GetDirectoryName(app)!,
         };
-        start.ArgumentList.Add(dll);
+        if (dll)
+        {
+            start.ArgumentList.Add(app);
+        }
+
         start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
         foreach (var (key, value) in settings)
         {

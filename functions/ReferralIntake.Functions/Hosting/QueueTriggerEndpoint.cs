@@ -77,5 +77,5 @@ public static class QueueTriggerEndpoint
     }
 
     private static IResult Failed(string log, int status) =>
-        TypedResults.Json(new InvocationResult([], [log], null), statusCode: status);
+        TypedResults.Json(new InvocationResult([], [log], null), Serialization.AppJsonContext.Default.InvocationResult, statusCode: status);
 }

@@ -9,11 +9,11 @@ namespace ReferralIntake.Functions.Hosting;
 
 /// <summary>
 /// Cold start matters for a serverless intake: while the host is still starting, this warms the intake
-/// path on another thread (the validator, the JSON writers, the storage clients and the container and
-/// queues they need), so the first parent to submit does not pay for it. Never blocks start-up and
+/// path on another thread (the validator, the triage policy and its postcode data, the JSON writers, the
+/// storage clients and the container and queues they need), so the first parent to submit does not pay for it. Never blocks start-up and
 /// never fails it: the first request simply does whatever is not done yet.
 /// </summary>
-public sealed class StartupWarmup(StorageClients storage, Partners partners) : IHostedService
+public sealed class StartupWarmup(StorageClients storage, Partners partners, Domain.Triage.TriagePolicy policy) : IHostedService
 {
     private static readonly byte[] Sample = """{"reporter":{"role":"parent"},"child":{"age":12,"postcode":"B15 2TT"},"concern":{"description":"Warm-up report, never stored.","indicators":["threats"]}}"""u8.ToArray();
 
@@ -30,6 +30,7 @@ public sealed class StartupWarmup(StorageClients storage, Partners partners) : I
         try
         {
             var report = ConcernReportReader.Read(Sample).Report!;
+            _ = policy.Decide(report); // intake decides the lane: this loads the force directory (postcode data) now, not on the first report
             _ = JsonSerializer.SerializeToUtf8Bytes(report, AppJsonContext.Default.ConcernReport);
             _ = JsonSerializer.SerializeToUtf8Bytes(new AcceptedReferral("RI-0000-0000-0000", ReferralStatus.Received.Wire(), "/", ContractMapping.ToAdvice(report)), AppJsonContext.Default.AcceptedReferral);
             _ = partners.Authenticate("warm-up", null);

@@ -1,0 +1,53 @@
+using System.Net;
+using System.Net.Http.Json;
+using ReferralIntake.Functions.Api;
+using ReferralIntake.Functions.Delivery;
+using ReferralIntake.Functions.Intake;
+using ReferralIntake.Functions.Tests.Support;
+
+namespace ReferralIntake.Functions.Tests;
+
+/// <summary>
+/// The NativeAOT executable that Azure runs (published by ./test.sh into artifacts/native), end to end
+/// against Azurite: the form page, a partner's submission, triage, a signed delivery to a loopback
+/// force, the status delivered. So the native build cannot rot unnoticed.
+/// </summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class NativeSmokeTests(AzuriteFixture azurite)
+{
+    private static string NativeApp => Path.Combine(RepoPaths.Root, "artifacts", "native", "ReferralIntake.Functions");
+
+    [Fact]
+    public async Task The_native_executable_serves_the_form_takes_a_report_and_delivers_it_signed()
+    {
+        Assert.True(File.Exists(NativeApp), $"{NativeApp} is missing: ./test.sh publishes it before the tests (build/setup.sh, publish_native).");
+        await using var force = await ForceServer.StartAsync();
+        var suffix = Guid.NewGuid().ToString("N")[..8];
+        using var app = await AppProcess.StartAsync(new Dictionary<string, string>
+        {
+            ["AzureWebJobsStorage"] = azurite.ConnectionString,
+            ["ReferralQueueName"] = $"native-{suffix}",
+            ["UrgentReferralQueueName"] = $"native-{suffix}-urgent",
+            ["DeliveryQueueName"] = $"native-{suffix}-deliveries",
+            ["ReferralContainerName"] = $"native-{suffix}",
+            [$"Partners:{TestApp.PartnerA}:KeySha256"] = Partners.HashKey(TestApp.PartnerAKey),
+            ["Destinations:default:Url"] = force.Url.ToString(),
+            ["Destinations:default:Secret"] = ForceServer.Secret,
+            ["QueueListener:MaxPollingSeconds"] = "0.2",
+        }, executable: NativeApp);
+
+        var form = await app.Client.GetStringAsync("/report");
+        app.Client.DefaultRequestHeaders.Add("X-Api-Key", TestApp.PartnerAKey);
+        using var submitted = await app.Client.PostAsync("/api/referrals", new StringContent(Samples.WestMerciaP2, System.Text.Encoding.UTF8, "application/json"));
+        var reference = (await submitted.Content.ReadFromJsonAsync<AcceptedReferral>(ContractMapping.Json))!.Reference;
+        var delivery = await Eventually.ValueAsync(() => Task.FromResult(force.Received.FirstOrDefault(r => r.Reference == reference)),
+            r => r is not null, TimeSpan.FromSeconds(30), $"the force to receive {reference}. App said:\n{string.Join("\n", app.Output.TakeLast(20))}");
+        var status = await Eventually.ValueAsync(() => app.Client.GetFromJsonAsync<ReferralStatusBody>($"/api/referrals/{reference}", ContractMapping.Json),
+            s => s.Status == "delivered", TimeSpan.FromSeconds(30), "the status to say delivered");
+
+        Assert.Contains("Tell us what happened", form, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Accepted, submitted.StatusCode);
+        Assert.True(WebhookSignature.Verify(ForceServer.Secret, delivery!.Timestamp, delivery.IdempotencyKey, delivery.Signature, delivery.Body, DateTimeOffset.UtcNow));
+        Assert.Equal(("P2", "west-mercia"), (status!.Triage!.Priority, status.Triage.Routes.Single(r => r.Kind == "police-force").ForceId));
+    }
+}
