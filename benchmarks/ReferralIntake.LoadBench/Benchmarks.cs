@@ -26,7 +26,7 @@ public static class Benchmarks
     public static Task<int> IntakeAsync(Options options) => WithAzuriteAsync(async azurite =>
     {
         var names = Bench.Names("intake");
-        using var app = await AppProcess.StartAsync(Bench.AppSettings(azurite, names, listener: false));
+        using var app = await AppProcess.StartAsync(Bench.AppSettings(azurite, names, listener: false), executable: options.AppExecutable);
         using var http = Bench.Client(app.Client.BaseAddress!);
         var (queue, container) = Bench.RawClients(azurite, Bench.Names("raw"));
 
@@ -67,14 +67,14 @@ public static class Benchmarks
     {
         await using var force = await ForceServer.StartAsync();
         var names = Bench.Names("triage");
-        using (var filler = await AppProcess.StartAsync(Bench.AppSettings(azurite, names, listener: false)))
+        using (var filler = await AppProcess.StartAsync(Bench.AppSettings(azurite, names, listener: false), executable: options.AppExecutable))
         {
             using var http = Bench.Client(filler.Client.BaseAddress!);
             await Bench.MeasureAsync(options.Messages, 32, async _ => (await Bench.SubmitAsync(http, Bench.ReportBody)).Accepted);
         }
 
         var clock = Stopwatch.StartNew();
-        using (var app = await AppProcess.StartAsync(Bench.AppSettings(azurite, names, listener: true, force.Url)))
+        using (var app = await AppProcess.StartAsync(Bench.AppSettings(azurite, names, listener: true, force.Url), executable: options.AppExecutable))
         {
             var started = clock.Elapsed;
             await Eventually.TrueAsync(() => Task.FromResult(force.DistinctDeliveries >= options.Messages), TimeSpan.FromMinutes(10), "every referral delivered");
@@ -120,7 +120,7 @@ public static class Benchmarks
         };
 
         var names = Bench.Names("p1");
-        using (var filler = await AppProcess.StartAsync(Bench.AppSettings(azurite, names, listener: false)))
+        using (var filler = await AppProcess.StartAsync(Bench.AppSettings(azurite, names, listener: false), executable: options.AppExecutable))
         {
             using var http = Bench.Client(filler.Client.BaseAddress!);
             await Bench.MeasureAsync(options.Backlog, 32, async _ => (await Bench.SubmitAsync(http, Bench.ReportBody)).Accepted);
@@ -128,7 +128,7 @@ public static class Benchmarks
 
         var p1Body = Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(Bench.ReportBody).Replace("\"imagesRequested\",\"secrecyRequested\"", "\"immediateDanger\"", StringComparison.Ordinal));
         var probes = new List<(string P1, string P2, DateTime At, int Queued)>();
-        using (var app = await AppProcess.StartAsync(Bench.AppSettings(azurite, names, listener: true, force.Url)))
+        using (var app = await AppProcess.StartAsync(Bench.AppSettings(azurite, names, listener: true, force.Url), executable: options.AppExecutable))
         {
             using var http = Bench.Client(app.Client.BaseAddress!);
             var queue = new Azure.Storage.Queues.QueueClient(azurite.ConnectionString, names);

@@ -2,8 +2,11 @@ using System.Globalization;
 
 namespace ReferralIntake.LoadBench;
 
-public sealed record Options(int Requests, int[] Concurrency, int Messages, int Runs, int Referrals, double Minutes, double OutageMinutes = 3, int Backlog = 3000, int Probes = 10, double OutageAtMinutes = 0.5)
+/// <param name="Native">Run the app's NativeAOT executable (artifacts/native) instead of its JIT build.</param>
+public sealed record Options(int Requests, int[] Concurrency, int Messages, int Runs, int Referrals, double Minutes, double OutageMinutes = 3, int Backlog = 3000, int Probes = 10, double OutageAtMinutes = 0.5, bool Native = false)
 {
+    public string? AppExecutable => Native ? Path.Combine(ReferralIntake.Functions.Tests.Support.RepoPaths.Root, "artifacts", "native", "ReferralIntake.Functions") : null;
+
     public static Options Parse(string[] args)
     {
         string? Get(string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
@@ -18,6 +21,7 @@ public sealed record Options(int Requests, int[] Concurrency, int Messages, int 
             double.TryParse(Get("--outage-minutes"), CultureInfo.InvariantCulture, out var o) ? o : 3,
             Int("--backlog", 3000),
             Int("--probes", 10),
-            double.TryParse(Get("--outage-at"), CultureInfo.InvariantCulture, out var at) ? at : 0.5);
+            double.TryParse(Get("--outage-at"), CultureInfo.InvariantCulture, out var at) ? at : 0.5,
+            args.Contains("--native"));
     }
 }

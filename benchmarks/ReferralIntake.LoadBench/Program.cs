@@ -17,6 +17,6 @@ return mode switch
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: LoadBench <intake|triage|startup|all|chaos|p1-backlog> [--requests N] [--concurrency 1,8,32] [--messages N] [--runs N] [--referrals N] [--minutes N] [--outage-minutes N] [--outage-at N] [--backlog N] [--probes N]");
+    Console.Error.WriteLine("usage: LoadBench <intake|triage|startup|all|chaos|p1-backlog> [--requests N] [--concurrency 1,8,32] [--messages N] [--runs N] [--referrals N] [--minutes N] [--outage-minutes N] [--outage-at N] [--backlog N] [--probes N] [--native]");
     return 2;
 }
