@@ -35,15 +35,19 @@ public sealed class ErasureRegistry(StorageClients clients)
         clients.Container.DeleteBlobIfExistsAsync(PathOf(reference), cancellationToken: ct);
 
     /// <summary>
-    /// After creating <paramref name="createdPath"/> for a referral: if the referral has been erased
+    /// After creating <paramref name="createdPaths"/> for a referral: if the referral has been erased
     /// meanwhile, removes what was just created and throws <see cref="ReferralErasedException"/>.
     /// Create first, check second: whichever of the erasure and this write comes first, nothing remains.
     /// </summary>
-    public async Task ThrowIfErasedAsync(string reference, string createdPath, CancellationToken ct)
+    public async Task ThrowIfErasedAsync(string reference, CancellationToken ct, params string[] createdPaths)
     {
         if (await IsErasedAsync(reference, ct).ConfigureAwait(false))
         {
-            await clients.Container.DeleteBlobIfExistsAsync(createdPath, cancellationToken: CancellationToken.None).ConfigureAwait(false);
+            foreach (var path in createdPaths)
+            {
+                await clients.Container.DeleteBlobIfExistsAsync(path, cancellationToken: CancellationToken.None).ConfigureAwait(false);
+            }
+
             throw new ReferralErasedException(reference);
         }
     }

@@ -31,11 +31,7 @@ public sealed class ForceInboxStore(StorageClients storage, ErasureRegistry eras
     {
         await CreateOnceAsync(DocumentPath(forceId, state.Reference), new BinaryData(document), ct).ConfigureAwait(false);
         await CreateOnceAsync(EntryPath(forceId, state), BinaryData.Empty, ct).ConfigureAwait(false);
-        if (await erasures.IsErasedAsync(state.Reference, ct).ConfigureAwait(false))
-        {
-            await storage.Container.DeleteBlobIfExistsAsync(EntryPath(forceId, state), cancellationToken: CancellationToken.None).ConfigureAwait(false);
-            await erasures.ThrowIfErasedAsync(state.Reference, DocumentPath(forceId, state.Reference), ct).ConfigureAwait(false);
-        }
+        await erasures.ThrowIfErasedAsync(state.Reference, ct, DocumentPath(forceId, state.Reference), EntryPath(forceId, state)).ConfigureAwait(false);
     }
 
     /// <summary>Off the force's list (acknowledged, or not its area); the document stays with the referral.</summary>

@@ -121,7 +121,7 @@ public sealed class ReferralStateStore(StorageClients clients, ReportStore repor
             var info = await clients.Container.UploadJsonAsync(StatePath(state.Reference), state, AppJsonContext.Default.ReferralState, condition, ct).ConfigureAwait(false);
             if (etag is null)
             {
-                await erasures.ThrowIfErasedAsync(state.Reference, StatePath(state.Reference), ct).ConfigureAwait(false); // created: not after an erasure
+                await erasures.ThrowIfErasedAsync(state.Reference, ct, StatePath(state.Reference)).ConfigureAwait(false); // created: not after an erasure
             }
 
             return (state, info.Value.ETag);
@@ -173,7 +173,7 @@ public sealed class ReferralStateStore(StorageClients clients, ReportStore repor
         var created = await blob.CreateIfNotExistsAsync(cancellationToken: ct).ConfigureAwait(false) is not null;
         if (created)
         {
-            await erasures.ThrowIfErasedAsync(reference, AuditPath(reference), ct).ConfigureAwait(false);
+            await erasures.ThrowIfErasedAsync(reference, ct, AuditPath(reference)).ConfigureAwait(false);
         }
 
         if (created && (known ?? await LoadStateAsync(reference, ct).ConfigureAwait(false)) is { } state)
