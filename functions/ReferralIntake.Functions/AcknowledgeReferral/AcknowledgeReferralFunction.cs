@@ -23,7 +23,7 @@ public static class AcknowledgeReferralFunction
 
     public static async Task<Results<Ok<RouteBody>, ProblemHttpResult>> HandleAsync(
         string forceId, string reference, AcknowledgementRequest? request, ClaimsPrincipal user,
-        ReferralStateStore store, ReferralDelivery delivery, CancellationToken ct)
+        ReferralDelivery delivery, CancellationToken ct)
     {
         if (!string.Equals(ForceAuthentication.ForceId(user), forceId, StringComparison.Ordinal) || !References.IsWellFormed(reference))
         {
@@ -40,27 +40,15 @@ public static class AcknowledgeReferralFunction
             return Problems.InvalidRequest("note", $"A note is at most {MaxNoteLength} characters.");
         }
 
-        if (await store.LoadWorkAsync(reference, ct).ConfigureAwait(false) is not { } work)
+        var (result, state) = await delivery.AcknowledgeAsync(reference, forceId, request.Outcome == "accepted", request.Note, ct).ConfigureAwait(false);
+        var key = RouteKeys.ForRecipient(forceId);
+        return result switch
         {
-            return Problems.NotFound();
-        }
-
-        try
-        {
-            var result = await delivery.AcknowledgeAsync(work, forceId, request.Outcome == "accepted", request.Note, ct).ConfigureAwait(false);
-            var key = RouteKeys.ForRecipient(forceId);
-            return result switch
-            {
-                AcknowledgeResult.NotFound => Problems.NotFound(),
-                AcknowledgeResult.NotDelivered => Problems.Conflict("not-delivered", "Not delivered yet", "This referral has not been delivered to you yet."),
-                AcknowledgeResult.Conflict => Problems.Conflict("already-acknowledged", "Already acknowledged", "A different outcome was recorded for this referral already."),
-                // The status document lists the state's routes in order: this route's entry is at its index.
-                _ => TypedResults.Ok(ContractMapping.ToTriageBody(work.State)!.Routes[work.State.AllRoutes.ToList().FindIndex(r => RouteKeys.KeyOf(r) == key)]),
-            };
-        }
-        finally
-        {
-            await store.FlushAuditAsync(work, CancellationToken.None).ConfigureAwait(false);
-        }
+            AcknowledgeResult.NotFound => Problems.NotFound(),
+            AcknowledgeResult.NotDelivered => Problems.Conflict("not-delivered", "Not delivered yet", "This referral has not been delivered to you yet."),
+            AcknowledgeResult.Conflict => Problems.Conflict("already-acknowledged", "Already acknowledged", "A different outcome was recorded for this referral already."),
+            // The status document lists the state's routes in order: this route's entry is at its index.
+            _ => TypedResults.Ok(ContractMapping.ToTriageBody(state!)!.Routes[state!.AllRoutes.ToList().FindIndex(r => RouteKeys.KeyOf(r) == key)]),
+        };
     }
 }

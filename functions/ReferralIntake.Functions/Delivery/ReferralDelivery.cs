@@ -294,7 +294,25 @@ public sealed partial class ReferralDelivery(
     /// yet tried, else to CEOP, never twice to one force. The same outcome again changes nothing; a
     /// different one after an outcome was recorded is a conflict.
     /// </summary>
-    public async Task<AcknowledgeResult> AcknowledgeAsync(ReferralWork work, string forceId, bool accepted, string? note, CancellationToken ct)
+    /// <returns>What happened, and the referral's state afterwards (null when there is no such referral).</returns>
+    public async Task<(AcknowledgeResult Result, ReferralState? State)> AcknowledgeAsync(string reference, string forceId, bool accepted, string? note, CancellationToken ct)
+    {
+        if (await store.LoadWorkAsync(reference, ct).ConfigureAwait(false) is not { } work)
+        {
+            return (AcknowledgeResult.NotFound, null);
+        }
+
+        try
+        {
+            return (await AcknowledgeAsync(work, forceId, accepted, note, ct).ConfigureAwait(false), work.State);
+        }
+        finally
+        {
+            await store.FlushAuditAsync(work, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<AcknowledgeResult> AcknowledgeAsync(ReferralWork work, string forceId, bool accepted, string? note, CancellationToken ct)
     {
         var key = RouteKeys.ForRecipient(forceId);
         if (work.State.AllRoutes.FirstOrDefault(r => RouteKeys.KeyOf(r) == key) is not { } route || work.State.DeliveryOf(key) is null)
@@ -454,10 +472,30 @@ public sealed partial class ReferralDelivery(
     public static string IdempotencyKeyOf(string reference, string routeKey) => $"{reference}:{routeKey}";
 
     /// <summary>
-    /// A force fetched its document through the force API: the first fetch of a route waiting to be
-    /// pulled counts as delivered. False when the force has no document for this referral.
+    /// A force fetched its document (force API or force view): the first fetch of a route waiting to be
+    /// pulled counts as delivered. Reads the referral and writes its audit, as one unit of work. Null when
+    /// there is no such referral, or no document for this force.
     /// </summary>
-    public async Task<BinaryData?> FetchAsync(ReferralWork work, string forceId, CancellationToken ct)
+    public async Task<FetchedDocument?> FetchAsync(string reference, string forceId, CancellationToken ct)
+    {
+        if (await store.LoadWorkAsync(reference, ct).ConfigureAwait(false) is not { } work)
+        {
+            return null;
+        }
+
+        try
+        {
+            return await FetchAsync(work, forceId, ct).ConfigureAwait(false) is { } document
+                ? new FetchedDocument(document, work.State.DeliveryOf(RouteKeys.ForRecipient(forceId))!)
+                : null;
+        }
+        finally
+        {
+            await store.FlushAuditAsync(work, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<BinaryData?> FetchAsync(ReferralWork work, string forceId, CancellationToken ct)
     {
         var key = RouteKeys.ForRecipient(forceId);
         if (work.State.DeliveryOf(key) is null || await inbox.ReadAsync(forceId, work.Reference, ct).ConfigureAwait(false) is not { } document)
@@ -539,3 +577,6 @@ public enum AcknowledgeResult
     NotDelivered,
     Conflict,
 }
+
+/// <summary>A fetched document as it was made for the force, and the force's route as it stands after the fetch.</summary>
+public sealed record FetchedDocument(BinaryData Document, RouteDelivery Route);

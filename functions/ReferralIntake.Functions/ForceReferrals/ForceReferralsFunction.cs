@@ -43,32 +43,21 @@ public static class ForceReferralsFunction
 
     public static async Task<Results<FileContentHttpResult, ProblemHttpResult>> FetchAsync(
         string forceId, string reference, ClaimsPrincipal user, HttpContext http,
-        ReferralStateStore store, ReferralDelivery delivery, ForceDocumentSigner signer, CancellationToken ct)
+        ReferralDelivery delivery, ForceDocumentSigner signer, CancellationToken ct)
     {
-        if (!IsCaller(user, forceId) || !References.IsWellFormed(reference) || await store.LoadWorkAsync(reference, ct).ConfigureAwait(false) is not { } work)
+        if (!IsCaller(user, forceId) || !References.IsWellFormed(reference)
+            || await delivery.FetchAsync(reference, forceId, ct).ConfigureAwait(false) is not { } fetched)
         {
             return Problems.NotFound();
         }
 
-        try
+        var body = fetched.Document.ToArray();
+        foreach (var (name, value) in signer.Headers(forceId, reference, body))
         {
-            if (await delivery.FetchAsync(work, forceId, ct).ConfigureAwait(false) is not { } document)
-            {
-                return Problems.NotFound();
-            }
-
-            var body = document.ToArray();
-            foreach (var (name, value) in signer.Headers(forceId, reference, body))
-            {
-                http.Response.Headers[name] = value;
-            }
-
-            return TypedResults.File(body, "application/json; charset=utf-8");
+            http.Response.Headers[name] = value;
         }
-        finally
-        {
-            await store.FlushAuditAsync(work, CancellationToken.None).ConfigureAwait(false);
-        }
+
+        return TypedResults.File(body, "application/json; charset=utf-8");
     }
 
     private static bool IsCaller(ClaimsPrincipal user, string forceId) =>

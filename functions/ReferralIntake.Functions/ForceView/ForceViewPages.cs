@@ -180,37 +180,22 @@ public static class ForceViewPages
     }
 
     private static async Task<IResult> ShowAsync(string reference, string? done, ClaimsPrincipal user, HttpContext http, IAntiforgery af,
-        ReferralStateStore store, ReferralDelivery delivery, ForceDirectory forces, CancellationToken ct)
+        ReferralDelivery delivery, ForceDirectory forces, CancellationToken ct)
     {
         var forceId = ForceAuthentication.ForceId(user);
-        if (!References.IsWellFormed(reference) || await store.LoadWorkAsync(reference, ct).ConfigureAwait(false) is not { } work)
+        // Opening it is a fetch: for a force that pulls, the delivery.
+        if (!References.IsWellFormed(reference) || await delivery.FetchAsync(reference, forceId, ct).ConfigureAwait(false) is not { } fetched)
         {
             return NotFound(forceId, forces);
         }
 
-        BinaryData? content;
-        try
-        {
-            content = await delivery.FetchAsync(work, forceId, ct).ConfigureAwait(false); // opening it is a fetch: for a force that pulls, the delivery
-        }
-        finally
-        {
-            await store.FlushAuditAsync(work, CancellationToken.None).ConfigureAwait(false);
-        }
-
-        if (content is null)
-        {
-            return NotFound(forceId, forces);
-        }
-
-        var document = content.ToObjectFromJson(AppJsonContext.Default.ReferralDocument)!;
-        var route = work.State.DeliveryOf(RouteKeys.ForRecipient(forceId));
+        var document = fetched.Document.ToObjectFromJson(AppJsonContext.Default.ReferralDocument)!;
         var tokens = af.GetAndStoreTokens(http);
-        return ForcePage(document.Reference, ForceViewMarkup.Referral(document, route, done, tokens.FormFieldName, tokens.RequestToken!), NameOf(forceId, forces));
+        return ForcePage(document.Reference, ForceViewMarkup.Referral(document, fetched.Route, done, tokens.FormFieldName, tokens.RequestToken!), NameOf(forceId, forces));
     }
 
     private static async Task<IResult> AcknowledgeAsync(string reference, ClaimsPrincipal user, HttpContext http, IAntiforgery af,
-        ReferralStateStore store, ReferralDelivery delivery, ForceDirectory forces, CancellationToken ct)
+        ReferralDelivery delivery, ForceDirectory forces, CancellationToken ct)
     {
         var forceId = ForceAuthentication.ForceId(user);
         if (!http.Request.HasFormContentType || !await af.IsRequestValidAsync(http).ConfigureAwait(false))
@@ -221,21 +206,12 @@ public static class ForceViewPages
         var form = await http.Request.ReadFormAsync(ct).ConfigureAwait(false);
         var outcome = form["outcome"].ToString();
         var note = form["note"].ToString();
-        if (outcome is not ("accepted" or "wrong-area") || note.Length > AcknowledgeReferralFunction.MaxNoteLength
-            || !References.IsWellFormed(reference) || await store.LoadWorkAsync(reference, ct).ConfigureAwait(false) is not { } work)
+        if (outcome is not ("accepted" or "wrong-area") || note.Length > AcknowledgeReferralFunction.MaxNoteLength || !References.IsWellFormed(reference))
         {
             return NotFound(forceId, forces);
         }
 
-        AcknowledgeResult result;
-        try
-        {
-            result = await delivery.AcknowledgeAsync(work, forceId, outcome == "accepted", note.Length == 0 ? null : note, ct).ConfigureAwait(false);
-        }
-        finally
-        {
-            await store.FlushAuditAsync(work, CancellationToken.None).ConfigureAwait(false);
-        }
+        var (result, _) = await delivery.AcknowledgeAsync(reference, forceId, outcome == "accepted", note.Length == 0 ? null : note, ct).ConfigureAwait(false);
 
         return result switch
         {
