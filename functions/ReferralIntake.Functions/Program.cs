@@ -16,6 +16,8 @@ using Scalar.AspNetCore;
 using ReferralIntake.Functions.Serialization;
 using ReferralIntake.Functions.Storage;
 using ReferralIntake.Functions.RetentionSweep;
+using ReferralIntake.Functions.Statistics;
+using ReferralIntake.Functions.Feedback;
 using ReferralIntake.Functions.Telemetry;
 using ReferralIntake.Functions.TriageReferral;
 using ReferralIntake.Functions.WebForm;
@@ -90,6 +92,10 @@ builder.Services.AddSingleton<DeliverReferralFunction>();
 builder.Services.AddSingleton<PoisonReplay>();
 builder.Services.AddSingleton(builder.Configuration.GetSection("Retention").Get<RetentionOptions>() ?? new RetentionOptions());
 builder.Services.AddSingleton<RetentionSweeper>();
+builder.Services.AddSingleton(builder.Configuration.GetSection("Statistics").Get<StatisticsOptions>() ?? new StatisticsOptions());
+builder.Services.AddSingleton<StatisticsJob>();
+builder.Services.AddSingleton<StatisticsCache>();
+builder.Services.AddSingleton<FeedbackStore>();
 builder.Services.AddSingleton<TriageReferralFunction>();
 builder.Services.AddHostedService<StartupWarmup>();
 if (listenerOptions.Enabled)
@@ -100,6 +106,7 @@ if (listenerOptions.Enabled)
     builder.Services.AddSingleton<IHostedService>(sp => Listener(sp, sp.GetRequiredService<StorageClients>().Queue, sp.GetRequiredService<StorageClients>().PoisonQueue, TriageReferralFunction.Name, s => s.GetRequiredService<TriageReferralFunction>()));
     builder.Services.AddSingleton<IHostedService>(sp => Listener(sp, sp.GetRequiredService<StorageClients>().DeliveryQueue, sp.GetRequiredService<StorageClients>().DeliveryPoisonQueue, DeliverReferralFunction.Name, s => s.GetRequiredService<DeliverReferralFunction>()));
     builder.Services.AddHostedService<RetentionService>();
+    builder.Services.AddHostedService<StatisticsService>();
 }
 
 builder.Services.AddSingleton(builder.Configuration.GetSection("WebForm").Get<WebFormOptions>() ?? new WebFormOptions());
@@ -165,6 +172,7 @@ if (customHandlerPort is not null || app.Configuration.GetValue<bool>("CustomHan
     app.MapTriageReferralTriggers();
     DeliverReferralFunction.MapDeliverReferralTrigger(app);
     app.MapRetentionSweepTrigger();
+    app.MapStatisticsRefreshTrigger();
 }
 
 app.Run();

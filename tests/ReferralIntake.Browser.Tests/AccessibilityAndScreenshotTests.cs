@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.Playwright;
 using ReferralIntake.Functions.Tests.Support;
 
@@ -12,8 +11,6 @@ namespace ReferralIntake.Browser.Tests;
 [Collection(BrowserCollection.Name)]
 public sealed class AccessibilityAndScreenshotTests(BrowserFixture fixture)
 {
-    private static readonly string AxeSource = File.ReadAllText(Path.Combine(RepoPaths.Root, "node_modules", "axe-core", "axe.min.js"));
-
     private static string ScreenshotFolder => Screenshots.Folder;
 
     /// <summary>Walks the journey, calling <paramref name="visit"/> on each page as a person reaches it.</summary>
@@ -46,15 +43,8 @@ public sealed class AccessibilityAndScreenshotTests(BrowserFixture fixture)
 
         await WalkJourneyAsync(page, async name =>
         {
-            await page.EvaluateAsync(AxeSource);
-            var result = await page.EvaluateAsync<JsonElement>("""
-                async () => (await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] } }))
-                  .violations.map(v => ({ id: v.id, impact: v.impact, nodes: v.nodes.length }))
-                """);
             checkedPages.Add(name);
-            problems.AddRange(result.EnumerateArray()
-                .Where(v => v.GetProperty("impact").GetString() is "serious" or "critical")
-                .Select(v => $"{name}: {v.GetProperty("id").GetString()} ({v.GetProperty("impact").GetString()}, {v.GetProperty("nodes").GetInt32()} nodes)"));
+            problems.AddRange((await Axe.SeriousViolationsAsync(page)).Select(v => $"{name}: {v}"));
         });
 
         Assert.Equal(["start", "form", "errors", "check-answers", "confirmation", "about"], checkedPages);

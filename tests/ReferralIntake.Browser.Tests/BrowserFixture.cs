@@ -23,7 +23,13 @@ public sealed class BrowserFixture : IAsyncLifetime
     {
         await Azurite.InitializeAsync();
         // No force endpoints (so the local inbox takes every referral), and one force with a key for its view.
-        App = new TestApp(Azurite, new() { [$"Forces:{ForceId}:KeySha256"] = ReferralIntake.Functions.Intake.Partners.HashKey(ForceKey) });
+        // Every browser test posts from 127.0.0.1: the per-client form limits (tested over HTTP) would meet each other here.
+        App = new TestApp(Azurite, new()
+        {
+            [$"Forces:{ForceId}:KeySha256"] = ReferralIntake.Functions.Intake.Partners.HashKey(ForceKey),
+            ["WebForm:PostsPerMinute"] = "1000",
+            ["WebForm:FeedbackPerMinute"] = "1000",
+        });
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {

@@ -15,7 +15,16 @@ namespace ReferralIntake.Functions.Tests;
 [Collection(AzuriteCollection.Name)]
 public sealed class PublicRoutesTests(AzuriteFixture azurite)
 {
-    private static readonly string[] TriggerEndpoints = ["/TriageReferral", "/TriageUrgentReferral", "/DeliverReferral", "/RetentionSweep"];
+    /// <summary>The host's own calls for the non-HTTP triggers (queues, timers): every function folder whose function.json has no HTTP trigger.</summary>
+    private static readonly string[] TriggerEndpoints = [.. Directory.GetDirectories(Path.Combine(RepoPaths.Root, "functions", "ReferralIntake.Functions"))
+        .Where(d => File.Exists(Path.Combine(d, "function.json")) && !File.ReadAllText(Path.Combine(d, "function.json")).Contains("httpTrigger", StringComparison.Ordinal))
+        .Select(d => "/" + Path.GetFileName(d))];
+
+    [Fact]
+    public void The_trigger_endpoints_are_read_from_the_repo()
+    {
+        Assert.Superset(new HashSet<string> { "/TriageReferral", "/TriageUrgentReferral", "/DeliverReferral", "/RetentionSweep", "/StatisticsRefresh" }, new HashSet<string>(TriggerEndpoints));
+    }
 
     [Fact]
     public void No_function_json_declares_a_catch_all_route()

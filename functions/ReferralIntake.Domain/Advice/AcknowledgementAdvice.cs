@@ -5,11 +5,14 @@ namespace ReferralIntake.Domain.Advice;
 
 /// <summary>One piece of safety advice shown at once, before triage runs.</summary>
 /// <param name="Kind">emergency, non-emergency, childline, nspcc-helpline or report-remove.</param>
-public sealed record SafetyAdvice(string Kind, string Text);
+/// <param name="TextKey">The key of its words in the app's language catalogues (English and Welsh): the
+/// policy chooses the advice, the catalogue says it.</param>
+public sealed record SafetyAdvice(string Kind, string TextKey);
 
 /// <summary>
 /// The advice of TRIAGE.md's "Advice shown at once on acceptance". Numbers and addresses are those
-/// of Data/SOURCES.md section 4; check them against the live sites before each release.
+/// of Data/SOURCES.md section 4; check them against the live sites before each release. The catalogues
+/// hold the words; a test checks each language's words carry these numbers.
 /// </summary>
 public static class AcknowledgementAdvice
 {
@@ -23,16 +26,12 @@ public static class AcknowledgementAdvice
     {
         var child = report.Reporter.IsChild;
         var advice = ImmutableArray.CreateBuilder<SafetyAdvice>();
-        advice.Add(new("emergency", "If a child is in immediate danger, call 999."));
-        advice.Add(new("non-emergency", "For a non-emergency, call the police on 101."));
-        advice.Add(child
-            ? new("childline", $"You did the right thing by telling someone. You can talk to Childline about anything, free and in confidence: call {ChildlinePhone} or go to {ChildlineWebsite}.")
-            : new("nspcc-helpline", $"If you are worried about a child, the NSPCC Helpline can help: call {NspccPhone} or email {NspccEmail}."));
+        advice.Add(new("emergency", "advice.emergency"));
+        advice.Add(new("non-emergency", "advice.non-emergency"));
+        advice.Add(child ? new("childline", "advice.childline") : new("nspcc-helpline", "advice.nspcc-helpline"));
         if (report.Concern.Has(Indicator.ImagesShared))
         {
-            advice.Add(new("report-remove", child
-                ? $"If a nude image or video of you has been shared online, Report Remove from Childline and the IWF can help get it taken down. Find it on the Childline website, {ChildlineWebsite}."
-                : $"If a nude image or video of a young person under 18 has been shared online, Report Remove from Childline and the IWF can help get it taken down: {ReportRemoveInfo}"));
+            advice.Add(new("report-remove", child ? "advice.report-remove.child" : "advice.report-remove.adult"));
         }
 
         return advice.ToImmutable();

@@ -107,7 +107,7 @@ public static partial class ConcernReportReader
             var roleText = Text(f, "reporter.role", 20);
             if (roleText is null)
             {
-                Fail("reporter.role", "Say who is reporting: parent, carer, child, professional or other.");
+                Fail("reporter.role", "Say who is reporting: parent, carer, child, professional or other.", FieldErrorCodes.Required);
             }
             else if (WireNames.Roles.TryGetValue(roleText, out var known))
             {
@@ -122,13 +122,13 @@ public static partial class ConcernReportReader
             var email = Text(f, "reporter.email", 254);
             if (email is not null && !EmailPattern().IsMatch(email))
             {
-                Fail("reporter.email", "Enter an email address in the correct format, like name@example.com.");
+                Fail("reporter.email", "Enter an email address in the correct format, like name@example.com.", FieldErrorCodes.Format);
             }
 
             var phone = Text(f, "reporter.phone", 25);
             if (phone is not null && !PhonePattern().IsMatch(phone))
             {
-                Fail("reporter.phone", "Enter a telephone number, like 01632 960 001 or +44 7700 900 982.");
+                Fail("reporter.phone", "Enter a telephone number, like 01632 960 001 or +44 7700 900 982.", FieldErrorCodes.Format);
             }
 
             var consent = Flag(f, "reporter.contactConsent");
@@ -145,7 +145,7 @@ public static partial class ConcernReportReader
             var postcodeText = Text(f, "child.postcode", 10, lengthMessage: PostcodeMessage);
             if (postcodeText is not null && !UkPostcode.TryParse(postcodeText, out postcode))
             {
-                Fail("child.postcode", PostcodeMessage);
+                Fail("child.postcode", PostcodeMessage, FieldErrorCodes.Format);
             }
 
             return new ChildDetails(firstName, age, postcode);
@@ -163,12 +163,12 @@ public static partial class ConcernReportReader
             {
                 if (!Errors.Exists(x => x.Field == "concern.description"))
                 {
-                    Fail("concern.description", "Describe what happened, in your own words.");
+                    Fail("concern.description", "Describe what happened, in your own words.", FieldErrorCodes.Required);
                 }
             }
             else if (description.EnumerateRunes().Count() < DescriptionMinLength)
             {
-                Fail("concern.description", $"Describe what happened in at least {DescriptionMinLength} characters.");
+                Fail("concern.description", $"Describe what happened in at least {DescriptionMinLength} characters.", FieldErrorCodes.TooShort);
             }
 
             var platforms = List(f, "concern.platforms", 50);
@@ -259,7 +259,7 @@ public static partial class ConcernReportReader
                 {
                     Fail(name, name == "reporter"
                         ? "Say who is reporting: reporter.role is required."
-                        : "Describe the concern: concern.description is required.");
+                        : "Describe the concern: concern.description is required.", FieldErrorCodes.Required);
                 }
 
                 return null;
@@ -309,7 +309,7 @@ public static partial class ConcernReportReader
             var text = raw.Trim();
             if (text.Length > maxLength)
             {
-                Fail(path, lengthMessage ?? $"This must be {maxLength:N0} characters or fewer.");
+                Fail(path, lengthMessage ?? $"This must be {maxLength:N0} characters or fewer.", FieldErrorCodes.TooLong);
                 return null;
             }
 
@@ -317,7 +317,7 @@ public static partial class ConcernReportReader
             {
                 Fail(path, multiline
                     ? "This text contains control characters or broken Unicode. Only letters, numbers, punctuation, spaces and new lines are allowed."
-                    : "This text contains control characters, new lines or broken Unicode.");
+                    : "This text contains control characters, new lines or broken Unicode.", FieldErrorCodes.NotClean);
                 return null;
             }
 
@@ -365,7 +365,7 @@ public static partial class ConcernReportReader
 
             if (value.GetArrayLength() > MaxListItems)
             {
-                Fail(path, $"This list can have at most {MaxListItems} items.");
+                Fail(path, $"This list can have at most {MaxListItems} items.", FieldErrorCodes.TooMany);
                 return [];
             }
 
@@ -417,13 +417,13 @@ public static partial class ConcernReportReader
                 return n;
             }
 
-            Fail(path, message);
+            Fail(path, message, FieldErrorCodes.Range);
             return null;
         }
 
-        private void Fail(string field, string message)
+        private void Fail(string field, string message, string code = FieldErrorCodes.Invalid)
         {
-            Errors.Add(new FieldError(field, message));
+            Errors.Add(new FieldError(field, message) { Code = code });
             if (Errors.Count >= MaxErrors)
             {
                 throw new TooManyErrors();

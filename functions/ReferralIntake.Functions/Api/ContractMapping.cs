@@ -22,8 +22,9 @@ public static class ContractMapping
             report.Concern.MeetingAt),
         new SuspectBody(report.Suspect.Usernames, report.Suspect.Platform, report.Suspect.ApproximateAge, report.Suspect.Location));
 
-    public static IReadOnlyList<AdviceBody> ToAdvice(ConcernReport report) =>
-        [.. AcknowledgementAdvice.For(report).Select(a => new AdviceBody(a.Kind, a.Text))];
+    /// <summary>The advice for a report, in the catalogue's language (the API's Accept-Language; the form's page).</summary>
+    public static IReadOnlyList<AdviceBody> ToAdvice(ConcernReport report, Localisation.Catalogue language) =>
+        [.. AcknowledgementAdvice.For(report).Select(a => new AdviceBody(a.Kind, language[a.TextKey]))];
 
     /// <summary>The decision as the status endpoint and partner callbacks show it: every route, those added
     /// after triage (CEOP on escalation or as a fallback) included, each with its hand-off.</summary>

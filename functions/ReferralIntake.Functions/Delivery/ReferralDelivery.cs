@@ -435,7 +435,7 @@ public sealed partial class ReferralDelivery(
         var state = work.State;
         var destinationId = route.Force?.Id ?? "ceop";
         var document = JsonSerializer.SerializeToUtf8Bytes(
-            ReferralDocument.For(state.Reference, key, state.ReceivedAt, route, state.Triage!, work.Report, state.Sandbox), AppJsonContext.Default.ReferralDocument);
+            ReferralDocument.For(state.Reference, key, state.ReceivedAt, route, state.Triage!, work.Report, state.Sandbox, state.Language), AppJsonContext.Default.ReferralDocument);
         if (state.Sandbox)
         {
             // A sandbox key's referral never reaches a force or CEOP: it lands where its partner can read it back.

@@ -17,13 +17,15 @@ public sealed record ReferralDocument(
     RouteBody Route,
     TriageBody Triage,
     ReferralRequest Report,
-    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] bool? Sandbox = null)
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] bool? Sandbox = null,
+    string Language = "en")
 {
     public const int Version = 1;
 
     /// <summary>The document for one route of a decision: the domain's report and decision, in the contract's words.</summary>
-    public static ReferralDocument For(string reference, string routeKey, DateTimeOffset receivedAt, Route route, TriageDecision decision, ConcernReport report, bool sandbox = false) =>
-        new(Version, reference, routeKey, receivedAt, ContractMapping.ToBody(route), ContractMapping.ToBody(decision), ContractMapping.ToRequest(report), sandbox ? true : null);
+    /// <param name="language">The language the report was made in: "en", or "cy" for Welsh (an addition to API.md).</param>
+    public static ReferralDocument For(string reference, string routeKey, DateTimeOffset receivedAt, Route route, TriageDecision decision, ConcernReport report, bool sandbox = false, string? language = null) =>
+        new(Version, reference, routeKey, receivedAt, ContractMapping.ToBody(route), ContractMapping.ToBody(decision), ContractMapping.ToRequest(report), sandbox ? true : null, language ?? "en");
 }
 
 /// <summary>What a partner's callback receives: the status and the decision with each route's hand-off, never the report.</summary>

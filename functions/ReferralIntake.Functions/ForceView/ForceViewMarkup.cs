@@ -41,6 +41,7 @@ public static class ForceViewMarkup
         html.Append(CultureInfo.InvariantCulture, $"""<div class="govuk-inset-text app-report-text">{E(r.Concern.Description).Replace("\n", "<br>", StringComparison.Ordinal)}</div>""");
         html.Append("""<dl class="govuk-summary-list">""");
         Row(html, "Received", d.ReceivedAt.ToString("d MMMM yyyy, HH:mm 'UTC'", CultureInfo.InvariantCulture));
+        Row(html, "Written in", d.Language == "cy" ? "Welsh (Cymraeg): the reporter may prefer to be contacted in Welsh" : "English");
         Row(html, "Signs of grooming", r.Concern.Indicators is { Count: > 0 } i ? string.Join("; ", i.Select(IndicatorLabel)) : null);
         Row(html, "Platforms", r.Concern.Platforms is { Count: > 0 } p ? string.Join(", ", p) : null);
         Row(html, "Meeting", r.Concern.MeetingAt?.ToString("d MMMM yyyy, HH:mm 'UTC'", CultureInfo.InvariantCulture));
@@ -84,8 +85,7 @@ public static class ForceViewMarkup
     }
 
     /// <summary>An indicator in the words the reporter chose it by, not its contract code.</summary>
-    private static string IndicatorLabel(string code) =>
-        WireNames.Indicators.TryGetValue(code, out var indicator) && ReportQuestions.Indicators.FirstOrDefault(q => q.Indicator == indicator).Label is { } label ? label : code;
+    private static string IndicatorLabel(string code) => Localisation.Catalogue.English.Optional($"indicator.{code}") ?? code;
 
     private static string Banner(string title, string text) => $"""
         <div class="govuk-notification-banner govuk-notification-banner--success" role="alert" aria-labelledby="banner-title" data-module="govuk-notification-banner">

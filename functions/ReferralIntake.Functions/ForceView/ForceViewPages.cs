@@ -74,7 +74,7 @@ public static class ForceViewPages
         var html = new StringBuilder();
         if (error is not null)
         {
-            html.Append(ErrorSummary([new("force-key", error)]));
+            html.Append(ErrorSummary(Localisation.Catalogue.English, [new("force-key", error)]));
         }
 
         html.Append($"""
@@ -85,7 +85,7 @@ public static class ForceViewPages
               {hidden}
               {Group(error, $"""
                 <label class="govuk-label" for="force-key">Force API key</label>
-                {ErrorMessage(error, "force-key-error")}
+                {ErrorMessage(Localisation.Catalogue.English, error, "force-key-error")}
                 <input class="govuk-input govuk-!-width-two-thirds{(error is null ? "" : " govuk-input--error")}" id="force-key" name="key" type="password" autocomplete="off" spellcheck="false"{(error is null ? "" : " aria-describedby=\"force-key-error\"")}>
                 """)}
               <button type="submit" class="govuk-button" data-module="govuk-button">Sign in</button>
@@ -117,7 +117,7 @@ public static class ForceViewPages
     {
         if (!http.Request.HasFormContentType || !await af.IsRequestValidAsync(http).ConfigureAwait(false))
         {
-            return ForcePage("Sign in", FormPages.Problem("This page expired", "Please sign in again.") + """<p class="govuk-body"><a class="govuk-link" href="/force">Sign in</a></p>""", status: 400);
+            return ForcePage("Sign in", FormPages.Problem(Localisation.Catalogue.English, "This page expired", "Please sign in again.") + """<p class="govuk-body"><a class="govuk-link" href="/force">Sign in</a></p>""", status: 400);
         }
 
         var form = await http.Request.ReadFormAsync().ConfigureAwait(false);
@@ -200,7 +200,7 @@ public static class ForceViewPages
         var forceId = ForceAuthentication.ForceId(user);
         if (!http.Request.HasFormContentType || !await af.IsRequestValidAsync(http).ConfigureAwait(false))
         {
-            return ForcePage("This page expired", FormPages.Problem("This page expired", "Nothing was recorded. Open the referral again and choose once more."), NameOf(forceId, forces), status: 400);
+            return ForcePage("This page expired", FormPages.Problem(Localisation.Catalogue.English, "This page expired", "Nothing was recorded. Open the referral again and choose once more."), NameOf(forceId, forces), status: 400);
         }
 
         var form = await http.Request.ReadFormAsync(ct).ConfigureAwait(false);
@@ -222,7 +222,7 @@ public static class ForceViewPages
     }
 
     private static IResult NotFound(string forceId, ForceDirectory forces) => ForcePage("Not found",
-        FormPages.Problem("Referral not found", "There is no referral with this reference for your force.") + """<p class="govuk-body"><a class="govuk-link" href="/force/referrals">Back to your referrals</a></p>""",
+        FormPages.Problem(Localisation.Catalogue.English, "Referral not found", "There is no referral with this reference for your force.") + """<p class="govuk-body"><a class="govuk-link" href="/force/referrals">Back to your referrals</a></p>""",
         NameOf(forceId, forces), status: 404);
 
     internal static string PriorityTag(string priority) => priority switch

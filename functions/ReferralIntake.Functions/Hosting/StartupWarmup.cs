@@ -32,7 +32,7 @@ public sealed class StartupWarmup(StorageClients storage, Partners partners, Dom
             var report = ConcernReportReader.Read(Sample).Report!;
             _ = policy.Decide(report); // intake decides the lane: this loads the force directory (postcode data) now, not on the first report
             _ = JsonSerializer.SerializeToUtf8Bytes(report, AppJsonContext.Default.ConcernReport);
-            _ = JsonSerializer.SerializeToUtf8Bytes(new AcceptedReferral("RI-0000-0000-0000", ReferralStatus.Received.Wire(), "/", ContractMapping.ToAdvice(report)), AppJsonContext.Default.AcceptedReferral);
+            _ = JsonSerializer.SerializeToUtf8Bytes(new AcceptedReferral("RI-0000-0000-0000", ReferralStatus.Received.Wire(), "/", ContractMapping.ToAdvice(report, Localisation.Catalogue.English)), AppJsonContext.Default.AcceptedReferral);
             _ = partners.Authenticate("warm-up", null);
             await storage.EnsureCreatedOnceAsync(CancellationToken.None).ConfigureAwait(false);
         }

@@ -3,6 +3,7 @@ using Polly;
 using ReferralIntake.Domain.Reports;
 using ReferralIntake.Domain.Triage;
 using ReferralIntake.Functions.Api;
+using ReferralIntake.Functions.Localisation;
 using ReferralIntake.Functions.Storage;
 using ReferralIntake.Functions.Telemetry;
 
@@ -41,7 +42,9 @@ public sealed partial class IntakeService(
     TimeProvider clock,
     ILogger<IntakeService> log)
 {
-    public async Task<IntakeOutcome> SubmitAsync(string partnerId, ReadOnlyMemory<byte> body, string? idempotencyKey, CancellationToken ct)
+    /// <param name="language">The language the report was made in (the form's page, the API's Accept-Language): the
+    /// advice comes back in it, and the force is told it.</param>
+    public async Task<IntakeOutcome> SubmitAsync(string partnerId, ReadOnlyMemory<byte> body, string? idempotencyKey, Catalogue language, CancellationToken ct)
     {
         var read = ConcernReportReader.Read(body);
         if (read.Report is not { } report)
@@ -51,7 +54,7 @@ public sealed partial class IntakeService(
 
         try
         {
-            return await AcceptAsync(partnerId, report, body, idempotencyKey, ct).ConfigureAwait(false);
+            return await AcceptAsync(partnerId, report, body, idempotencyKey, language, ct).ConfigureAwait(false);
         }
         catch (Exception e) when ((IntakeResilience.IsOutage(e) || e is Azure.RequestFailedException) && !ct.IsCancellationRequested)
         {
@@ -61,7 +64,7 @@ public sealed partial class IntakeService(
         }
     }
 
-    private async Task<IntakeOutcome> AcceptAsync(string partnerId, ConcernReport report, ReadOnlyMemory<byte> body, string? idempotencyKey, CancellationToken ct)
+    private async Task<IntakeOutcome> AcceptAsync(string partnerId, ConcernReport report, ReadOnlyMemory<byte> body, string? idempotencyKey, Catalogue language, CancellationToken ct)
     {
         var reference = References.New();
         await Run(storage.EnsureCreatedOnceAsync, ct).ConfigureAwait(false);
@@ -105,7 +108,7 @@ public sealed partial class IntakeService(
                 if (first.Queued)
                 {
                     LogReplayed(log, reference, partnerId);
-                    return new IntakeOutcome.Accepted(Answer(reference, report));
+                    return new IntakeOutcome.Accepted(Answer(reference, report, language));
                 }
 
                 // The first attempt stopped before queueing: finish it under the same reference (storing
@@ -117,7 +120,7 @@ public sealed partial class IntakeService(
         // One blob (the report, with its "received" record) and one message: what storage itself costs.
         using var activity = ReferralTelemetry.Start("referral.submit", reference);
         var sandbox = partners.Find(partnerId)?.Sandbox == true;
-        await Run(c => reports.StoreAsync(reference, partnerId, report, clock.GetUtcNow(), activity?.Id, claim?.KeyHash, c, sandbox), ct).ConfigureAwait(false);
+        await Run(c => reports.StoreAsync(reference, partnerId, report, clock.GetUtcNow(), activity?.Id, claim?.KeyHash, c, sandbox, language.Code), ct).ConfigureAwait(false);
         await Run(c => LaneFor(report).SendMessageAsync(reference, c), ct).ConfigureAwait(false);
         if (claim is { } queued)
         {
@@ -126,7 +129,7 @@ public sealed partial class IntakeService(
 
         ReferralTelemetry.Received.Add(1, new KeyValuePair<string, object?>("channel", sandbox ? "sandbox" : partnerId == Partners.WebFormPartnerId ? "web-form" : "api"));
         LogAccepted(log, reference, partnerId);
-        return new IntakeOutcome.Accepted(Answer(reference, report));
+        return new IntakeOutcome.Accepted(Answer(reference, report, language));
     }
 
     /// <summary>How long a retry waits for a first attempt still under way to queue its referral (it takes milliseconds when alive).</summary>
@@ -152,8 +155,8 @@ public sealed partial class IntakeService(
     private Azure.Storage.Queues.QueueClient LaneFor(ConcernReport report) =>
         policy.Decide(report).Priority == Priority.P1 ? storage.UrgentQueue : storage.Queue;
 
-    private static AcceptedReferral Answer(string reference, ConcernReport report) =>
-        new(reference, ReferralStatus.Received.Wire(), $"/api/referrals/{reference}", ContractMapping.ToAdvice(report));
+    private static AcceptedReferral Answer(string reference, ConcernReport report, Catalogue language) =>
+        new(reference, ReferralStatus.Received.Wire(), $"/api/referrals/{reference}", ContractMapping.ToAdvice(report, language));
 
     private ValueTask<T> Run<T>(Func<CancellationToken, Task<T>> call, CancellationToken ct) =>
         resilience.ExecuteAsync(async c => await call(c).ConfigureAwait(false), ct);

@@ -14,7 +14,7 @@ namespace ReferralIntake.Functions.Intake;
 /// </summary>
 public static class RateLimits
 {
-    public const string PartnerSubmit = "partner-submit", PartnerStatus = "partner-status", WebFormPost = "web-form";
+    public const string PartnerSubmit = "partner-submit", PartnerStatus = "partner-status", WebFormPost = "web-form", FeedbackPost = "feedback";
 
     public static IServiceCollection AddReferralRateLimits(this IServiceCollection services) => services.AddRateLimiter(o =>
     {
@@ -22,9 +22,12 @@ public static class RateLimits
         o.AddPolicy(PartnerStatus, http => PerPartner(http, PartnerStatus));
         o.AddPolicy(WebFormPost, http => Bucket(
             $"{WebFormPost}:{WebFormEndpoints.ClientKey(http)}", http.RequestServices.GetRequiredService<WebFormOptions>().PostsPerMinute));
+        // Feedback is given once: a few a minute from one client is already a lot.
+        o.AddPolicy(FeedbackPost, http => Bucket(
+            $"{FeedbackPost}:{WebFormEndpoints.ClientKey(http)}", http.RequestServices.GetRequiredService<WebFormOptions>().FeedbackPerMinute));
         // Besides each client's own allowance, all form posts together: a flood from many addresses meets this.
         o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http =>
-            HttpMethods.IsPost(http.Request.Method) && (http.Request.Path.StartsWithSegments("/report") || http.Request.Path.StartsWithSegments("/force/sign-in"))
+            HttpMethods.IsPost(http.Request.Method) && (http.Request.Path.StartsWithSegments("/report") || http.Request.Path.StartsWithSegments("/feedback") || http.Request.Path.StartsWithSegments("/force/sign-in"))
                 ? Bucket($"{WebFormPost}:all", http.RequestServices.GetRequiredService<WebFormOptions>().GlobalPostsPerMinute)
                 : RateLimitPartition.GetNoLimiter("other"));
         o.OnRejected = async (context, ct) =>

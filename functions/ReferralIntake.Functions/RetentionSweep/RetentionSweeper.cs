@@ -19,7 +19,7 @@ public sealed record SweepResult(int Checked, int Deleted);
 /// until they are delivered or erased, since they still need someone's attention. Also erases one
 /// referral on request. The storage lifecycle rule in infra/ is the backstop behind this.
 /// </summary>
-public sealed partial class RetentionSweeper(StorageClients storage, ReferralStateStore store, ForceInboxStore inbox, RetentionOptions options, TimeProvider clock, ILogger<RetentionSweeper> log)
+public sealed partial class RetentionSweeper(StorageClients storage, ReferralStateStore store, ForceInboxStore inbox, Feedback.FeedbackStore feedback, RetentionOptions options, TimeProvider clock, ILogger<RetentionSweeper> log)
 {
     public async Task<SweepResult> SweepAsync(CancellationToken ct)
     {
@@ -53,6 +53,8 @@ public sealed partial class RetentionSweeper(StorageClients storage, ReferralSta
                 await storage.Container.DeleteBlobIfExistsAsync(blob.Name, cancellationToken: ct).ConfigureAwait(false);
             }
         }
+
+        await feedback.SweepAsync(ct).ConfigureAwait(false); // feedback: its own period (12 months), its own container
 
         LogSwept(log, checkedCount, deleted, options.Days);
         return new SweepResult(checkedCount, deleted);

@@ -48,6 +48,9 @@ namespace ReferralIntake.Functions.Serialization;
 [JsonSerializable(typeof(SweepResult))]
 [JsonSerializable(typeof(HealthFunction.HealthBody))]
 [JsonSerializable(typeof(JsonObject))]
+// the public pages: feedback, and the statistics' aggregate
+[JsonSerializable(typeof(Feedback.FeedbackEntry))]
+[JsonSerializable(typeof(Statistics.StatisticsAggregate))]
 public sealed partial class AppJsonContext : JsonSerializerContext;
 
 /// <summary>A postcode kept in its canonical form ("B15 2TT", or "B15" alone) and restored as it was kept.</summary>

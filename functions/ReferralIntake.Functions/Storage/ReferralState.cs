@@ -75,7 +75,8 @@ public sealed record ReferralState(
     IReadOnlyDictionary<string, RouteDelivery>? Deliveries = null,
     string? TraceParent = null,
     IReadOnlyList<Route>? AddedRoutes = null,
-    bool Sandbox = false)
+    bool Sandbox = false,
+    string? Language = null)
 {
     /// <summary>The decision's routes, then those added after it (CEOP on escalation or as a fallback).</summary>
     public IEnumerable<Route> AllRoutes => (Triage?.Routes ?? []).Concat(AddedRoutes ?? []);

@@ -19,7 +19,9 @@ public sealed class ReferralStateStore(StorageClients clients, ReportStore repor
 {
     private const int MaxConcurrentUpdateTries = 10;
 
-    public static string StatePath(string reference) => $"{reference}/state.json";
+    public const string StateFileName = "state.json";
+
+    public static string StatePath(string reference) => $"{reference}/{StateFileName}";
 
     public static string AuditPath(string reference) => $"{reference}/audit.jsonl";
 
@@ -118,7 +120,9 @@ public sealed class ReferralStateStore(StorageClients clients, ReportStore repor
         var condition = etag is { } match ? new BlobRequestConditions { IfMatch = match } : new BlobRequestConditions { IfNoneMatch = ETag.All };
         try
         {
-            var info = await clients.Container.UploadJsonAsync(StatePath(state.Reference), state, AppJsonContext.Default.ReferralState, condition, ct).ConfigureAwait(false);
+            // The public statistics' facts ride along as metadata, so their job reads them from a listing (Statistics/).
+            var facts = Statistics.ReferralFacts.Of(state) is { } f ? new Dictionary<string, string> { [Statistics.ReferralFacts.MetadataName] = f.ToMetadata() } : null;
+            var info = await clients.Container.UploadJsonAsync(StatePath(state.Reference), state, AppJsonContext.Default.ReferralState, condition, ct, facts).ConfigureAwait(false);
             if (etag is null)
             {
                 await erasures.ThrowIfErasedAsync(state.Reference, ct, StatePath(state.Reference)).ConfigureAwait(false); // created: not after an erasure

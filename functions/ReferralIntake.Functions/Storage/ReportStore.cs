@@ -14,7 +14,7 @@ namespace ReferralIntake.Functions.Storage;
 /// </summary>
 public sealed class ReportStore(StorageClients clients)
 {
-    private const string SandboxMetadata = "sandbox";
+    private const string SandboxMetadata = "sandbox", LanguageMetadata = "language";
     private const string PartnerMetadata = "partner", ReceivedAtMetadata = "receivedat", TraceMetadata = "traceparent", IdempotencyMetadata = "idempotencykeysha256";
 
     public static string ReportPath(string reference) => $"{reference}/report.json";
@@ -22,10 +22,12 @@ public sealed class ReportStore(StorageClients clients)
     /// <summary>Stores the report and its "received" record once; a second store of the same reference keeps the first.</summary>
     /// <param name="idempotencyKeySha256">The hash of the Idempotency-Key it came with, if any: an erasure finds the key's record by it.</param>
     /// <param name="sandbox">Sent with a sandbox key: marked so in every record made from it.</param>
-    public async Task StoreAsync(string reference, string partnerId, ConcernReport report, DateTimeOffset receivedAt, string? traceParent, string? idempotencyKeySha256, CancellationToken ct, bool sandbox = false)
+    /// <param name="language">The language it was made in ("en" or "cy"): the referral document tells the force.</param>
+    public async Task StoreAsync(string reference, string partnerId, ConcernReport report, DateTimeOffset receivedAt, string? traceParent, string? idempotencyKeySha256, CancellationToken ct, bool sandbox = false, string language = "en")
     {
         var metadata = new Dictionary<string, string>
         {
+            [LanguageMetadata] = language,
             [PartnerMetadata] = partnerId,
             [ReceivedAtMetadata] = receivedAt.ToString("O", CultureInfo.InvariantCulture),
             ["contractversion"] = ConcernReport.ContractVersion.ToString(CultureInfo.InvariantCulture),
@@ -102,6 +104,7 @@ public sealed class ReportStore(StorageClients clients)
         var receivedAt = DateTimeOffset.Parse(metadata[ReceivedAtMetadata], CultureInfo.InvariantCulture);
         return new ReferralState(reference, metadata[PartnerMetadata], ReferralStatus.Received, receivedAt, receivedAt,
             TraceParent: metadata.TryGetValue(TraceMetadata, out var trace) ? trace : null,
-            Sandbox: metadata.TryGetValue(SandboxMetadata, out var sandbox) && sandbox == "true");
+            Sandbox: metadata.TryGetValue(SandboxMetadata, out var sandbox) && sandbox == "true",
+            Language: metadata.TryGetValue(LanguageMetadata, out var language) ? language : null);
     }
 }

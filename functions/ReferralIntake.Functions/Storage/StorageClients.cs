@@ -42,10 +42,11 @@ public sealed class StorageClients
 
         var connection = configuration[SettingNames.StorageConnection];
         Func<string, QueueClient> queue;
+        Func<string, BlobContainerClient> container;
         if (!string.IsNullOrWhiteSpace(connection))
         {
             queue = name => new QueueClient(connection, name, queueOptions);
-            Container = new BlobContainerClient(connection, containerName, blobOptions);
+            container = name => new BlobContainerClient(connection, name, blobOptions);
             UsesDevelopmentStorage = IsDevelopmentStorage(connection);
         }
         else
@@ -54,8 +55,12 @@ public sealed class StorageClients
             var blobUri = RequiredUri(configuration, SettingNames.StorageBlobServiceUri);
             var credential = AppIdentity.Credential(configuration);
             queue = name => new QueueClient(new Uri(queueUri, name), credential, queueOptions);
-            Container = new BlobContainerClient(new Uri(blobUri, containerName), credential, blobOptions);
+            container = name => new BlobContainerClient(new Uri(blobUri, name), credential, blobOptions);
         }
+
+        Container = container(containerName);
+        Feedback = container($"{containerName}-feedback");
+        Statistics = container($"{containerName}-statistics");
 
         Queue = queue(queueName);
         PoisonQueue = queue($"{queueName}-poison");
@@ -84,6 +89,12 @@ public sealed class StorageClients
 
     public BlobContainerClient Container { get; }
 
+    /// <summary>Feedback on the service ({container}-feedback): kept apart from referrals, with its own role and retention.</summary>
+    public BlobContainerClient Feedback { get; }
+
+    /// <summary>The public statistics' aggregate ({container}-statistics): counts only, never a reference or a report.</summary>
+    public BlobContainerClient Statistics { get; }
+
     /// <summary>True for Azurite (loopback or the well-known development account): local-only features may run.</summary>
     public bool UsesDevelopmentStorage { get; }
 
@@ -108,7 +119,8 @@ public sealed class StorageClients
     {
         try
         {
-            await Container.CreateIfNotExistsAsync(PublicAccessType.None, cancellationToken: ct).ConfigureAwait(false);
+            await Task.WhenAll(new[] { Container, Feedback, Statistics }
+                .Select(c => c.CreateIfNotExistsAsync(PublicAccessType.None, cancellationToken: ct))).ConfigureAwait(false);
             await Task.WhenAll(new[] { Queue, PoisonQueue, UrgentQueue, UrgentPoisonQueue, DeliveryQueue, DeliveryPoisonQueue }
                 .Select(q => q.CreateIfNotExistsAsync(cancellationToken: ct))).ConfigureAwait(false);
         }

@@ -38,7 +38,7 @@ public static class SubmitReferralFunction
             return Problems.TooLarge(MaxBodyBytes);
         }
 
-        return await intake.SubmitAsync(PartnerAuthentication.PartnerId(user), body.Value, idempotencyKey, ct).ConfigureAwait(false) switch
+        return await intake.SubmitAsync(PartnerAuthentication.PartnerId(user), body.Value, idempotencyKey, Localisation.Catalogue.ForApi(request), ct).ConfigureAwait(false) switch
         {
             IntakeOutcome.Accepted a => TypedResults.Accepted(a.Answer.StatusUrl, a.Answer), // a replay gets the first answer again
             IntakeOutcome.Invalid i => Problems.Invalid(i.Errors),

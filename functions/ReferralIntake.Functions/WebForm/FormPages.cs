@@ -1,48 +1,48 @@
 using System.Text;
+using ReferralIntake.Domain.Advice;
 using ReferralIntake.Domain.Reports;
-using ReferralIntake.Functions.Api;
+using ReferralIntake.Domain.Triage;
+using ReferralIntake.Functions.Localisation;
 using static ReferralIntake.Functions.WebForm.Html;
 
 namespace ReferralIntake.Functions.WebForm;
 
-/// <summary>The content of each page of the web form: start, questions, check answers, confirmation, about.</summary>
+/// <summary>
+/// The content of each page of the web form: start, questions, check answers, confirmation, and the
+/// statements. Every word comes from the language's catalogue (Localisation/en.json, cy.json); every link
+/// and form keeps the page's language.
+/// </summary>
 public static class FormPages
 {
-    public static string Start() => """
+    public static string Start(Catalogue t) => $"""
         <div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
-          <h1 class="govuk-heading-xl">Report a worry about a child online</h1>
+          <h1 class="govuk-heading-xl">{E(t["service.name"])}</h1>
           <div class="govuk-panel govuk-panel--emergency" id="emergency">
-            <h2 class="govuk-panel__title">If a child is in immediate danger, call 999</h2>
-            <div class="govuk-panel__body">Do this first. You can come back to this form afterwards.</div>
+            <h2 class="govuk-panel__title">{E(t["start.emergency.title"])}</h2>
+            <div class="govuk-panel__body">{E(t["start.emergency.body"])}</div>
           </div>
-          <p class="govuk-body">Use this form if you are worried that an adult is contacting a child online in a sexual way, or to get them alone. This is sometimes called grooming.</p>
-          <p class="govuk-body">You can use it if you are a parent or carer, if you work with children, or if you are the young person it is happening to.</p>
-          <p class="govuk-body">We send your report to the police force where the child lives, or to the National Crime Agency's CEOP team if we do not know where that is. We also tell you where to get help straight away.</p>
-          <p class="govuk-body">It takes about 10 minutes. Only two questions must be answered: who you are, and what happened.</p>
-          <a href="/report" role="button" draggable="false" class="govuk-button govuk-button--start" data-module="govuk-button">
-            Start now
+          {t.Html("start.intro.html")}
+          <a href="{E(t.Link("/report"))}" role="button" draggable="false" class="govuk-button govuk-button--start" data-module="govuk-button">
+            {E(t["start.button"])}
             <svg class="govuk-button__start-icon" xmlns="http://www.w3.org/2000/svg" width="17.5" height="19" viewBox="0 0 33 40" aria-hidden="true" focusable="false"><path fill="currentColor" d="M0 0h13l20 20-20 20H0l20-20z"/></svg>
           </a>
-          <h2 class="govuk-heading-m">If you need to leave quickly</h2>
-          <p class="govuk-body">Select "Leave this site" at the top of any page to go to the BBC weather page at once. With the keyboard, press Shift three times.</p>
-          <h2 class="govuk-heading-m">Other help</h2>
-          <ul class="govuk-list govuk-list--bullet">
-            <li>For a non-emergency, call the police on 101.</li>
-            <li>Young people can talk to Childline, free and in confidence: 0800 1111 or www.childline.org.uk.</li>
-            <li>Adults worried about a child can call the NSPCC Helpline on 0808 800 5000.</li>
-          </ul>
+          <h2 class="govuk-heading-m">{E(t["start.leave.title"])}</h2>
+          <p class="govuk-body">{E(t["start.leave.body"])}</p>
+          <p class="govuk-body"><a class="govuk-link" href="{E(t.Link(WebFormEndpoints.CoverTracksPath))}">{E(t["tracks.title"])}</a></p>
+          <h2 class="govuk-heading-m">{E(t["start.help.title"])}</h2>
+          {t.Html("start.help.html")}
         </div></div>
         """;
 
-    public static string Questions(FormAnswers a, IReadOnlyList<FieldError> errors, string antiforgeryName, string antiforgeryToken)
+    public static string Questions(Catalogue t, FormAnswers a, IReadOnlyList<FieldError> errors, string antiforgeryName, string antiforgeryToken)
     {
         string? Err(string field) => errors.FirstOrDefault(e => Anchor(e.Field) == field)?.Message;
         var html = new StringBuilder();
-        html.Append(ErrorSummary(errors));
+        html.Append(ErrorSummary(t, errors));
         html.Append($"""
-            <h1 class="govuk-heading-l">Tell us what happened</h1>
-            <p class="govuk-body">Answer what you can. Questions marked (optional) can be left blank.</p>
-            <form method="post" action="/report" novalidate>
+            <h1 class="govuk-heading-l">{E(t["questions.title"])}</h1>
+            <p class="govuk-body">{E(t["questions.intro"])}</p>
+            <form method="post" action="{E(t.Link("/report"))}" novalidate>
             <input type="hidden" name="{E(antiforgeryName)}" value="{E(antiforgeryToken)}">
             """);
 
@@ -51,12 +51,13 @@ public static class FormPages
         var roles = new StringBuilder();
         for (var i = 0; i < ReportQuestions.Roles.Length; i++)
         {
-            var (value, label, hint) = ReportQuestions.Roles[i];
+            var value = ReportQuestions.Roles[i];
+            var hint = t.Optional($"role.{value}.hint");
             var id = i == 0 ? "reporter-role" : $"reporter-role-{value}";
             roles.Append($"""
                 <div class="govuk-radios__item">
                   <input class="govuk-radios__input" id="{id}" name="reporter.role" type="radio" value="{value}"{(a["reporter.role"] == value ? " checked" : "")}{(hint is null ? "" : $" aria-describedby=\"{id}-hint\"")}>
-                  <label class="govuk-label govuk-radios__label" for="{id}">{E(label)}</label>
+                  <label class="govuk-label govuk-radios__label" for="{id}">{E(t[$"role.{value}"])}</label>
                   {(hint is null ? "" : $"""<div id="{id}-hint" class="govuk-hint govuk-radios__hint">{E(hint)}</div>""")}
                 </div>
                 """);
@@ -64,29 +65,30 @@ public static class FormPages
 
         html.Append(Group(roleError, $"""
             <fieldset class="govuk-fieldset"{(roleError is null ? "" : " aria-describedby=\"reporter-role-error\"")}>
-              <legend class="govuk-fieldset__legend govuk-fieldset__legend--m"><h2 class="govuk-fieldset__heading">Who are you?</h2></legend>
-              {ErrorMessage(roleError, "reporter-role-error")}
+              <legend class="govuk-fieldset__legend govuk-fieldset__legend--m"><h2 class="govuk-fieldset__heading">{E(t["questions.role"])}</h2></legend>
+              {ErrorMessage(t, roleError, "reporter-role-error")}
               <div class="govuk-radios" data-module="govuk-radios">{roles}</div>
             </fieldset>
             """));
 
         // About the child
-        html.Append("""<h2 class="govuk-heading-m">About the child</h2>""");
-        html.Append(TextInput("child.firstName", "Child's first name (optional)", a["child.firstName"], Err("child.firstName"), classes: "govuk-!-width-one-half", autocomplete: "off"));
-        html.Append(TextInput("child.age", "Child's age (optional)", a["child.age"], Err("child.age"), hint: "In years, for example 13.", classes: "govuk-input--width-2", inputmode: "numeric"));
-        html.Append(TextInput("child.postcode", "Postcode where the child lives (optional)", a["child.postcode"], Err("child.postcode"),
-            hint: "This tells us which police force to send your report to. The first part, like B15, is enough.", classes: "govuk-input--width-10", autocomplete: "postal-code"));
+        html.Append($"""<h2 class="govuk-heading-m">{E(t["questions.child"])}</h2>""");
+        html.Append(TextInput(t, "child.firstName", t["questions.child.firstName"], a["child.firstName"], Err("child.firstName"), classes: "govuk-!-width-one-half", autocomplete: "off"));
+        html.Append(TextInput(t, "child.age", t["questions.child.age"], a["child.age"], Err("child.age"), hint: t["questions.child.age.hint"], classes: "govuk-input--width-2", inputmode: "numeric"));
+        html.Append(TextInput(t, "child.postcode", t["questions.child.postcode"], a["child.postcode"], Err("child.postcode"),
+            hint: t["questions.child.postcode.hint"], classes: "govuk-input--width-10", autocomplete: "postal-code"));
 
         // What happened
         var descriptionError = Err("concern.description");
         html.Append(Group(descriptionError, $"""
-            <div class="govuk-character-count" data-module="govuk-character-count" data-maxlength="{ConcernReportReader.DescriptionMaxLength}">
-              <h2 class="govuk-label-wrapper"><label class="govuk-label govuk-label--m" for="concern-description">What happened?</label></h2>
-              <div id="concern-description-hint" class="govuk-hint">In your own words. Include what was said or sent, and when. Do not attach or copy any pictures.</div>
-              {ErrorMessage(descriptionError, "concern-description-error")}
+            <div class="govuk-character-count" data-module="govuk-character-count" data-maxlength="{ConcernReportReader.DescriptionMaxLength}"
+              {CharacterCountTexts(t)}>
+              <h2 class="govuk-label-wrapper"><label class="govuk-label govuk-label--m" for="concern-description">{E(t["questions.description"])}</label></h2>
+              <div id="concern-description-hint" class="govuk-hint">{E(t["questions.description.hint"])}</div>
+              {ErrorMessage(t, descriptionError, "concern-description-error")}
               <textarea class="govuk-textarea govuk-js-character-count{(descriptionError is null ? "" : " govuk-textarea--error")}" id="concern-description" name="concern.description" rows="8"
                 aria-describedby="concern-description-info concern-description-hint{(descriptionError is null ? "" : " concern-description-error")}">{E(a["concern.description"])}</textarea>
-              <div id="concern-description-info" class="govuk-hint govuk-character-count__message">You can enter up to {ConcernReportReader.DescriptionMaxLength:N0} characters</div>
+              <div id="concern-description-info" class="govuk-hint govuk-character-count__message">{E(t.Format("questions.description.limit", ConcernReportReader.DescriptionMaxLength.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)))}</div>
             </div>
             """));
 
@@ -95,64 +97,69 @@ public static class FormPages
         var boxes = new StringBuilder();
         for (var i = 0; i < ReportQuestions.Indicators.Length; i++)
         {
-            var (indicator, label, hint) = ReportQuestions.Indicators[i];
+            var indicator = ReportQuestions.Indicators[i];
             var value = WireNames.Of(indicator);
+            var hint = t.Optional($"indicator.{value}.hint");
             var id = i == 0 ? "concern-indicators" : $"concern-indicators-{value}";
             var isMeeting = indicator == Indicator.MeetingArranged;
             boxes.Append($"""
                 <div class="govuk-checkboxes__item">
                   <input class="govuk-checkboxes__input" id="{id}" name="concern.indicators" type="checkbox" value="{value}"{(a.Indicators.Contains(value) ? " checked" : "")}{(hint is null ? "" : $" aria-describedby=\"{id}-hint\"")}{(isMeeting ? " data-aria-controls=\"conditional-meeting\"" : "")}>
-                  <label class="govuk-label govuk-checkboxes__label" for="{id}">{E(label)}</label>
+                  <label class="govuk-label govuk-checkboxes__label" for="{id}">{E(t[$"indicator.{value}"])}</label>
                   {(hint is null ? "" : $"""<div id="{id}-hint" class="govuk-hint govuk-checkboxes__hint">{E(hint)}</div>""")}
                 </div>
                 """);
             if (isMeeting)
             {
-                boxes.Append(MeetingFields(a, meetingError));
+                boxes.Append(MeetingFields(t, a, meetingError));
             }
         }
 
         html.Append(Group(indicatorError, $"""
             <fieldset class="govuk-fieldset" aria-describedby="concern-indicators-hint">
-              <legend class="govuk-fieldset__legend govuk-fieldset__legend--m"><h2 class="govuk-fieldset__heading">Has any of this happened? (optional)</h2></legend>
-              <div id="concern-indicators-hint" class="govuk-hint">Select all that apply. This helps us decide how urgent it is.</div>
-              {ErrorMessage(indicatorError)}
+              <legend class="govuk-fieldset__legend govuk-fieldset__legend--m"><h2 class="govuk-fieldset__heading">{E(t["questions.indicators"])}</h2></legend>
+              <div id="concern-indicators-hint" class="govuk-hint">{E(t["questions.indicators.hint"])}</div>
+              {ErrorMessage(t, indicatorError)}
               <div class="govuk-checkboxes" data-module="govuk-checkboxes">{boxes}</div>
             </fieldset>
             """));
 
-        html.Append(TextInput("concern.platforms", "Where did it happen? (optional)", a["concern.platforms"], Err("concern.platforms"),
-            hint: "Apps, games or websites, separated by commas. For example: Snapchat, Roblox.", autocomplete: "off"));
+        html.Append(TextInput(t, "concern.platforms", t["questions.platforms"], a["concern.platforms"], Err("concern.platforms"),
+            hint: t["questions.platforms.hint"], autocomplete: "off"));
 
         // About the person
-        html.Append("""<h2 class="govuk-heading-m">About the person (optional)</h2><p class="govuk-body">Tell us anything you know. Do not contact them yourself.</p>""");
-        html.Append(TextInput("suspect.usernames", "Their usernames or profile names", a["suspect.usernames"], Err("suspect.usernames"), hint: "Separated by commas.", autocomplete: "off"));
-        html.Append(TextInput("suspect.approximateAge", "Their age, roughly", a["suspect.approximateAge"], Err("suspect.approximateAge"), classes: "govuk-input--width-3", inputmode: "numeric"));
-        html.Append(TextInput("suspect.location", "Where they say they live", a["suspect.location"], Err("suspect.location"), autocomplete: "off"));
+        html.Append($"""<h2 class="govuk-heading-m">{E(t["questions.suspect"])}</h2><p class="govuk-body">{E(t["questions.suspect.intro"])}</p>""");
+        html.Append(TextInput(t, "suspect.usernames", t["questions.suspect.usernames"], a["suspect.usernames"], Err("suspect.usernames"), hint: t["questions.suspect.usernames.hint"], autocomplete: "off"));
+        html.Append(TextInput(t, "suspect.approximateAge", t["questions.suspect.age"], a["suspect.approximateAge"], Err("suspect.approximateAge"), classes: "govuk-input--width-3", inputmode: "numeric"));
+        html.Append(TextInput(t, "suspect.location", t["questions.suspect.location"], a["suspect.location"], Err("suspect.location"), autocomplete: "off"));
 
         // How we may contact you
-        html.Append("""<h2 class="govuk-heading-m">How we can contact you (optional)</h2><p class="govuk-body">The police may want to talk to you. Leave these blank if you do not want to be contacted.</p>""");
-        html.Append(TextInput("reporter.name", "Your name", a["reporter.name"], Err("reporter.name"), autocomplete: "name"));
-        html.Append(TextInput("reporter.email", "Email address", a["reporter.email"], Err("reporter.email"), type: "email", autocomplete: "email"));
-        html.Append(TextInput("reporter.phone", "Phone number", a["reporter.phone"], Err("reporter.phone"), type: "tel", autocomplete: "tel", classes: "govuk-input--width-20"));
+        html.Append($"""<h2 class="govuk-heading-m">{E(t["questions.contact"])}</h2><p class="govuk-body">{E(t["questions.contact.intro"])}</p>""");
+        html.Append(TextInput(t, "reporter.name", t["questions.contact.name"], a["reporter.name"], Err("reporter.name"), autocomplete: "name"));
+        html.Append(TextInput(t, "reporter.email", t["questions.contact.email"], a["reporter.email"], Err("reporter.email"), type: "email", autocomplete: "email"));
+        html.Append(TextInput(t, "reporter.phone", t["questions.contact.phone"], a["reporter.phone"], Err("reporter.phone"), type: "tel", autocomplete: "tel", classes: "govuk-input--width-20"));
         html.Append($"""
             <div class="govuk-form-group"><div class="govuk-checkboxes govuk-checkboxes--small">
               <div class="govuk-checkboxes__item">
                 <input class="govuk-checkboxes__input" id="reporter-contactConsent" name="reporter.contactConsent" type="checkbox" value="yes"{(a["reporter.contactConsent"] == "yes" ? " checked" : "")}>
-                <label class="govuk-label govuk-checkboxes__label" for="reporter-contactConsent">The police or a support service can contact me about this report</label>
+                <label class="govuk-label govuk-checkboxes__label" for="reporter-contactConsent">{E(t["questions.contact.consent"])}</label>
               </div>
             </div></div>
-            <button type="submit" class="govuk-button" data-module="govuk-button" data-prevent-double-click="true">Continue</button>
+            <button type="submit" class="govuk-button" data-module="govuk-button" data-prevent-double-click="true">{E(t["button.continue"])}</button>
             </form>
             """);
         return html.ToString();
     }
 
-    private static string MeetingFields(FormAnswers a, string? error)
+    /// <summary>The character count's live messages, in the page's language (GOV.UK Frontend's data-i18n attributes).</summary>
+    internal static string CharacterCountTexts(Catalogue t) =>
+        $"""data-i18n.characters-under-limit.one="{E(t["count.under.one"])}" data-i18n.characters-under-limit.other="{E(t["count.under.other"])}" data-i18n.characters-at-limit="{E(t["count.at"])}" data-i18n.characters-over-limit.one="{E(t["count.over.one"])}" data-i18n.characters-over-limit.other="{E(t["count.over.other"])}" data-i18n.textarea-description.other="{E(t["count.description"])}" """;
+
+    private static string MeetingFields(Catalogue t, FormAnswers a, string? error)
     {
         string Box(string name, string label, string width) => $"""
             <div class="govuk-date-input__item"><div class="govuk-form-group">
-              <label class="govuk-label govuk-date-input__label" for="{name}">{label}</label>
+              <label class="govuk-label govuk-date-input__label" for="{name}">{E(label)}</label>
               <input class="govuk-input govuk-date-input__input {width}{(error is null ? "" : " govuk-input--error")}" id="{name}" name="{name}" type="text" inputmode="numeric" value="{E(a[name])}">
             </div></div>
             """;
@@ -160,102 +167,157 @@ public static class FormPages
             <div class="govuk-checkboxes__conditional govuk-checkboxes__conditional--hidden" id="conditional-meeting">
               {Group(error, $"""
                 <fieldset class="govuk-fieldset" role="group" aria-describedby="meeting-hint{(error is null ? "" : " meeting-error")}">
-                  <legend class="govuk-fieldset__legend govuk-fieldset__legend--s">When is the meeting? (optional)</legend>
-                  <div id="meeting-hint" class="govuk-hint">UK time. For example, 23 11 2026 and 15:30. If you do not know the time, we will assume midday.</div>
-                  {ErrorMessage(error, "meeting-error")}
-                  <div class="govuk-date-input">{Box(ReportQuestions.MeetingDay, "Day", "govuk-input--width-2")}{Box(ReportQuestions.MeetingMonth, "Month", "govuk-input--width-2")}{Box(ReportQuestions.MeetingYear, "Year", "govuk-input--width-4")}{Box(ReportQuestions.MeetingTime, "Time", "govuk-input--width-4")}</div>
+                  <legend class="govuk-fieldset__legend govuk-fieldset__legend--s">{E(t["questions.meeting"])}</legend>
+                  <div id="meeting-hint" class="govuk-hint">{E(t["questions.meeting.hint"])}</div>
+                  {ErrorMessage(t, error, "meeting-error")}
+                  <div class="govuk-date-input">{Box(ReportQuestions.MeetingDay, t["questions.meeting.day"], "govuk-input--width-2")}{Box(ReportQuestions.MeetingMonth, t["questions.meeting.month"], "govuk-input--width-2")}{Box(ReportQuestions.MeetingYear, t["questions.meeting.year"], "govuk-input--width-4")}{Box(ReportQuestions.MeetingTime, t["questions.meeting.time"], "govuk-input--width-4")}</div>
                 </fieldset>
                 """)}
             </div>
             """;
     }
 
-    public static string CheckAnswers(FormAnswers a, ConcernReport report, string hiddenFields)
+    public static string CheckAnswers(Catalogue t, ConcernReport report, string hiddenFields)
     {
         string Row(string key, string? value) => $"""
-            <div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">{E(key)}</dt><dd class="govuk-summary-list__value">{(string.IsNullOrWhiteSpace(value) ? "Not given" : E(value).Replace("\n", "<br>", StringComparison.Ordinal))}</dd></div>
+            <div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">{E(t[key])}</dt><dd class="govuk-summary-list__value">{(string.IsNullOrWhiteSpace(value) ? E(t["check.not-given"]) : E(value).Replace("\n", "<br>", StringComparison.Ordinal))}</dd></div>
             """;
-        var role = ReportQuestions.Roles.First(r => r.Value == WireNames.Of(report.Reporter.Role)).Label;
-        var ticked = ReportQuestions.Indicators.Where(i => report.Concern.Has(i.Indicator)).Select(i => i.Label).ToList();
-        var meeting = report.Concern.MeetingAt is { } at
-            ? TimeZoneInfo.ConvertTime(at, ReportQuestions.UkTime).ToString("d MMMM yyyy 'at' HH:mm", System.Globalization.CultureInfo.InvariantCulture)
-            : null;
+        var ticked = ReportQuestions.Indicators.Where(report.Concern.Has).Select(i => t[$"indicator.{WireNames.Of(i)}"]).ToList();
+        var meeting = report.Concern.MeetingAt is { } at ? MeetingWords(t, at) : null;
+        string? Number(int? n) => n?.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return $"""
             <div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
-            <h1 class="govuk-heading-l">Check your answers before sending</h1>
+            <h1 class="govuk-heading-l">{E(t["check.title"])}</h1>
             <dl class="govuk-summary-list">
-              {Row("Who you are", role)}
-              {Row("Child's first name", report.Child.FirstName)}
-              {Row("Child's age", report.Child.Age?.ToString(System.Globalization.CultureInfo.InvariantCulture))}
-              {Row("Postcode", report.Child.Postcode?.Canonical)}
-              {Row("What happened", report.Concern.Description)}
-              {Row("What has happened", ticked.Count == 0 ? null : string.Join("\n", ticked))}
-              {(report.Concern.Has(Indicator.MeetingArranged) ? Row("Meeting", meeting ?? "Time not known") : "")}
-              {Row("Where it happened", string.Join(", ", report.Concern.Platforms))}
-              {Row("Their usernames", string.Join(", ", report.Suspect.Usernames))}
-              {Row("Their age", report.Suspect.ApproximateAge?.ToString(System.Globalization.CultureInfo.InvariantCulture))}
-              {Row("Where they say they live", report.Suspect.Location)}
-              {Row("Your name", report.Reporter.Name)}
-              {Row("Email", report.Reporter.Email)}
-              {Row("Phone", report.Reporter.Phone)}
-              {Row("We can contact you", report.Reporter.ContactConsent ? "Yes" : "No")}
+              {Row("check.role", t[$"role.{WireNames.Of(report.Reporter.Role)}"])}
+              {Row("check.child.firstName", report.Child.FirstName)}
+              {Row("check.child.age", Number(report.Child.Age))}
+              {Row("check.child.postcode", report.Child.Postcode?.Canonical)}
+              {Row("check.description", report.Concern.Description)}
+              {Row("check.indicators", ticked.Count == 0 ? null : string.Join("\n", ticked))}
+              {(report.Concern.Has(Indicator.MeetingArranged) ? Row("check.meeting", meeting ?? t["check.meeting.unknown"]) : "")}
+              {Row("check.platforms", string.Join(", ", report.Concern.Platforms))}
+              {Row("check.suspect.usernames", string.Join(", ", report.Suspect.Usernames))}
+              {Row("check.suspect.age", Number(report.Suspect.ApproximateAge))}
+              {Row("check.suspect.location", report.Suspect.Location)}
+              {Row("check.contact.name", report.Reporter.Name)}
+              {Row("check.contact.email", report.Reporter.Email)}
+              {Row("check.contact.phone", report.Reporter.Phone)}
+              {Row("check.contact.consent", report.Reporter.ContactConsent ? t["check.yes"] : t["check.no"])}
             </dl>
-            <form method="post" action="/report/edit" novalidate>{hiddenFields}
-              <button type="submit" class="govuk-button govuk-button--secondary" data-module="govuk-button">Change your answers</button>
+            <form method="post" action="{E(t.Link("/report/edit"))}" novalidate>{hiddenFields}
+              <button type="submit" class="govuk-button govuk-button--secondary" data-module="govuk-button">{E(t["check.change"])}</button>
             </form>
-            <h2 class="govuk-heading-m">Now send your report</h2>
-            <p class="govuk-body">When you send it, we pass it to the police straight away.</p>
-            <form method="post" action="/report/send" novalidate>{hiddenFields}
-              <button type="submit" class="govuk-button" data-module="govuk-button" data-prevent-double-click="true">Send report</button>
+            <h2 class="govuk-heading-m">{E(t["check.send.title"])}</h2>
+            <p class="govuk-body">{E(t["check.send.body"])}</p>
+            <form method="post" action="{E(t.Link("/report/send"))}" novalidate>{hiddenFields}
+              <button type="submit" class="govuk-button" data-module="govuk-button" data-prevent-double-click="true">{E(t["check.send.button"])}</button>
             </form>
             </div></div>
             """;
     }
 
-    public static string Confirmation(AcceptedReferral accepted, bool childReporter)
+    /// <summary>A meeting time as the form asked for it: UK local date and time.</summary>
+    private static string MeetingWords(Catalogue t, DateTimeOffset at)
+    {
+        var local = TimeZoneInfo.ConvertTime(at, ReportQuestions.UkTime);
+        return t.Format("check.meeting.at", t.Date(local.DateTime), local.ToString("HH:mm", System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>
+    /// Report sent: the reference, who will have the report and by when (from the decision triage will make:
+    /// the policy is pure, run here for display only), what the police may do, the advice that fits, and
+    /// how to keep a copy safely.
+    /// </summary>
+    public static string Confirmation(Catalogue t, string reference, ConcernReport report, TriageDecision decision, HandOffPolicy handOff)
     {
         var advice = new StringBuilder();
-        foreach (var a in accepted.Advice)
+        foreach (var a in AcknowledgementAdvice.For(report))
         {
             advice.Append(a.Kind == "emergency"
-                ? $"""<div class="govuk-warning-text"><span class="govuk-warning-text__icon" aria-hidden="true">!</span><strong class="govuk-warning-text__text"><span class="govuk-visually-hidden">Warning</span> {E(a.Text)}</strong></div>"""
-                : $"""<p class="govuk-body" data-advice="{E(a.Kind)}">{E(a.Text)}</p>""");
+                ? $"""<div class="govuk-warning-text"><span class="govuk-warning-text__icon" aria-hidden="true">!</span><strong class="govuk-warning-text__text"><span class="govuk-visually-hidden">{E(t["page.warning"])}</span> {E(t[a.TextKey])}</strong></div>"""
+                : $"""<p class="govuk-body" data-advice="{E(a.Kind)}">{E(t[a.TextKey])}</p>""");
+        }
+
+        var child = report.Reporter.IsChild;
+        return $"""
+            <div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
+            <div class="govuk-panel govuk-panel--confirmation">
+              <h1 class="govuk-panel__title">{E(t["confirmation.title"])}</h1>
+              <div class="govuk-panel__body">{E(t["confirmation.reference"])}<br><strong id="reference">{E(reference)}</strong></div>
+            </div>
+            <p class="govuk-body">{E(t[child ? "confirmation.thanks.child" : "confirmation.thanks"])} {E(t["confirmation.keep-reference"])}</p>
+            <h2 class="govuk-heading-m">{E(t["confirmation.next.title"])}</h2>
+            {WhoAndWhen(t, decision, handOff)}
+            <h2 class="govuk-heading-m">{E(t["confirmation.police.title"])}</h2>
+            <p class="govuk-body">{E(t["confirmation.police.body"])}</p>
+            <p class="govuk-body">{E(t[report.Reporter.ContactConsent && (report.Reporter.Email ?? report.Reporter.Phone) is not null ? "confirmation.police.contact" : "confirmation.police.no-contact"])}</p>
+            <h2 class="govuk-heading-m">{E(t["confirmation.help.title"])}</h2>
+            {advice}
+            <h2 class="govuk-heading-m">{E(t["confirmation.evidence.title"])}</h2>
+            <p class="govuk-body">{E(t["confirmation.evidence.body"])}</p>
+            <h2 class="govuk-heading-m">{E(t["confirmation.copy.title"])}</h2>
+            <div class="govuk-warning-text"><span class="govuk-warning-text__icon" aria-hidden="true">!</span><strong class="govuk-warning-text__text"><span class="govuk-visually-hidden">{E(t["page.warning"])}</span> {E(t["confirmation.copy.warning"])}</strong></div>
+            <p class="govuk-body app-print-link"><a class="govuk-link" href="#" data-module="app-print">{E(t["confirmation.copy.print"])}</a></p>
+            <p class="govuk-body app-no-js-only">{E(t["confirmation.copy.no-js"])}</p>
+            <h2 class="govuk-heading-m">{E(t["confirmation.feedback.title"])}</h2>
+            <p class="govuk-body"><a class="govuk-link" href="{E(t.Link(WebFormEndpoints.FeedbackPath))}">{E(t["confirmation.feedback.link"])}</a></p>
+            </div></div>
+            """;
+    }
+
+    /// <summary>Who will have the report and when: the police route's force (or CEOP), by TRIAGE.md's delivery deadline for its priority.</summary>
+    public static string WhoAndWhen(Catalogue t, TriageDecision decision, HandOffPolicy handOff)
+    {
+        var police = decision.Routes.FirstOrDefault(r => r.Kind is RouteKind.PoliceForce);
+        var ceop = decision.Routes.Any(r => r.Kind is RouteKind.Ceop);
+        if (police is null && !ceop)
+        {
+            // P4: signposting only. Nothing goes to the police, and the reporter is told so plainly.
+            return $"""<p class="govuk-body" id="who-and-when">{E(t["confirmation.next.none"])}</p>""";
+        }
+
+        var who = police?.Force is { } force ? t.Optional($"force.{force.Id}") ?? force.Name : t["confirmation.next.ceop-name"];
+        var when = handOff.DeadlinesFor(decision.Priority).FirstOrDefault(d => !d.Acknowledged)?.After is { } after
+            ? t[after <= TimeSpan.FromMinutes(15) ? "when.minutes" : after <= TimeSpan.FromHours(1) ? "when.hour" : "when.day"]
+            : t["when.day"];
+        var html = new StringBuilder();
+        html.Append($"""<p class="govuk-body" id="who-and-when">{E(t.Format(police is null ? "confirmation.next.ceop" : "confirmation.next.police", who, when))}</p>""");
+        if (police is { LocationUncertain: true })
+        {
+            html.Append($"""<p class="govuk-body">{E(t["confirmation.next.border"])}</p>""");
+        }
+
+        if (police is null)
+        {
+            html.Append($"""<p class="govuk-body">{E(t["confirmation.next.ceop-why"])}</p>""");
+        }
+
+        if (decision.Priority == Priority.P1)
+        {
+            html.Append($"""<div class="govuk-inset-text" id="urgent">{E(t["confirmation.next.urgent"])}</div>""");
+        }
+
+        return html.ToString();
+    }
+
+    public static string Problem(Catalogue t, string heading, string text) =>
+        $"""<h1 class="govuk-heading-l">{E(heading)}</h1><p class="govuk-body">{E(text)}</p><p class="govuk-body">{E(t["advice.emergency"])}</p>""";
+
+    /// <summary>A page of prose from the catalogue: a title and its markup (the statements, cover your tracks, about).</summary>
+    public static string Prose(Catalogue t, string page, params (string Name, string Value)[] fills)
+    {
+        var body = t.Html($"{page}.body.html");
+        foreach (var (name, value) in fills)
+        {
+            body = body.Replace($"{{{name}}}", E(value), StringComparison.Ordinal);
         }
 
         return $"""
             <div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
-            <div class="govuk-panel govuk-panel--confirmation">
-              <h1 class="govuk-panel__title">Report sent</h1>
-              <div class="govuk-panel__body">Your reference number<br><strong id="reference">{E(accepted.Reference)}</strong></div>
-            </div>
-            <p class="govuk-body">{(childReporter ? "Thank you for telling us. You did the right thing." : "Thank you for telling us.")} Keep the reference number: give it if you talk to the police about this.</p>
-            <h2 class="govuk-heading-m">What happens next</h2>
-            <p class="govuk-body">We decide how urgent your report is and send it to the police force where the child lives, or to CEOP at the National Crime Agency. They may contact you if you said they could.</p>
-            <h2 class="govuk-heading-m">Get help now</h2>
-            {advice}
-            <h2 class="govuk-heading-m">Keep the evidence</h2>
-            <p class="govuk-body">Do not delete messages or accounts. Do not forward or save any sexual pictures of a child: that is a crime, even to report it.</p>
+            <h1 class="govuk-heading-l">{E(t[$"{page}.title"])}</h1>
+            {body}
             </div></div>
             """;
     }
-
-    public static string Problem(string heading, string text) =>
-        $"""<h1 class="govuk-heading-l">{E(heading)}</h1><p class="govuk-body">{E(text)}</p><p class="govuk-body">If a child is in immediate danger, call 999.</p>""";
-
-    public static string About() => """
-        <div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
-        <h1 class="govuk-heading-l">About this service</h1>
-        <p class="govuk-body">This service takes reports of worries about children online and passes them to the right UK police force, to CEOP at the National Crime Agency, and to support services.</p>
-        <h2 class="govuk-heading-m">Your privacy</h2>
-        <p class="govuk-body">We keep what you tell us only to pass it on and to show when and where it went. Reports are deleted after a set time once delivered. Nothing you type goes into web addresses or our logs.</p>
-        <h2 class="govuk-heading-m">Data sources</h2>
-        <p class="govuk-body">We use public data to find the police force for a postcode.</p>
-        <ul class="govuk-list govuk-list--bullet">
-          <li>Contains OS data © Crown copyright and database right 2025. Contains Royal Mail data © Royal Mail copyright and database right 2025. Contains National Statistics data © Crown copyright and database right 2025. (OS Code-Point Open, released under the Open Government Licence v3.0.)</li>
-          <li>Source: Office for National Statistics, licensed under the Open Government Licence v3.0. Contains OS data © Crown copyright and database right 2024.</li>
-          <li>Contains public sector information licensed under the Open Government Licence v3.0 (data.police.uk force list and force details).</li>
-          <li>Open Government Licence v3.0: https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/</li>
-        </ul>
-        </div></div>
-        """;
 }

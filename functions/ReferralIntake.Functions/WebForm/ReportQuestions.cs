@@ -12,28 +12,14 @@ namespace ReferralIntake.Functions.WebForm;
 /// </summary>
 public static class ReportQuestions
 {
-    public static readonly (string Value, string Label, string? Hint)[] Roles =
-    [
-        ("parent", "I am worried about my child", null),
-        ("carer", "I look after the child (for example, a foster carer or relative)", null),
-        ("child", "I am the young person this is about", "You can report this yourself. You are not in trouble."),
-        ("professional", "I work with the child (for example, a teacher or social worker)", null),
-        ("other", "Someone else", null),
-    ];
+    /// <summary>Who is reporting, in the form's order; each one's words are the catalogue's role.{value}.</summary>
+    public static readonly string[] Roles = ["parent", "carer", "child", "professional", "other"];
 
-    /// <summary>The indicators of TRIAGE.md, as a parent would say them. The order is the form's.</summary>
-    public static readonly (Indicator Indicator, string Label, string? Hint)[] Indicators =
+    /// <summary>The indicators of TRIAGE.md in the form's order; each one's words are the catalogue's indicator.{wireName}.</summary>
+    public static readonly Indicator[] Indicators =
     [
-        (Indicator.ImmediateDanger, "The child is in danger right now", "If so, call 999 now. You can finish this form afterwards."),
-        (Indicator.MeetingArranged, "They have asked to meet, or a meeting is arranged", null),
-        (Indicator.ImagesShared, "They have shared sexual pictures or videos of the child", null),
-        (Indicator.ImagesRequested, "They have asked the child for sexual pictures or videos", null),
-        (Indicator.Threats, "They are threatening the child", "For example, to share pictures or to hurt someone."),
-        (Indicator.MoneyDemanded, "They are asking the child for money", null),
-        (Indicator.SexualConversation, "They talk to the child about sex", null),
-        (Indicator.GiftsOffered, "They have offered or sent the child gifts or money", "This includes game credits or phone top-ups."),
-        (Indicator.SecrecyRequested, "They have asked the child to keep it secret", null),
-        (Indicator.AdultContactingManyChildren, "They seem to be contacting other children too", null),
+        Indicator.ImmediateDanger, Indicator.MeetingArranged, Indicator.ImagesShared, Indicator.ImagesRequested, Indicator.Threats,
+        Indicator.MoneyDemanded, Indicator.SexualConversation, Indicator.GiftsOffered, Indicator.SecrecyRequested, Indicator.AdultContactingManyChildren,
     ];
 
     /// <summary>The form field that holds the meeting's date and time, which become concern.meetingAt.</summary>
@@ -102,7 +88,7 @@ public static class ReportQuestions
             || !DateTime.TryParseExact($"{y:D4}-{m:D2}-{d:D2} {timeText}", ["yyyy-MM-dd H:mm", "yyyy-MM-dd HH:mm"],
                 CultureInfo.InvariantCulture, DateTimeStyles.None, out var local))
         {
-            errors.Add(new FieldError("concern.meetingAt", "Enter the meeting date as numbers, like 23 11 2026, and a time like 15:30 if you know it."));
+            errors.Add(new FieldError("concern.meetingAt", "Enter the meeting date as numbers, like 23 11 2026, and a time like 15:30 if you know it.") { Code = FieldErrorCodes.Format });
             return null;
         }
 
@@ -151,7 +137,7 @@ public sealed class FormAnswers
             _values[name] = form[name].ToString();
         }
 
-        var known = ReportQuestions.Indicators.Select(i => WireNames.Of(i.Indicator)).ToHashSet(StringComparer.Ordinal);
+        var known = ReportQuestions.Indicators.Select(WireNames.Of).ToHashSet(StringComparer.Ordinal);
         Indicators = [.. form["concern.indicators"].Where(v => v is not null && known.Contains(v)).Select(v => v!).Distinct()];
     }
 

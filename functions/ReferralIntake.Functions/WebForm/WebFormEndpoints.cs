@@ -6,7 +6,11 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using ReferralIntake.Functions.Serialization;
 using ReferralIntake.Domain.Reports;
+using ReferralIntake.Domain.Triage;
 using ReferralIntake.Functions.Intake;
+using ReferralIntake.Functions.Feedback;
+using ReferralIntake.Functions.Localisation;
+using ReferralIntake.Functions.Statistics;
 using static ReferralIntake.Functions.WebForm.Html;
 
 namespace ReferralIntake.Functions.WebForm;
@@ -14,8 +18,9 @@ namespace ReferralIntake.Functions.WebForm;
 /// <summary>
 /// The parent web form: GET / (start), GET /report (questions), POST /report (check answers, or the
 /// questions again with errors), POST /report/edit (back to the questions), POST /report/send (send,
-/// then the confirmation), GET /about. Works without JavaScript. A form report takes the same intake
-/// path as a partner's (IntakeService), as the partner "web-form".
+/// then the confirmation), GET /leave (quick exit), and the statements (about, accessibility, privacy,
+/// cookies, leaving quickly). In English or Welsh (?lang=cy; Localisation/). Works without JavaScript.
+/// A form report takes the same intake path as a partner's (IntakeService), as the partner "web-form".
 /// </summary>
 public static partial class WebFormEndpoints
 {
@@ -35,22 +40,34 @@ public static partial class WebFormEndpoints
             {
                 // Most likely storage (the anti-forgery keys or the report itself): a page, not a stack trace.
                 LogPageFailed(context.HttpContext.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("WebForm"), e.GetType().Name);
-                return Page("Sorry, there is a problem", FormPages.Problem("Sorry, there is a problem",
-                    "Our system is not working just now. Please try again in a few minutes."), status: 503);
+                var t = Catalogue.ForPage(context.HttpContext);
+                return Page(context.HttpContext, t, t["problem.title"], FormPages.Problem(t, t["problem.title"], t["problem.down"]), status: 503);
             }
         });
 
-        pages.MapGet("/", () => Page("Start", FormPages.Start()));
-        pages.MapGet("/about", () => Page("About", FormPages.About()));
+        pages.MapGet("/", (HttpContext http) => Page(http, Catalogue.ForPage(http), Catalogue.ForPage(http)["start.page-title"], FormPages.Start(Catalogue.ForPage(http))));
+        foreach (var (path, page) in ProsePages)
+        {
+            pages.MapGet(path, (HttpContext http, RetentionSweep.RetentionOptions retention, WebFormOptions o) =>
+            {
+                var t = Catalogue.ForPage(http);
+                return Page(http, t, t[$"{page}.title"], FormPages.Prose(t, page,
+                    ("retentionDays", retention.Days.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("controller", o.Controller), ("contact", o.ContactEmail)));
+            });
+        }
+
         pages.MapGet("/report", (HttpContext http, IAntiforgery af) =>
         {
+            var t = Catalogue.ForPage(http);
             var tokens = af.GetAndStoreTokens(http);
-            return Page("Tell us what happened", FormPages.Questions(Empty, [], tokens.FormFieldName, tokens.RequestToken!));
+            return Page(http, t, t["questions.title"], FormPages.Questions(t, Empty, [], tokens.FormFieldName, tokens.RequestToken!));
         });
         pages.MapPost("/report", CheckAsync).RequireRateLimiting(RateLimits.WebFormPost);
         pages.MapPost("/report/edit", EditAsync).RequireRateLimiting(RateLimits.WebFormPost);
         pages.MapPost("/report/send", SendAsync).RequireRateLimiting(RateLimits.WebFormPost);
         pages.MapGet(LeavePath, Leave);
+        pages.MapFeedback();
+        pages.MapStatistics();
         return app;
     }
 
@@ -68,6 +85,17 @@ public static partial class WebFormEndpoints
 
     /// <summary>Where every page's "Leave this site" points (GOV.UK "Exit a page quickly").</summary>
     public const string LeavePath = "/leave";
+
+    /// <summary>"How to leave this site quickly and cover your tracks", linked from the start page.</summary>
+    public const string CoverTracksPath = "/leaving-quickly";
+
+    public const string FeedbackPath = "/feedback";
+
+    /// <summary>The pages of prose, each a title and a body in the catalogues ({page}.title, {page}.body.html).</summary>
+    private static readonly (string Path, string Page)[] ProsePages =
+    [
+        ("/about", "about"), (CoverTracksPath, "tracks"), ("/accessibility", "accessibility"), ("/privacy", "privacy"), ("/cookies", "cookies"),
+    ];
 
     /// <summary>
     /// Leave this site: forget the session (the anti-forgery cookie, and anything else the browser keeps
@@ -91,18 +119,20 @@ public static partial class WebFormEndpoints
             return PostFailed(http);
         }
 
+        var t = Catalogue.ForPage(http);
         var tokens = af.GetAndStoreTokens(http);
         var (json, formErrors) = ReportQuestions.ToReport(posted.Answers);
         var read = ConcernReportReader.Read(JsonSerializer.SerializeToUtf8Bytes(json, AppJsonContext.Default.JsonObject));
-        var errors = formErrors.Concat(read.Errors).Select(Friendly).ToList();
+        var errors = formErrors.Concat(read.Errors).Select(e => InWords(t, e)).ToList();
+        var answers = Hidden(posted.Answers, tokens.FormFieldName, tokens.RequestToken!);
         if (errors.Count > 0 || read.Report is null)
         {
-            return Page("Tell us what happened", FormPages.Questions(posted.Answers, errors, tokens.FormFieldName, tokens.RequestToken!), hasErrors: true);
+            return Page(http, t, t["questions.title"], FormPages.Questions(t, posted.Answers, errors, tokens.FormFieldName, tokens.RequestToken!), hasErrors: true,
+                languageSwitch: SwitchForm(t, answers));
         }
 
-        var hidden = Hidden(posted.Answers, tokens.FormFieldName, tokens.RequestToken!)
-            + $"""<input type="hidden" name="submission" value="{Guid.NewGuid():N}">""";
-        return Page("Check your answers", FormPages.CheckAnswers(posted.Answers, read.Report, hidden));
+        var hidden = answers + $"""<input type="hidden" name="submission" value="{Guid.NewGuid():N}">""";
+        return Page(http, t, t["check.title"], FormPages.CheckAnswers(t, read.Report, hidden), languageSwitch: SwitchForm(t, answers));
     }
 
     private static async Task<IResult> EditAsync(HttpContext http, IAntiforgery af, CancellationToken ct)
@@ -112,54 +142,69 @@ public static partial class WebFormEndpoints
             return PostFailed(http);
         }
 
+        var t = Catalogue.ForPage(http);
         var tokens = af.GetAndStoreTokens(http);
-        return Page("Tell us what happened", FormPages.Questions(posted.Answers, [], tokens.FormFieldName, tokens.RequestToken!));
+        return Page(http, t, t["questions.title"], FormPages.Questions(t, posted.Answers, [], tokens.FormFieldName, tokens.RequestToken!),
+            languageSwitch: SwitchForm(t, Hidden(posted.Answers, tokens.FormFieldName, tokens.RequestToken!)));
     }
 
-    /// <summary>Send: through the one intake path; the check page's submission id is the Idempotency-Key, so a double send makes one referral.</summary>
-    private static async Task<IResult> SendAsync(HttpContext http, IAntiforgery af, IntakeService intake, CancellationToken ct)
+    /// <summary>
+    /// Send: through the one intake path; the check page's submission id is the Idempotency-Key, so a double send
+    /// makes one referral. The confirmation says who will have it and when: the triage policy is pure, so it is
+    /// run here for display (triage itself decides again, and records it).
+    /// </summary>
+    private static async Task<IResult> SendAsync(HttpContext http, IAntiforgery af, IntakeService intake, TriagePolicy policy, HandOffPolicy handOff, CancellationToken ct)
     {
         if (await ReadAsync(http, ct).ConfigureAwait(false) is not { } posted)
         {
             return PostFailed(http);
         }
 
+        var t = Catalogue.ForPage(http);
         var (json, formErrors) = ReportQuestions.ToReport(posted.Answers);
+        var body = JsonSerializer.SerializeToUtf8Bytes(json, AppJsonContext.Default.JsonObject);
         var submission = posted.Form["submission"].ToString();
         var key = Guid.TryParseExact(submission, "N", out _) ? $"form-{submission}" : null;
         var outcome = formErrors.Count > 0
             ? new IntakeOutcome.Invalid(formErrors)
-            : await intake.SubmitAsync(Partners.WebFormPartnerId, JsonSerializer.SerializeToUtf8Bytes(json, AppJsonContext.Default.JsonObject), key, ct).ConfigureAwait(false);
+            : await intake.SubmitAsync(Partners.WebFormPartnerId, body, key, t, ct).ConfigureAwait(false);
         var tokens = af.GetAndStoreTokens(http);
+        var answers = Hidden(posted.Answers, tokens.FormFieldName, tokens.RequestToken!);
         return outcome switch
         {
-            IntakeOutcome.Accepted a => Page("Report sent", FormPages.Confirmation(a.Answer, posted.Answers["reporter.role"] == "child")),
-            IntakeOutcome.Invalid i => Page("Tell us what happened", FormPages.Questions(posted.Answers, [.. i.Errors.Select(Friendly)], tokens.FormFieldName, tokens.RequestToken!), hasErrors: true),
-            IntakeOutcome.Erased => Page("Report removed", FormPages.Problem("This report was removed",
-                "It was deleted at someone's request, so it was not sent again. If you are still worried, please start a new report."), status: StatusCodes.Status410Gone),
-            IntakeOutcome.Unavailable => Page("Sorry, there is a problem", FormPages.Problem("Sorry, your report could not be sent",
-                "Our system is not working just now, so your report was not sent. Please try again in a few minutes.") + RetryForm(posted, tokens), status: 503),
-            _ => Page("Sorry, there is a problem", FormPages.Problem("Sorry, there is a problem", "Please start again."), status: 409),
+            IntakeOutcome.Accepted a when ConcernReportReader.Read(body).Report is { } report =>
+                Page(http, t, t["confirmation.title"], FormPages.Confirmation(t, a.Answer.Reference, report, policy.Decide(report), handOff)),
+            IntakeOutcome.Invalid i => Page(http, t, t["questions.title"], FormPages.Questions(t, posted.Answers, [.. i.Errors.Select(e => InWords(t, e))], tokens.FormFieldName, tokens.RequestToken!),
+                hasErrors: true, languageSwitch: SwitchForm(t, answers)),
+            IntakeOutcome.Erased => Page(http, t, t["problem.erased.title"], FormPages.Problem(t, t["problem.erased.title"], t["problem.erased.body"]), status: StatusCodes.Status410Gone),
+            IntakeOutcome.Unavailable => Page(http, t, t["problem.title"], FormPages.Problem(t, t["problem.not-sent.title"], t["problem.not-sent.body"]) + RetryForm(t, posted, answers),
+                status: 503, languageSwitch: SwitchForm(t, answers)),
+            _ => Page(http, t, t["problem.title"], FormPages.Problem(t, t["problem.title"], t["problem.start-again"]), status: 409),
         };
     }
 
-    private static string RetryForm(PostedForm posted, AntiforgeryTokenSet tokens) =>
-        $"""<form method="post" action="/report/send" novalidate>{Hidden(posted.Answers, tokens.FormFieldName, tokens.RequestToken!)}<input type="hidden" name="submission" value="{E(posted.Form["submission"])}"><button type="submit" class="govuk-button" data-module="govuk-button">Try sending again</button></form>""";
+    private static string RetryForm(Catalogue t, PostedForm posted, string answers) =>
+        $"""<form method="post" action="{E(t.Link("/report/send"))}" novalidate>{answers}<input type="hidden" name="submission" value="{E(posted.Form["submission"])}"><button type="submit" class="govuk-button" data-module="govuk-button">{E(t["problem.not-sent.retry"])}</button></form>""";
 
     private sealed record PostedForm(IFormCollection Form, FormAnswers Answers);
 
     /// <summary>A form post within limits, from a client within its rate, with a valid anti-forgery token; else null and a reason.</summary>
-    private static async Task<PostedForm?> ReadAsync(HttpContext http, CancellationToken ct)
+    private static async Task<PostedForm?> ReadAsync(HttpContext http, CancellationToken ct) =>
+        await ReadFormAsync(http, ct).ConfigureAwait(false) is { } form ? new PostedForm(form, new FormAnswers(form)) : null;
+
+    /// <summary>Any of the service's form posts (the report, feedback): within limits, with a valid anti-forgery token; else null and a reason for <see cref="PostFailed"/>.</summary>
+    internal static async Task<IFormCollection?> ReadFormAsync(HttpContext http, CancellationToken ct)
     {
+        var t = Catalogue.ForPage(http);
         if (!http.Request.HasFormContentType)
         {
-            http.Items[FailureKey] = (StatusCodes.Status415UnsupportedMediaType, "This page only accepts the form on this site.");
+            http.Items[FailureKey] = (StatusCodes.Status415UnsupportedMediaType, t["problem.not-a-form"]);
             return null;
         }
 
         if (http.Request.ContentLength > MaxFormBytes)
         {
-            http.Items[FailureKey] = (StatusCodes.Status413PayloadTooLarge, "What you sent is too long. Please shorten what happened and try again.");
+            http.Items[FailureKey] = (StatusCodes.Status413PayloadTooLarge, t["problem.too-long"]);
             return null;
         }
 
@@ -175,7 +220,7 @@ public static partial class WebFormEndpoints
         }
         catch (Exception e) when (e is InvalidDataException or BadHttpRequestException or IOException)
         {
-            http.Items[FailureKey] = (StatusCodes.Status413PayloadTooLarge, "What you sent is too long or not a form from this site. Please try again.");
+            http.Items[FailureKey] = (StatusCodes.Status413PayloadTooLarge, t["problem.too-long-or-not-a-form"]);
             return null;
         }
 
@@ -183,12 +228,12 @@ public static partial class WebFormEndpoints
         if (!await antiforgery.IsRequestValidAsync(http).ConfigureAwait(false))
         {
             // Keep what they typed: show the questions again with a fresh token rather than lose a report.
-            http.Items[FailureKey] = (StatusCodes.Status400BadRequest, "This page expired.");
+            http.Items[FailureKey] = (StatusCodes.Status400BadRequest, t["problem.expired"]);
             http.Items[ExpiredAnswersKey] = new FormAnswers(form);
             return null;
         }
 
-        return new PostedForm(form, new FormAnswers(form));
+        return form;
     }
 
     /// <summary>Who is posting, for the per-client limit: the address the trusted edge saw (<see cref="Edge"/>).</summary>
@@ -197,42 +242,47 @@ public static partial class WebFormEndpoints
     /// <summary>The page for a client over its rate (the rate limiter's answer for the form's routes).</summary>
     internal static IResult TooManyPosts(HttpContext http, TimeSpan retryAfter)
     {
+        var t = Catalogue.ForPage(http);
         var seconds = Math.Max(1, Math.Ceiling(retryAfter.TotalSeconds));
         http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         http.Response.Headers.CacheControl = "no-cache, no-store";
-        var message = $"You have sent a lot of forms in a short time. Please wait {seconds} seconds and try again.";
-        return Page("Sorry, there is a problem", FormPages.Problem("Sorry, there is a problem", message), status: StatusCodes.Status429TooManyRequests);
+        var message = t.Format("problem.too-many", seconds);
+        return Page(http, t, t["problem.title"], FormPages.Problem(t, t["problem.title"], message), status: StatusCodes.Status429TooManyRequests);
     }
 
     private const string FailureKey = "webform.failure";
     private const string ExpiredAnswersKey = "webform.expired";
 
-    private static IResult PostFailed(HttpContext http)
+    internal static IResult PostFailed(HttpContext http)
     {
-        var (status, message) = http.Items[FailureKey] is (int s, string m) ? (s, m) : (StatusCodes.Status400BadRequest, "Please try again.");
-        if (http.Items[ExpiredAnswersKey] is FormAnswers answers)
+        var t = Catalogue.ForPage(http);
+        var (status, message) = http.Items[FailureKey] is (int s, string m) ? (s, m) : (StatusCodes.Status400BadRequest, t["problem.try-again"]);
+        if (http.Items[ExpiredAnswersKey] is FormAnswers answers && answers.Values.Any(v => v.Value.Length > 0))
         {
             var tokens = http.RequestServices.GetRequiredService<IAntiforgery>().GetAndStoreTokens(http);
-            var note = """<div class="govuk-inset-text">For your security, this page expired. Your answers are below: check them and select Continue.</div>""";
-            return Page("Tell us what happened", note + FormPages.Questions(answers, [], tokens.FormFieldName, tokens.RequestToken!), status: status);
+            var note = $"""<div class="govuk-inset-text">{E(t["problem.expired.kept"])}</div>""";
+            return Page(http, t, t["questions.title"], note + FormPages.Questions(t, answers, [], tokens.FormFieldName, tokens.RequestToken!), status: status,
+                languageSwitch: SwitchForm(t, Hidden(answers, tokens.FormFieldName, tokens.RequestToken!)));
         }
 
-        return Page("Sorry, there is a problem", FormPages.Problem("Sorry, there is a problem", message), status: status);
+        return Page(http, t, t["problem.title"], FormPages.Problem(t, t["problem.title"], message), status: status);
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "A web form page failed ({Error}); answered 503")]
     private static partial void LogPageFailed(ILogger logger, string error);
 
-    /// <summary>A few of the validator's messages in form words; the rule is the validator's either way.</summary>
-    private static FieldError Friendly(FieldError error) => error.Field switch
+    /// <summary>
+    /// The validator's finding in the form's words and the page's language: error.{field}.{code} from the
+    /// catalogue, else error.{code}. The rule is the validator's either way; only the words are the form's.
+    /// </summary>
+    internal static FieldError InWords(Catalogue t, FieldError error)
     {
-        "reporter.role" => error with { Message = "Select who you are" },
-        "reporter" => new FieldError("reporter.role", "Select who you are"),
-        "concern.description" when error.Message.StartsWith("Describe what happened, in", StringComparison.Ordinal) => error with { Message = "Enter what happened" },
-        "child.age" => error with { Message = "Enter the child's age as a whole number from 0 to 17, like 13" },
-        "suspect.approximateAge" => error with { Message = "Enter their age as a number, like 35, or leave it blank" },
-        _ => error,
-    };
+        var field = error.Field == "reporter" ? "reporter.role" : error.Field;
+        var question = field.Split('[')[0]; // concern.platforms[3] is the platforms question
+        var words = t.Optional($"error.{question}.{error.Code}") ?? t.Optional($"error.{error.Code}") ?? t["error.invalid"];
+        return new FieldError(field, string.Format(System.Globalization.CultureInfo.InvariantCulture, words,
+            ConcernReportReader.DescriptionMinLength, ConcernReportReader.DescriptionMaxLength.ToString("N0", System.Globalization.CultureInfo.InvariantCulture))) { Code = error.Code };
+    }
 }
 
 /// <summary>Settings of the web form (WebForm__…).</summary>
@@ -245,4 +295,13 @@ public sealed class WebFormOptions
 
     /// <summary>All clients' form posts together, per instance: a flood from many addresses meets this (Front Door's WAF limits across instances).</summary>
     public int GlobalPostsPerMinute { get; set; } = 600;
+
+    /// <summary>Feedback posts per client per minute.</summary>
+    public int FeedbackPerMinute { get; set; } = 6;
+
+    /// <summary>Who runs the service, as the privacy notice names the data controller. Set before launch.</summary>
+    public string Controller { get; set; } = "the ReferralIntake service team (set WebForm__Controller before launch)";
+
+    /// <summary>Where people write about privacy and accessibility. Set before launch: the default is a placeholder domain.</summary>
+    public string ContactEmail { get; set; } = "help@referralintake.example";
 }

@@ -1,0 +1,134 @@
+using System.Diagnostics;
+using Azure;
+using Azure.Storage.Blobs.Models;
+using ReferralIntake.Functions.Hosting;
+using ReferralIntake.Functions.Serialization;
+using ReferralIntake.Functions.Storage;
+
+namespace ReferralIntake.Functions.Statistics;
+
+/// <summary>Statistics__…: how often the job runs locally, and how far back it counts months again.</summary>
+public sealed class StatisticsOptions
+{
+    public double RefreshMinutes { get; set; } = 15;
+
+    /// <summary>
+    /// Months overlapping the last this-many days are counted again on each run; earlier ones are frozen.
+    /// Must stay well inside the retention period (90 days): a month is frozen before retention deletes its first referral.
+    /// </summary>
+    public int RecountDays { get; set; } = 45;
+}
+
+/// <summary>What one run of the job did.</summary>
+public sealed record StatisticsRun(int Referrals, int Months, double Seconds);
+
+/// <summary>
+/// The scheduled job behind the public statistics: lists the referrals' state.json blobs with their metadata
+/// (one listing call per 5,000 blobs; no blob is opened unless it predates the metadata), counts them
+/// (<see cref="StatisticsAggregate.Compute"/>) and saves the aggregate the page reads. The page never scans referrals.
+/// </summary>
+public sealed partial class StatisticsJob(StorageClients storage, ReferralStateStore states, StatisticsOptions options, TimeProvider clock, ILogger<StatisticsJob> log)
+{
+    public const string AggregateBlob = "aggregate.json";
+
+    public async Task<StatisticsRun> RefreshAsync(CancellationToken ct)
+    {
+        var started = Stopwatch.GetTimestamp();
+        await storage.EnsureCreatedOnceAsync(ct).ConfigureAwait(false);
+        var facts = new List<ReferralFacts>();
+        await foreach (var blob in storage.Container.GetBlobsAsync(new GetBlobsOptions { Traits = BlobTraits.Metadata }, ct).ConfigureAwait(false))
+        {
+            if (!blob.Name.EndsWith("/" + ReferralStateStore.StateFileName, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var fact = blob.Metadata.TryGetValue(ReferralFacts.MetadataName, out var text)
+                ? ReferralFacts.FromMetadata(text)
+                : await FromStateAsync(blob.Name, ct).ConfigureAwait(false); // written before the metadata existed
+            if (fact is not null)
+            {
+                facts.Add(fact);
+            }
+        }
+
+        var now = clock.GetUtcNow();
+        var previous = await ReadAsync(ct).ConfigureAwait(false);
+        var aggregate = StatisticsAggregate.Compute(facts, previous, ReferralFacts.MonthOf(now.AddDays(-options.RecountDays)), now);
+        await storage.Statistics.UploadJsonAsync(AggregateBlob, aggregate, AppJsonContext.Default.StatisticsAggregate, new BlobRequestConditions(), ct).ConfigureAwait(false);
+        var run = new StatisticsRun(facts.Count, aggregate.Months.Count, Stopwatch.GetElapsedTime(started).TotalSeconds);
+        LogRefreshed(log, run.Referrals, run.Months, run.Seconds);
+        return run;
+    }
+
+    /// <summary>The last aggregate saved; empty before the first run.</summary>
+    public async Task<StatisticsAggregate> ReadAsync(CancellationToken ct)
+    {
+        try
+        {
+            return await storage.Statistics.DownloadIfExistsAsync(AggregateBlob, ct).ConfigureAwait(false) is { } blob
+                ? blob.Content.ToObjectFromJson(AppJsonContext.Default.StatisticsAggregate) ?? StatisticsAggregate.Empty
+                : StatisticsAggregate.Empty;
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return StatisticsAggregate.Empty; // the container is made on first use
+        }
+    }
+
+    private async Task<ReferralFacts?> FromStateAsync(string blobName, CancellationToken ct) =>
+        await states.LoadStateAsync(blobName[..blobName.IndexOf('/', StringComparison.Ordinal)], ct).ConfigureAwait(false) is { } state
+            ? ReferralFacts.Of(state)
+            : null;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Statistics refreshed: {Referrals} referrals in {Months} months counted in {Seconds:0.00} s")]
+    private static partial void LogRefreshed(ILogger logger, int referrals, int months, double seconds);
+}
+
+/// <summary>POST /StatisticsRefresh: how the Functions host runs the job on its timer (function.json in StatisticsRefresh/).</summary>
+public static class StatisticsRefreshTrigger
+{
+    public const string Name = "StatisticsRefresh";
+
+    public static IEndpointRouteBuilder MapStatisticsRefreshTrigger(this IEndpointRouteBuilder app)
+    {
+        app.MapPost($"/{Name}", async (StatisticsJob job, StatisticsCache cache, CancellationToken ct) =>
+        {
+            var run = await job.RefreshAsync(ct).ConfigureAwait(false);
+            cache.Clear();
+            return TypedResults.Ok(new InvocationResult([], [$"Counted {run.Referrals} referrals in {run.Months} months"], null));
+        }).HostOnly();
+        return app;
+    }
+}
+
+/// <summary>Standalone, the job runs on a timer (at start, then every Statistics__RefreshMinutes); in Azure the timer trigger runs it.</summary>
+public sealed partial class StatisticsService(StatisticsJob job, StatisticsCache cache, StatisticsOptions options, ILogger<StatisticsService> log) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMinutes(options.RefreshMinutes));
+        try
+        {
+            do
+            {
+                try
+                {
+                    await job.RefreshAsync(stoppingToken).ConfigureAwait(false);
+                    cache.Clear();
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    LogFailed(log, e.GetType().Name);
+                }
+            }
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Statistics refresh failed ({Error}); will try at the next interval")]
+    private static partial void LogFailed(ILogger logger, string error);
+}
