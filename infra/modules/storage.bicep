@@ -58,6 +58,19 @@ resource reports 'Microsoft.Storage/storageAccounts/blobServices/containers@2025
   properties: { publicAccess: 'None' }
 }
 
+// Kept apart from the reports, each with its own role: the public pages' feedback, and the statistics' aggregate (counts only).
+resource feedbackContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-06-01' = {
+  parent: blobs
+  name: '${containerName}-feedback'
+  properties: { publicAccess: 'None' }
+}
+
+resource statisticsContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-06-01' = {
+  parent: blobs
+  name: '${containerName}-statistics'
+  properties: { publicAccess: 'None' }
+}
+
 resource deployment 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-06-01' = {
   parent: blobs
   name: 'app-package'
@@ -111,6 +124,23 @@ resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2025-06
             }
           }
         }
+        {
+          name: 'feedback-retention-backstop'
+          enabled: true
+          type: 'Lifecycle'
+          definition: {
+            filters: {
+              blobTypes: [ 'blockBlob' ]
+              prefixMatch: [ '${containerName}-feedback/' ]
+            }
+            actions: {
+              baseBlob: {
+                // The app deletes feedback after 12 months (the privacy notice says so); this is the backstop.
+                delete: { daysAfterModificationGreaterThan: 400 }
+              }
+            }
+          }
+        }
       ]
     }
   }
@@ -138,6 +168,26 @@ resource hostContainerRoles 'Microsoft.Authorization/roleAssignments@2022-04-01'
 resource reportsRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(account.id, containerName, identityResourceId, blobDataContributor)
   scope: reports
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', blobDataContributor)
+    principalId: identityPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource feedbackRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(account.id, '${containerName}-feedback', identityResourceId, blobDataContributor)
+  scope: feedbackContainer
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', blobDataContributor)
+    principalId: identityPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource statisticsRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(account.id, '${containerName}-statistics', identityResourceId, blobDataContributor)
+  scope: statisticsContainer
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', blobDataContributor)
     principalId: identityPrincipalId

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using ReferralIntake.Functions.Tests.Support;
 
@@ -56,6 +57,31 @@ public sealed class BrowserFixture : IAsyncLifetime
             Body = "<!DOCTYPE html><title>BBC Weather</title><h1>Weather</h1>",
         }));
         return await context.NewPageAsync();
+    }
+
+    private Task? _statistics;
+
+    /// <summary>Some referrals for the statistics page to count (once per run), then the job's aggregate of everything so far.</summary>
+    public async Task RefreshStatisticsAsync()
+    {
+        await (_statistics ??= SeedAsync());
+        await App.Services.GetRequiredService<ReferralIntake.Functions.Statistics.StatisticsJob>().RefreshAsync(CancellationToken.None);
+        App.Services.GetRequiredService<ReferralIntake.Functions.Statistics.StatisticsCache>().Clear();
+
+        async Task SeedAsync()
+        {
+            string[] reports = [.. Enumerable.Repeat(Samples.WestMerciaP2, 9), .. Enumerable.Repeat(Samples.WestMerciaP3, 6), .. Enumerable.Repeat(Samples.WestMerciaP1, 2), Samples.ChildImagesShared];
+            var references = new List<string>();
+            foreach (var report in reports)
+            {
+                references.Add((await App.SubmitAcceptedAsync(report)).Reference);
+            }
+
+            foreach (var reference in references)
+            {
+                await App.StatusWhenAsync(reference, "delivered");
+            }
+        }
     }
 
     public async Task DisposeAsync()

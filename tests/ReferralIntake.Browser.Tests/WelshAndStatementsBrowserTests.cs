@@ -1,9 +1,7 @@
 using System.Text.Json;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using ReferralIntake.Domain.Triage;
 using ReferralIntake.Functions.Serialization;
-using ReferralIntake.Functions.Statistics;
 using ReferralIntake.Functions.Storage;
 using ReferralIntake.Functions.Tests.Support;
 
@@ -85,8 +83,7 @@ public sealed class WelshAndStatementsBrowserTests(BrowserFixture fixture)
     private async Task WalkNewPagesAsync(IPage page, string lang, Func<string, Task> visit)
     {
         var q = lang == "cy" ? "?lang=cy" : "";
-        await fixture.App.Services.GetRequiredService<StatisticsJob>().RefreshAsync(CancellationToken.None);
-        fixture.App.Services.GetRequiredService<StatisticsCache>().Clear();
+        await fixture.RefreshStatisticsAsync();
         foreach (var (path, name) in new[] { ("/", "start"), ("/leaving-quickly", "leaving-quickly"), ("/accessibility", "accessibility"), ("/privacy", "privacy"), ("/cookies", "cookies"), ("/statistics", "statistics"), ("/feedback", "feedback") })
         {
             await page.GotoAsync($"{fixture.BaseUrl}{path}{q}");

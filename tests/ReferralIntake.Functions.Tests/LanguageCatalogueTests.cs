@@ -62,7 +62,7 @@ public sealed partial class LanguageCatalogueTests
     {
         var built = ReportQuestions.Roles.Select(r => $"role.{r}")
             .Concat(ReportQuestions.Indicators.Select(i => $"indicator.{WireNames.Of(i)}"))
-            .Concat(Enumerable.Range(1, 12).Select(m => $"month.{m}"))
+            .Concat(Enumerable.Range(1, 12).SelectMany(m => new[] { $"month.{m}", $"month.short.{m}" }))
             .Concat(Feedback.FeedbackEndpoints.Ratings.Select(r => $"feedback.rating.{r}"))
             .Concat([.. Advice().Select(a => a.TextKey), "error.invalid"])
             .ToList();

@@ -137,6 +137,15 @@ public static partial class SettingsDrift
             }
         }
 
+        // The containers named after the report container: feedback (kept apart) and the statistics' aggregate.
+        foreach (var suffix in new[] { "feedback", "statistics" })
+        {
+            if (AzureSetting(SettingNames.ContainerName) is { } reports && !containers.Contains($"{reports}-{suffix}"))
+            {
+                problems.Add($"the Bicep does not create the container {reports}-{suffix} that the app uses");
+            }
+        }
+
         foreach (var queue in QueueSettings(inputs.FunctionJsons).Select(AzureSetting).Where(q => q is not null).Append(AzureSetting(SettingNames.QueueName)).Distinct())
         {
             if (!queueNames.Contains($"{queue}-poison"))

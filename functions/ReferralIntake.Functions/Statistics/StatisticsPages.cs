@@ -89,7 +89,7 @@ public static class StatisticsPages
         const int width = 640, height = 260, left = 48, bottom = 40, top = 16;
         var published = months.Select(m => Suppression.One(m.Referrals)).ToList();
         var max = Math.Max(Suppression.Threshold, published.Max(p => p.Kind == CellKind.Shown ? p.Value : 0));
-        var slot = (width - left) / (double)Math.Max(1, months.Count);
+        var slot = (width - left) / (double)Math.Max(6, months.Count); // a month or two still look like bars, not a wall
         var bars = new StringBuilder();
         var description = new List<string>();
         for (var i = 0; i < months.Count; i++)
@@ -105,7 +105,7 @@ public static class StatisticsPages
             bars.Append(CultureInfo.InvariantCulture, $"""
                 <rect x="{x:0.#}" y="{y:0.#}" width="{slot * 0.7:0.#}" height="{barHeight:0.#}" fill="{(p.Kind == CellKind.Shown ? "#1d70b8" : "url(#suppressed)")}" stroke="#1d70b8"/>
                 <text x="{x + (slot * 0.35):0.#}" y="{y - 4:0.#}" text-anchor="middle" font-size="11" fill="#0b0c0c">{E(p.Kind == CellKind.Shown ? label : "<5")}</text>
-                <text x="{x + (slot * 0.35):0.#}" y="{height - bottom + 16:0.#}" text-anchor="middle" font-size="11" fill="#0b0c0c">{E(t.Month(d.Month)[..3])}</text>
+                <text x="{x + (slot * 0.35):0.#}" y="{height - bottom + 16:0.#}" text-anchor="middle" font-size="11" fill="#0b0c0c">{E(t[$"month.short.{d.Month}"])}</text>
                 <text x="{x + (slot * 0.35):0.#}" y="{height - bottom + 30:0.#}" text-anchor="middle" font-size="10" fill="#505a5f">{d.Year}</text>
                 """);
         }
@@ -113,7 +113,7 @@ public static class StatisticsPages
         return $"""
             <h2 class="govuk-heading-m" id="chart-heading">{E(t["stats.chart.title"])}</h2>
             <figure class="app-chart" aria-labelledby="chart-heading">
-              <svg viewBox="0 0 {width} {height}" width="100%" role="img" aria-labelledby="chart-title chart-desc" focusable="false" xmlns="http://www.w3.org/2000/svg">
+              <svg viewBox="0 0 {width} {height}" width="100%" role="img" aria-labelledby="chart-title chart-desc" focusable="false" font-family="arial, sans-serif" xmlns="http://www.w3.org/2000/svg">
                 <title id="chart-title">{E(t["stats.chart.title"])}</title>
                 <desc id="chart-desc">{E(string.Join("; ", description))}.</desc>
                 <defs><pattern id="suppressed" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#ffffff"/><line x1="0" y1="0" x2="0" y2="6" stroke="#1d70b8" stroke-width="2"/></pattern></defs>
