@@ -76,8 +76,8 @@ public sealed class GeneratedClientTests : IAsyncLifetime
         var requestType = assembly.GetType("Partner.Generated.ReferralRequest")!;
         var request = Newtonsoft.Json.JsonConvert.DeserializeObject(Samples.WestMerciaP2, requestType)!; // the partner's report, in the generated types
 
-        var first = await CallAsync(client, "SubmitReferralAsync", "generated-client-1", request);
-        var retried = await CallAsync(client, "SubmitReferralAsync", "generated-client-1", request);
+        var first = await CallAsync(client, "SubmitReferralAsync", "generated-client-1", "cy", request); // Idempotency-Key, Accept-Language, report
+        var retried = await CallAsync(client, "SubmitReferralAsync", "generated-client-1", null, request);
         var reference = (string)first!.GetType().GetProperty("Reference")!.GetValue(first)!;
         var status = await Eventually.ValueAsync(
             async () => await CallAsync(client, "GetReferralStatusAsync", reference),
@@ -85,6 +85,9 @@ public sealed class GeneratedClientTests : IAsyncLifetime
 
         Assert.Matches("^RI-", reference);
         Assert.Equal(reference, (string)retried!.GetType().GetProperty("Reference")!.GetValue(retried)!); // the same referral, not a second
+        var advice = (System.Collections.IEnumerable)first.GetType().GetProperty("Advice")!.GetValue(first)!;
+        var emergency = advice.Cast<object>().First();
+        Assert.Equal("Os yw plentyn mewn perygl uniongyrchol, ffoniwch 999.", (string?)emergency.GetType().GetProperty("Text")!.GetValue(emergency)); // Accept-Language: cy
         var triage = status!.GetType().GetProperty("Triage")!.GetValue(status)!;
         Assert.Equal("P2", (string?)triage.GetType().GetProperty("Priority")!.GetValue(triage));
         Assert.Equal(1, await _app.ReferralFolderCountAsync());

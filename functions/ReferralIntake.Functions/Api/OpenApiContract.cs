@@ -72,6 +72,13 @@ public static class OpenApiContract
                             key.Schema = new OpenApiSchema { Type = JsonSchemaType.String, MinLength = 1, MaxLength = 100, Pattern = "^[!-~]+$" };
                             key.Example = "report-2026-11-23-0001";
                         }
+
+                        if (parameter is OpenApiParameter { Name: "Accept-Language" } language)
+                        {
+                            language.Description = "cy for the advice texts in Welsh (and the report recorded as made in Welsh, which the force is told); English otherwise. Qualities are honoured: cy must be preferred to en.";
+                            language.Schema = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = 200 };
+                            language.Example = "cy";
+                        }
                     }
 
                     SetExample(operation.RequestBody?.Content, "application/json", Examples.Submit);

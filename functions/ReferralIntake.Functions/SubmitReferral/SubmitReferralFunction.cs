@@ -19,7 +19,8 @@ public static class SubmitReferralFunction
     public const int MaxIdempotencyKeyLength = 100;
 
     public static async Task<Results<Accepted<AcceptedReferral>, ProblemHttpResult>> HandleAsync(
-        HttpRequest request, ClaimsPrincipal user, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, IntakeService intake, CancellationToken ct)
+        HttpRequest request, ClaimsPrincipal user, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
+        [FromHeader(Name = "Accept-Language")] string? acceptLanguage, IntakeService intake, CancellationToken ct)
     {
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var type) || !type.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
             || (type.Charset.HasValue && !type.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase)))
@@ -38,6 +39,7 @@ public static class SubmitReferralFunction
             return Problems.TooLarge(MaxBodyBytes);
         }
 
+        _ = acceptLanguage; // a parameter so the OpenAPI document shows it; Catalogue.ForApi reads it with its qualities
         return await intake.SubmitAsync(PartnerAuthentication.PartnerId(user), body.Value, idempotencyKey, Localisation.Catalogue.ForApi(request), ct).ConfigureAwait(false) switch
         {
             IntakeOutcome.Accepted a => TypedResults.Accepted(a.Answer.StatusUrl, a.Answer), // a replay gets the first answer again
