@@ -281,7 +281,8 @@ public static partial class WebFormEndpoints
         var question = field.Split('[')[0]; // concern.platforms[3] is the platforms question
         var words = t.Optional($"error.{question}.{error.Code}") ?? t.Optional($"error.{error.Code}") ?? t["error.invalid"];
         return new FieldError(field, string.Format(System.Globalization.CultureInfo.InvariantCulture, words,
-            ConcernReportReader.DescriptionMinLength, ConcernReportReader.DescriptionMaxLength.ToString("N0", System.Globalization.CultureInfo.InvariantCulture))) { Code = error.Code };
+            ConcernReportReader.DescriptionMinLength, ConcernReportReader.DescriptionMaxLength.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)))
+        { Code = error.Code };
     }
 }
 
