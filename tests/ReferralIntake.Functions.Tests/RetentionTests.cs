@@ -72,4 +72,23 @@ public sealed class RetentionTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     private sealed record SweepBody(int Checked, int Deleted);
+
+    [Fact]
+    public async Task Feedback_is_deleted_after_12_months_by_the_sweep_and_newer_feedback_is_kept()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 15, 12, 0, 0, TimeSpan.Zero));
+        using var app = new TestApp(azurite, new() { ["QueueListener:Enabled"] = "false", ["CustomHandler:MapTriggers"] = "true" },
+            services => services.AddSingleton<TimeProvider>(clock));
+        var feedback = app.Services.GetRequiredService<Feedback.FeedbackStore>();
+        await feedback.SaveAsync(5, "January's", "en", CancellationToken.None);
+        clock.Advance(TimeSpan.FromDays(200));
+        await feedback.SaveAsync(2, "August's", "cy", CancellationToken.None);
+
+        clock.Advance(TimeSpan.FromDays(190)); // 13 months after the first, 6 after the second
+        using var swept = await app.Client.PostAsync("/RetentionSweep", null);
+
+        Assert.Equal(HttpStatusCode.OK, swept.StatusCode);
+        Assert.Empty(await feedback.ReadMonthAsync(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), CancellationToken.None));
+        Assert.Equal("August's", Assert.Single(await feedback.ReadMonthAsync(new DateTimeOffset(2026, 8, 1, 0, 0, 0, TimeSpan.Zero), CancellationToken.None)).Comment);
+    }
 }

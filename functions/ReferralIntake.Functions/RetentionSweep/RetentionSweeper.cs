@@ -1,4 +1,5 @@
 using Azure.Storage.Blobs.Models;
+using ReferralIntake.Functions.Hosting;
 using ReferralIntake.Functions.Intake;
 using ReferralIntake.Functions.Storage;
 
@@ -92,33 +93,14 @@ public sealed partial class RetentionSweeper(StorageClients storage, ReferralSta
 }
 
 /// <summary>Standalone, sweeps on a timer; in Azure the RetentionSweep timer trigger does it instead.</summary>
-public sealed partial class RetentionService(RetentionSweeper sweeper, RetentionOptions options, ILogger<RetentionService> log) : BackgroundService
+public sealed class RetentionService(RetentionSweeper sweeper, RetentionOptions options, ILogger<RetentionService> log) : PeriodicService(log)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromHours(options.SweepIntervalHours));
-        try
-        {
-            // The first sweep waits a minute: start-up (and the first report) comes first.
-            await Task.Delay(TimeSpan.FromMinutes(1), stoppingToken).ConfigureAwait(false);
-            do
-            {
-                try
-                {
-                    await sweeper.SweepAsync(stoppingToken).ConfigureAwait(false);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    LogSweepFailed(log, e.GetType().Name);
-                }
-            }
-            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-    }
+    protected override string JobName => "Retention sweep";
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Retention sweep failed ({Error}); will try at the next interval")]
-    private static partial void LogSweepFailed(ILogger logger, string error);
+    protected override TimeSpan Interval => TimeSpan.FromHours(options.SweepIntervalHours);
+
+    /// <summary>The first sweep waits a minute: start-up (and the first report) comes first.</summary>
+    protected override TimeSpan FirstDelay => TimeSpan.FromMinutes(1);
+
+    protected override Task RunOnceAsync(CancellationToken ct) => sweeper.SweepAsync(ct);
 }

@@ -103,32 +103,15 @@ public static class StatisticsRefreshTrigger
 }
 
 /// <summary>Standalone, the job runs on a timer (at start, then every Statistics__RefreshMinutes); in Azure the timer trigger runs it.</summary>
-public sealed partial class StatisticsService(StatisticsJob job, StatisticsCache cache, StatisticsOptions options, ILogger<StatisticsService> log) : BackgroundService
+public sealed class StatisticsService(StatisticsJob job, StatisticsCache cache, StatisticsOptions options, ILogger<StatisticsService> log) : PeriodicService(log)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromMinutes(options.RefreshMinutes));
-        try
-        {
-            do
-            {
-                try
-                {
-                    await job.RefreshAsync(stoppingToken).ConfigureAwait(false);
-                    cache.Clear();
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    LogFailed(log, e.GetType().Name);
-                }
-            }
-            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-    }
+    protected override string JobName => "Statistics refresh";
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Statistics refresh failed ({Error}); will try at the next interval")]
-    private static partial void LogFailed(ILogger logger, string error);
+    protected override TimeSpan Interval => TimeSpan.FromMinutes(options.RefreshMinutes);
+
+    protected override async Task RunOnceAsync(CancellationToken ct)
+    {
+        await job.RefreshAsync(ct).ConfigureAwait(false);
+        cache.Clear();
+    }
 }
