@@ -38,6 +38,7 @@ public static partial class StatisticsBench
             settings["CustomHandler:MapTriggers"] = "true";
             using var app = await AppProcess.StartAsync(settings, executable: options.AppExecutable);
             using var http = Bench.Client(app.Client.BaseAddress!);
+            http.Timeout = Timeout.InfiniteTimeSpan; // the job over many referrals can take minutes against Azurite
             var jobSeconds = new List<double>();
             for (var run = 0; run < options.Runs; run++)
             {

@@ -102,12 +102,15 @@ public static class StatisticsRefreshTrigger
     }
 }
 
-/// <summary>Standalone, the job runs on a timer (at start, then every Statistics__RefreshMinutes); in Azure the timer trigger runs it.</summary>
+/// <summary>Standalone, the job runs on a timer (20 seconds after start, then every Statistics__RefreshMinutes); in Azure the timer trigger runs it.</summary>
 public sealed class StatisticsService(StatisticsJob job, StatisticsCache cache, StatisticsOptions options, ILogger<StatisticsService> log) : PeriodicService(log)
 {
     protected override string JobName => "Statistics refresh";
 
     protected override TimeSpan Interval => TimeSpan.FromMinutes(options.RefreshMinutes);
+
+    /// <summary>Not during a cold start: the first report comes first.</summary>
+    protected override TimeSpan FirstDelay => TimeSpan.FromSeconds(20);
 
     protected override async Task RunOnceAsync(CancellationToken ct)
     {

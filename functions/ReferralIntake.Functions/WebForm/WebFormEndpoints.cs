@@ -45,7 +45,11 @@ public static partial class WebFormEndpoints
             }
         });
 
-        pages.MapGet("/", (HttpContext http) => Page(http, Catalogue.ForPage(http), Catalogue.ForPage(http)["start.page-title"], FormPages.Start(Catalogue.ForPage(http))));
+        pages.MapGet("/", (HttpContext http) =>
+        {
+            var t = Catalogue.ForPage(http);
+            return Page(http, t, t["start.page-title"], FormPages.Start(t));
+        });
         foreach (var (path, page) in ProsePages)
         {
             pages.MapGet(path, (HttpContext http, RetentionSweep.RetentionOptions retention, WebFormOptions o) =>
