@@ -27,7 +27,7 @@ public sealed partial class RetentionSweeper(StorageClients storage, ReferralSta
         await storage.EnsureCreatedOnceAsync(ct).ConfigureAwait(false);
         var cutoff = clock.GetUtcNow() - TimeSpan.FromDays(options.Days);
         int checkedCount = 0, deleted = 0;
-        await foreach (var item in storage.Container.GetBlobsByHierarchyAsync(new GetBlobsByHierarchyOptions { Delimiter = "/" }, ct).ConfigureAwait(false))
+        await foreach (var item in storage.ContainerForListing.GetBlobsByHierarchyAsync(new GetBlobsByHierarchyOptions { Delimiter = "/" }, ct).ConfigureAwait(false))
         {
             var reference = item.Prefix?.TrimEnd('/');
             if (!References.IsWellFormed(reference))

@@ -36,7 +36,7 @@ public sealed partial class StatisticsJob(StorageClients storage, ReferralStateS
         var started = Stopwatch.GetTimestamp();
         await storage.EnsureCreatedOnceAsync(ct).ConfigureAwait(false);
         var facts = new List<ReferralFacts>();
-        await foreach (var blob in storage.Container.GetBlobsAsync(new GetBlobsOptions { Traits = BlobTraits.Metadata }, ct).ConfigureAwait(false))
+        await foreach (var blob in storage.ContainerForListing.GetBlobsAsync(new GetBlobsOptions { Traits = BlobTraits.Metadata }, ct).ConfigureAwait(false))
         {
             if (!blob.Name.EndsWith("/" + ReferralStateStore.StateFileName, StringComparison.Ordinal))
             {

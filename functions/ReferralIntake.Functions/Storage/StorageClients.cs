@@ -35,6 +35,12 @@ public sealed class StorageClients
             retry.NetworkTimeout = TimeSpan.FromSeconds(5);
         }
 
+        // The scheduled jobs list whole containers: a page of 5,000 blobs may take longer than a report's
+        // write is allowed to, and nobody is waiting on it.
+        var listingOptions = new BlobClientOptions();
+        listingOptions.Retry.MaxRetries = 3;
+        listingOptions.Retry.NetworkTimeout = TimeSpan.FromMinutes(2);
+
         foreach (var policy in queuePolicies ?? [])
         {
             queueOptions.AddPolicy(policy, HttpPipelinePosition.PerRetry); // tests inject storage faults here
@@ -42,11 +48,11 @@ public sealed class StorageClients
 
         var connection = configuration[SettingNames.StorageConnection];
         Func<string, QueueClient> queue;
-        Func<string, BlobContainerClient> container;
+        Func<string, BlobClientOptions, BlobContainerClient> container;
         if (!string.IsNullOrWhiteSpace(connection))
         {
             queue = name => new QueueClient(connection, name, queueOptions);
-            container = name => new BlobContainerClient(connection, name, blobOptions);
+            container = (name, options) => new BlobContainerClient(connection, name, options);
             UsesDevelopmentStorage = IsDevelopmentStorage(connection);
         }
         else
@@ -55,12 +61,13 @@ public sealed class StorageClients
             var blobUri = RequiredUri(configuration, SettingNames.StorageBlobServiceUri);
             var credential = AppIdentity.Credential(configuration);
             queue = name => new QueueClient(new Uri(queueUri, name), credential, queueOptions);
-            container = name => new BlobContainerClient(new Uri(blobUri, name), credential, blobOptions);
+            container = (name, options) => new BlobContainerClient(new Uri(blobUri, name), credential, options);
         }
 
-        Container = container(containerName);
-        Feedback = container($"{containerName}-feedback");
-        Statistics = container($"{containerName}-statistics");
+        Container = container(containerName, blobOptions);
+        ContainerForListing = container(containerName, listingOptions);
+        Feedback = container($"{containerName}-feedback", blobOptions);
+        Statistics = container($"{containerName}-statistics", blobOptions);
 
         Queue = queue(queueName);
         PoisonQueue = queue($"{queueName}-poison");
@@ -88,6 +95,9 @@ public sealed class StorageClients
     public QueueClient DeliveryPoisonQueue { get; }
 
     public BlobContainerClient Container { get; }
+
+    /// <summary>The report container for the scheduled jobs' listings: longer timeouts and more retries than intake's.</summary>
+    public BlobContainerClient ContainerForListing { get; }
 
     /// <summary>Feedback on the service ({container}-feedback): kept apart from referrals, with its own role and retention.</summary>
     public BlobContainerClient Feedback { get; }
@@ -119,10 +129,10 @@ public sealed class StorageClients
     {
         try
         {
-            await Task.WhenAll(new[] { Container, Feedback, Statistics }
-                .Select(c => c.CreateIfNotExistsAsync(PublicAccessType.None, cancellationToken: ct))).ConfigureAwait(false);
-            await Task.WhenAll(new[] { Queue, PoisonQueue, UrgentQueue, UrgentPoisonQueue, DeliveryQueue, DeliveryPoisonQueue }
-                .Select(q => q.CreateIfNotExistsAsync(cancellationToken: ct))).ConfigureAwait(false);
+            // All at once: on a cold start the first report waits for this.
+            await Task.WhenAll(new[] { Container, Feedback, Statistics }.Select(c => (Task)c.CreateIfNotExistsAsync(PublicAccessType.None, cancellationToken: ct))
+                .Concat(new[] { Queue, PoisonQueue, UrgentQueue, UrgentPoisonQueue, DeliveryQueue, DeliveryPoisonQueue }.Select(q => (Task)q.CreateIfNotExistsAsync(cancellationToken: ct))))
+                .ConfigureAwait(false);
         }
         catch (RequestFailedException e) when (e.Status == (int)HttpStatusCode.Forbidden)
         {
