@@ -12,8 +12,8 @@ namespace ReferralIntake.Functions.Intake;
 /// <summary>The outcome of one submission, whichever door it came through.</summary>
 public abstract record IntakeOutcome
 {
-    /// <summary>Accepted now, or earlier under the same Idempotency-Key (the same answer either way).</summary>
-    public sealed record Accepted(AcceptedReferral Answer) : IntakeOutcome;
+    /// <summary>Accepted now, or earlier under the same Idempotency-Key (the same answer either way), with the report as read.</summary>
+    public sealed record Accepted(AcceptedReferral Answer, ConcernReport Report) : IntakeOutcome;
 
     public sealed record Invalid(IReadOnlyList<FieldError> Errors) : IntakeOutcome;
 
@@ -108,7 +108,7 @@ public sealed partial class IntakeService(
                 if (first.Queued)
                 {
                     LogReplayed(log, reference, partnerId);
-                    return new IntakeOutcome.Accepted(Answer(reference, report, language));
+                    return new IntakeOutcome.Accepted(Answer(reference, report, language), report);
                 }
 
                 // The first attempt stopped before queueing: finish it under the same reference (storing
@@ -129,7 +129,7 @@ public sealed partial class IntakeService(
 
         ReferralTelemetry.Received.Add(1, new KeyValuePair<string, object?>("channel", sandbox ? "sandbox" : partnerId == Partners.WebFormPartnerId ? "web-form" : "api"));
         LogAccepted(log, reference, partnerId);
-        return new IntakeOutcome.Accepted(Answer(reference, report, language));
+        return new IntakeOutcome.Accepted(Answer(reference, report, language), report);
     }
 
     /// <summary>How long a retry waits for a first attempt still under way to queue its referral (it takes milliseconds when alive).</summary>

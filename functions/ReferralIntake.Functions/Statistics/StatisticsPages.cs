@@ -56,7 +56,7 @@ public static class StatisticsPages
 
         var recent = aggregate.Months.TakeLast(ChartMonths).ToList();
         html.Append(Chart(t, recent));
-        html.Append(MonthTable(t, aggregate.Months.TakeLast(ChartMonths).Reverse().ToList()));
+        html.Append(MonthTable(t, [.. Enumerable.Reverse(recent)]));
         html.Append(ForceTable(t, aggregate, forces));
         html.Append(CultureInfo.InvariantCulture, $"""
             <h2 class="govuk-heading-m">{E(t["stats.download.title"])}</h2>

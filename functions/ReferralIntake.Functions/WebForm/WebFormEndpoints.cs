@@ -176,8 +176,8 @@ public static partial class WebFormEndpoints
         var answers = Hidden(posted.Answers, tokens.FormFieldName, tokens.RequestToken!);
         return outcome switch
         {
-            IntakeOutcome.Accepted a when ConcernReportReader.Read(body).Report is { } report =>
-                Page(http, t, t["confirmation.title"], FormPages.Confirmation(t, a.Answer.Reference, report, policy.Decide(report), handOff)),
+            IntakeOutcome.Accepted a =>
+                Page(http, t, t["confirmation.title"], FormPages.Confirmation(t, a.Answer.Reference, a.Report, policy.Decide(a.Report), handOff)),
             IntakeOutcome.Invalid i => Page(http, t, t["questions.title"], FormPages.Questions(t, posted.Answers, [.. i.Errors.Select(e => InWords(t, e))], tokens.FormFieldName, tokens.RequestToken!),
                 hasErrors: true, languageSwitch: SwitchForm(t, answers)),
             IntakeOutcome.Erased => Page(http, t, t["problem.erased.title"], FormPages.Problem(t, t["problem.erased.title"], t["problem.erased.body"]), status: StatusCodes.Status410Gone),
