@@ -129,10 +129,23 @@ public sealed class StorageClients
     {
         try
         {
-            // All at once: on a cold start the first report waits for this.
-            await Task.WhenAll(new[] { Container, Feedback, Statistics }.Select(c => (Task)c.CreateIfNotExistsAsync(PublicAccessType.None, cancellationToken: ct))
-                .Concat(new[] { Queue, PoisonQueue, UrgentQueue, UrgentPoisonQueue, DeliveryQueue, DeliveryPoisonQueue }.Select(q => (Task)q.CreateIfNotExistsAsync(cancellationToken: ct))))
+            // All at once: on a cold start the first report waits for this. Only what a report needs: the
+            // feedback and statistics containers are made by their own first use (EnsurePublicContainersAsync).
+            await Task.WhenAll(new[] { Queue, PoisonQueue, UrgentQueue, UrgentPoisonQueue, DeliveryQueue, DeliveryPoisonQueue }.Select(q => (Task)q.CreateIfNotExistsAsync(cancellationToken: ct))
+                .Append(Container.CreateIfNotExistsAsync(PublicAccessType.None, cancellationToken: ct)))
                 .ConfigureAwait(false);
+        }
+        catch (RequestFailedException e) when (e.Status == (int)HttpStatusCode.Forbidden)
+        {
+        }
+    }
+
+    /// <summary>The feedback and statistics containers, where missing (locally; in Azure infra makes them and a 403 is ignored).</summary>
+    public async Task EnsurePublicContainersAsync(CancellationToken ct)
+    {
+        try
+        {
+            await Task.WhenAll(Feedback.CreateIfNotExistsAsync(PublicAccessType.None, cancellationToken: ct), Statistics.CreateIfNotExistsAsync(PublicAccessType.None, cancellationToken: ct)).ConfigureAwait(false);
         }
         catch (RequestFailedException e) when (e.Status == (int)HttpStatusCode.Forbidden)
         {
