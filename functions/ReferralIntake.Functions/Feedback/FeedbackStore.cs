@@ -19,7 +19,7 @@ public sealed class FeedbackStore(StorageClients storage, TimeProvider clock)
 
     public async Task SaveAsync(int rating, string? comment, string language, CancellationToken ct)
     {
-        await storage.EnsurePublicContainersAsync(ct).ConfigureAwait(false);
+        await storage.EnsurePublicContainersOnceAsync(ct).ConfigureAwait(false);
         var now = clock.GetUtcNow();
         var name = $"{now:yyyy-MM}/{now:yyyyMMddTHHmmssfff}-{Guid.NewGuid():N}.json";
         await storage.Feedback.UploadJsonAsync(name, new FeedbackEntry(rating, comment, language, now), AppJsonContext.Default.FeedbackEntry,
@@ -29,7 +29,7 @@ public sealed class FeedbackStore(StorageClients storage, TimeProvider clock)
     /// <summary>Every entry of a month, for whoever reads the feedback (and the tests).</summary>
     public async Task<IReadOnlyList<FeedbackEntry>> ReadMonthAsync(DateTimeOffset month, CancellationToken ct)
     {
-        await storage.EnsurePublicContainersAsync(ct).ConfigureAwait(false);
+        await storage.EnsurePublicContainersOnceAsync(ct).ConfigureAwait(false);
         var entries = new List<FeedbackEntry>();
         await foreach (var blob in storage.Feedback.GetBlobsAsync(new GetBlobsOptions { Prefix = $"{month:yyyy-MM}/" }, ct).ConfigureAwait(false))
         {
@@ -46,7 +46,7 @@ public sealed class FeedbackStore(StorageClients storage, TimeProvider clock)
     /// <summary>Deletes the entries of months older than <see cref="KeepMonths"/>; the number deleted.</summary>
     public async Task<int> SweepAsync(CancellationToken ct)
     {
-        await storage.EnsurePublicContainersAsync(ct).ConfigureAwait(false);
+        await storage.EnsurePublicContainersOnceAsync(ct).ConfigureAwait(false);
         var oldestKept = clock.GetUtcNow().AddMonths(-KeepMonths).ToString("yyyy-MM", CultureInfo.InvariantCulture);
         var deleted = 0;
         await foreach (var blob in storage.Feedback.GetBlobsAsync(new GetBlobsOptions(), ct).ConfigureAwait(false))

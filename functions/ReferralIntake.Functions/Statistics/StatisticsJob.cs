@@ -35,7 +35,7 @@ public sealed partial class StatisticsJob(StorageClients storage, ReferralStateS
     {
         var started = Stopwatch.GetTimestamp();
         await storage.EnsureCreatedOnceAsync(ct).ConfigureAwait(false);
-        await storage.EnsurePublicContainersAsync(ct).ConfigureAwait(false);
+        await storage.EnsurePublicContainersOnceAsync(ct).ConfigureAwait(false);
         var facts = new List<ReferralFacts>();
         await foreach (var blob in storage.ContainerForListing.GetBlobsAsync(new GetBlobsOptions { Traits = BlobTraits.Metadata }, ct).ConfigureAwait(false))
         {

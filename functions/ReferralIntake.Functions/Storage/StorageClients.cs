@@ -75,9 +75,11 @@ public sealed class StorageClients
         UrgentPoisonQueue = queue($"{urgentName}-poison");
         DeliveryQueue = queue(deliveryName);
         DeliveryPoisonQueue = queue($"{deliveryName}-poison");
+        _created = new Once(EnsureCreatedAsync);
+        _publicCreated = new Once(EnsurePublicContainersAsync);
     }
 
-    private Task? _created;
+    private readonly Once _created, _publicCreated;
 
     /// <summary>The referrals queue: triage of everything not urgent on its own facts.</summary>
     public QueueClient Queue { get; }
@@ -109,17 +111,28 @@ public sealed class StorageClients
     public bool UsesDevelopmentStorage { get; }
 
     /// <summary>Creates the container and queues where missing, once per process; a failed try is tried again by the next caller.</summary>
-    public async Task EnsureCreatedOnceAsync(CancellationToken ct)
+    public Task EnsureCreatedOnceAsync(CancellationToken ct) => _created.RunAsync(ct);
+
+    /// <summary>The feedback and statistics containers, where missing, once per process (locally; in Azure infra makes them).</summary>
+    public Task EnsurePublicContainersOnceAsync(CancellationToken ct) => _publicCreated.RunAsync(ct);
+
+    /// <summary>Work done once per process; a failed try is tried again by the next caller.</summary>
+    private sealed class Once(Func<CancellationToken, Task> work)
     {
-        var creating = _created ??= EnsureCreatedAsync(CancellationToken.None);
-        try
+        private Task? _task;
+
+        public async Task RunAsync(CancellationToken ct)
         {
-            await creating.WaitAsync(ct).ConfigureAwait(false);
-        }
-        catch when (creating.IsFaulted)
-        {
-            _ = Interlocked.CompareExchange(ref _created, null, creating);
-            throw;
+            var running = _task ??= work(CancellationToken.None);
+            try
+            {
+                await running.WaitAsync(ct).ConfigureAwait(false);
+            }
+            catch when (running.IsFaulted)
+            {
+                _ = Interlocked.CompareExchange(ref _task, null, running);
+                throw;
+            }
         }
     }
 
@@ -130,7 +143,7 @@ public sealed class StorageClients
         try
         {
             // All at once: on a cold start the first report waits for this. Only what a report needs: the
-            // feedback and statistics containers are made by their own first use (EnsurePublicContainersAsync).
+            // feedback and statistics containers are made by their own first use (EnsurePublicContainersOnceAsync).
             await Task.WhenAll(new[] { Queue, PoisonQueue, UrgentQueue, UrgentPoisonQueue, DeliveryQueue, DeliveryPoisonQueue }.Select(q => (Task)q.CreateIfNotExistsAsync(cancellationToken: ct))
                 .Append(Container.CreateIfNotExistsAsync(PublicAccessType.None, cancellationToken: ct)))
                 .ConfigureAwait(false);
@@ -140,8 +153,7 @@ public sealed class StorageClients
         }
     }
 
-    /// <summary>The feedback and statistics containers, where missing (locally; in Azure infra makes them and a 403 is ignored).</summary>
-    public async Task EnsurePublicContainersAsync(CancellationToken ct)
+    private async Task EnsurePublicContainersAsync(CancellationToken ct)
     {
         try
         {
