@@ -59,6 +59,16 @@ public sealed class BrowserFixture : IAsyncLifetime
         return await context.NewPageAsync();
     }
 
+    /// <summary>A referral's stored state once it meets <paramref name="condition"/> (read from the container, as storage holds it).</summary>
+    public Task<ReferralIntake.Functions.Storage.ReferralState> StateWhenAsync(string reference, Func<ReferralIntake.Functions.Storage.ReferralState, bool> condition, string description) =>
+        Eventually.ValueAsync(async () =>
+        {
+            var blob = App.Container.GetBlobClient($"{reference}/state.json");
+            return await blob.ExistsAsync()
+                ? System.Text.Json.JsonSerializer.Deserialize((await blob.DownloadContentAsync()).Value.Content.ToString(), ReferralIntake.Functions.Serialization.AppJsonContext.Default.ReferralState)
+                : null;
+        }, condition, TimeSpan.FromSeconds(30), $"{reference} to be {description}");
+
     private Task? _statistics;
 
     /// <summary>Some referrals for the statistics page to count (once per run), then the job's aggregate of everything so far.</summary>

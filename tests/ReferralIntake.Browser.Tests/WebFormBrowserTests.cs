@@ -12,13 +12,8 @@ namespace ReferralIntake.Browser.Tests;
 [Collection(BrowserCollection.Name)]
 public sealed class WebFormBrowserTests(BrowserFixture fixture)
 {
-    private async Task<ReferralState> StateWhenAsync(string reference, string status)
-    {
-        var blob = fixture.App.Container.GetBlobClient($"{reference}/state.json");
-        return await Eventually.ValueAsync(async () =>
-            await blob.ExistsAsync() ? JsonSerializer.Deserialize((await blob.DownloadContentAsync()).Value.Content.ToString(), AppJsonContext.Default.ReferralState) : null,
-            s => s.Status.Wire() == status, TimeSpan.FromSeconds(30), $"{reference} to be {status}");
-    }
+    private Task<ReferralState> StateWhenAsync(string reference, string status) =>
+        fixture.StateWhenAsync(reference, s => s.Status.Wire() == status, status);
 
     [Fact]
     public async Task A_parent_fills_in_and_sends_the_form_sees_the_reference_and_the_referral_is_routed()

@@ -17,11 +17,7 @@ public sealed class WelshAndStatementsBrowserTests(BrowserFixture fixture)
 {
     private const string Description = "Mae dyn ar Snapchat yn anfon negeseuon at fy merch bob nos ac yn ei bygwth.";
 
-    private async Task<ReferralState> StateAsync(string reference) => await Eventually.ValueAsync(async () =>
-    {
-        var blob = fixture.App.Container.GetBlobClient($"{reference}/state.json");
-        return await blob.ExistsAsync() ? JsonSerializer.Deserialize((await blob.DownloadContentAsync()).Value.Content.ToString(), AppJsonContext.Default.ReferralState) : null;
-    }, s => s.Triage is not null, TimeSpan.FromSeconds(30), $"{reference} to be triaged");
+    private Task<ReferralState> StateAsync(string reference) => fixture.StateWhenAsync(reference, s => s.Triage is not null, "triaged");
 
     /// <summary>A Welsh report from the start page, switching to English and back on the way: nothing typed is lost.</summary>
     private static async Task<string> SendWelshReportAsync(IPage page, string baseUrl)

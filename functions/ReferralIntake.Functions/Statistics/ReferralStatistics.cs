@@ -15,8 +15,6 @@ public sealed record ReferralFacts(string Month, string Destination, Priority Pr
     public const string MetadataName = "statistics";
     public const string Ceop = "ceop", AdviceOnly = "none";
 
-    private static readonly TimeZoneInfo UkTime = TimeZoneInfo.FindSystemTimeZoneById("Europe/London");
-
     /// <summary>The facts of a triaged, real (not sandbox) referral; null for anything else.</summary>
     public static ReferralFacts? Of(ReferralState state)
     {
@@ -35,7 +33,7 @@ public sealed record ReferralFacts(string Month, string Destination, Priority Pr
     }
 
     /// <summary>The UK calendar month of an instant: "2026-11".</summary>
-    public static string MonthOf(DateTimeOffset at) => TimeZoneInfo.ConvertTime(at, UkTime).ToString("yyyy-MM", CultureInfo.InvariantCulture);
+    public static string MonthOf(DateTimeOffset at) => TimeZoneInfo.ConvertTime(at, WebForm.ReportQuestions.UkTime).ToString("yyyy-MM", CultureInfo.InvariantCulture);
 
     /// <summary>"v1|2026-11|west-mercia|P2|37.2" (the last part empty while not yet with the force).</summary>
     public string ToMetadata() => string.Join('|', "v1", Month, Destination, Priority.ToString(),
