@@ -18,6 +18,8 @@ public static class Benchmarks
         Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC\n");
         await IntakeAsync(options);
         await TriageAsync(options);
+        await P1UnderBacklogAsync(options);
+        await EndToEndBench.RunAsync(options);
         await StartupAsync(options);
         return 0;
     }
@@ -207,7 +209,7 @@ public static class Benchmarks
     });
 
     /// <summary>Runs a benchmark against a fresh Azurite of its own, always stopped afterwards.</summary>
-    private static async Task<int> WithAzuriteAsync(Func<AzuriteFixture, Task<int>> run)
+    internal static async Task<int> WithAzuriteAsync(Func<AzuriteFixture, Task<int>> run)
     {
         var azurite = new AzuriteFixture();
         await azurite.InitializeAsync();

@@ -17,6 +17,9 @@ public sealed class AzuriteFixture : IAsyncLifetime
     private readonly string _location = Path.Combine(Path.GetTempPath(), $"referralintake-azurite-{Guid.NewGuid():N}");
     private Process? _process;
 
+    /// <summary>Azurite's process, for benchmarks that report its CPU time; null before it starts.</summary>
+    public int? ProcessId => _process?.Id;
+
     public int BlobPort { get; } = FreePort();
 
     public int QueuePort { get; } = FreePort();

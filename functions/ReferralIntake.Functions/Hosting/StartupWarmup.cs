@@ -17,6 +17,17 @@ public sealed class StartupWarmup(StorageClients storage, Partners partners, Dom
 {
     private static readonly byte[] Sample = """{"reporter":{"role":"parent"},"child":{"age":12,"postcode":"B15 2TT"},"concern":{"description":"Warm-up report, never stored.","indicators":["threats"]}}"""u8.ToArray();
 
+    /// <summary>
+    /// The first thing the process does: loads the postcode data (the force directory, which the webhook
+    /// destinations and the intake's lane decision need) and the English catalogue on the thread pool,
+    /// while the main thread builds the host. Without it the main thread loaded them itself.
+    /// </summary>
+    public static void LoadDataInBackground() => _ = Task.Run(() =>
+    {
+        _ = Domain.Forces.ForceDirectory.Default;
+        _ = Localisation.Catalogue.English;
+    });
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
         _ = Task.Run(WarmAsync, CancellationToken.None);
