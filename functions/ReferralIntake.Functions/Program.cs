@@ -98,7 +98,7 @@ builder.Services.AddSingleton<StatisticsJob>();
 builder.Services.AddSingleton<StatisticsCache>();
 builder.Services.AddSingleton<FeedbackStore>();
 builder.Services.AddSingleton<TriageReferralFunction>();
-builder.Services.AddHostedService<StartupWarmup>();
+builder.Services.AddSingleton<StartupWarmup>();
 if (listenerOptions.Enabled)
 {
     // One listener per queue trigger, as the Functions host has one per function.json: the urgent lane
@@ -136,6 +136,7 @@ builder.Services.ConfigureHttpJsonOptions(o =>
 builder.Services.AddOpenApi("v1", OpenApiContract.Configure);
 
 var app = builder.Build();
+app.Services.GetRequiredService<StartupWarmup>().Start(); // at once: it warms the first report's path while the host starts
 app.UseForwardedHeaders(); // first: everything after sees the client the trusted edge saw (Edge)
 _ = app.Services.GetRequiredService<Destinations>(); // a misconfigured webhook stops the start, with the setting named
 app.UseExceptionHandler();
