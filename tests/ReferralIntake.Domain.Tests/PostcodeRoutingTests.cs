@@ -154,4 +154,36 @@ public class PostcodeRoutingTests
 
         Assert.Equal(33_114, checkedUnits);
     }
+
+    private const string Forces = "force_id,pfa_code,police_uk_id,name,ons_pfa_name,country,region,territorial\n"
+        + "west-mercia,E23000016,west-mercia,West Mercia Police,West Mercia,England,,true\n"
+        + "staffordshire,E23000015,staffordshire,Staffordshire Police,Staffordshire,England,,true\n";
+
+    private const string Districts = "district,force_id,pfa_code,police_uk_id,share\n";
+
+    [Fact]
+    public void The_postcode_files_are_read_with_windows_line_ends_and_no_final_newline()
+    {
+        var directory = ForceDirectory.Load(
+            new StringReader(Forces),
+            new StringReader(Districts + "WR1,west-mercia,E23000016,west-mercia,1.0\r\nB78,west-mercia,E23000016,west-mercia,0.6\r\nB78,staffordshire,E23000015,staffordshire,0.4"),
+            new StringReader("postcode,force_id\r\nB78 2AA,staffordshire"));
+
+        Assert.Equal(2, directory.DistrictCount);
+        Assert.Equal("staffordshire", directory.Resolve(UkPostcode.TryParse("B78 2AA", out var unit) ? unit : null!)!.Force.Id);
+        Assert.Equal("west-mercia", directory.Resolve(UkPostcode.TryParse("B78 3ZZ", out var other) ? other : null!)!.Force.Id);
+    }
+
+    [Theory]
+    [InlineData("B78 2AA,\"staffordshire\"", "quotes no field")]
+    [InlineData("B78 2AA,staffordshire,extra", "must be 'postcode,force_id'")]
+    [InlineData("B78 2AA,nowhere-police", "Unknown force_id 'nowhere-police'")]
+    public void A_malformed_exception_row_stops_the_load_and_says_why(string row, string expected)
+    {
+        var e = Assert.Throws<InvalidDataException>(() => ForceDirectory.Load(
+            new StringReader(Forces),
+            new StringReader(Districts + "B78,west-mercia,E23000016,west-mercia,1.0\n"),
+            new StringReader($"postcode,force_id\n{row}\n")));
+        Assert.Contains(expected, e.Message, StringComparison.Ordinal);
+    }
 }
