@@ -126,7 +126,7 @@ public static class EndToEndBench
     }
 
     private static string Row(string load, string path, (double[] Ms, int Lost) run, Cpu worker, Cpu azurite) => FormattableString.Invariant(
-        $"| {load} | {path} | {run.Ms.Length + run.Lost} | {Percentile(run.Ms, 50):0} | {Percentile(run.Ms, 99):0} | {run.Ms[^1]:0} | {run.Lost} | {worker.PercentSinceLast():0}% | {azurite.PercentSinceLast():0}% |");
+        $"| {load} | {path} | {run.Ms.Length + run.Lost} | {Run.Percentile(run.Ms, 50):0} | {Run.Percentile(run.Ms, 99):0} | {run.Ms[^1]:0} | {run.Lost} | {worker.PercentSinceLast():0}% | {azurite.PercentSinceLast():0}% |");
 
     /// <summary>A process's CPU time as a share of one core, from one reading to the next.</summary>
     private sealed class Cpu(int processId)
@@ -148,8 +148,6 @@ public static class EndToEndBench
             return process.TotalProcessorTime;
         }
     }
-
-    private static double Percentile(double[] sorted, double p) => sorted[Math.Clamp((int)Math.Ceiling(p / 100 * sorted.Length) - 1, 0, sorted.Length - 1)];
 
     /// <summary>The baseline's consumer: receive up to 16, read each report, POST it to the force, delete.</summary>
     private static async Task RawConsumerAsync(Azure.Storage.Queues.QueueClient queue, Azure.Storage.Blobs.BlobContainerClient container, Uri force, TimeSpan maxPolling, CancellationToken stop)

@@ -108,9 +108,8 @@ public sealed record Run(int Count, TimeSpan Wall, double[] LatenciesMs, int Fai
 {
     public double PerSecond => Count / Wall.TotalSeconds;
 
-    public double Percentile(double p)
-    {
-        var sorted = LatenciesMs.Order().ToArray();
-        return sorted[Math.Clamp((int)Math.Ceiling(p / 100 * sorted.Length) - 1, 0, sorted.Length - 1)];
-    }
+    public double Percentile(double p) => Percentile([.. LatenciesMs.Order()], p);
+
+    /// <summary>The nearest-rank percentile of values already sorted.</summary>
+    public static double Percentile(double[] sorted, double p) => sorted[Math.Clamp((int)Math.Ceiling(p / 100 * sorted.Length) - 1, 0, sorted.Length - 1)];
 }
