@@ -168,7 +168,7 @@ public static class EndToEndBench
 
             if (batch.Length == 0)
             {
-                await Task.Delay(delay, stop).ContinueWith(_ => { }, TaskScheduler.Default);
+                await Task.Delay(delay, stop).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, maxPolling.Ticks));
                 continue;
             }

@@ -68,8 +68,16 @@ public static class StatisticsPages
         return html.ToString();
     }
 
-    // Each table scrolls sideways on a phone inside a focusable region, so a keyboard can scroll it too;
-    // its heading sits outside the scroller so it is never cut off.
+    /// <summary>
+    /// A table's heading and opening tags (closed by <c>&lt;/table&gt;&lt;/div&gt;</c>): the table scrolls sideways on
+    /// a phone inside a focusable region, so a keyboard can scroll it too, and its heading sits outside the
+    /// scroller so it is never cut off.
+    /// </summary>
+    private static string ScrollingTable(string id, string title) => $"""
+        <h2 class="govuk-heading-m" id="{id}-title">{E(title)}</h2>
+        <div class="app-table-scroll" role="region" aria-labelledby="{id}-title" tabindex="0"><table class="govuk-table" id="{id}">
+          <caption class="govuk-visually-hidden">{E(title)}</caption>
+        """;
 
     /// <summary>A count as published: the number, "fewer than 5", or hidden.</summary>
     private static string Cell(Catalogue t, PublishedCount c) => c.Kind switch
@@ -147,9 +155,7 @@ public static class StatisticsPages
         }
 
         return $"""
-            <h2 class="govuk-heading-m" id="by-month-title">{E(t["stats.months.title"])}</h2>
-            <div class="app-table-scroll" role="region" aria-labelledby="by-month-title" tabindex="0"><table class="govuk-table" id="by-month">
-              <caption class="govuk-visually-hidden">{E(t["stats.months.title"])}</caption>
+            {ScrollingTable("by-month", t["stats.months.title"])}
               <thead class="govuk-table__head"><tr class="govuk-table__row">
                 <th scope="col" class="govuk-table__header">{E(t["stats.month"])}</th>
                 <th scope="col" class="govuk-table__header govuk-table__header--numeric">{E(t["stats.referrals"])}</th>
@@ -208,9 +214,7 @@ public static class StatisticsPages
         }
 
         return $"""
-            <h2 class="govuk-heading-m" id="by-force-title">{E(t["stats.forces.title"])}</h2>
-            <div class="app-table-scroll" role="region" aria-labelledby="by-force-title" tabindex="0"><table class="govuk-table" id="by-force">
-              <caption class="govuk-visually-hidden">{E(t["stats.forces.title"])}</caption>
+            {ScrollingTable("by-force", t["stats.forces.title"])}
               <thead class="govuk-table__head"><tr class="govuk-table__row">
                 <th scope="col" class="govuk-table__header">{E(t["stats.destination"])}</th>
                 {string.Concat(months.Select(m => $"""<th scope="col" class="govuk-table__header govuk-table__header--numeric app-nowrap">{E(MonthName(t, m))}</th>"""))}

@@ -75,8 +75,10 @@ public sealed class StorageClients
         UrgentPoisonQueue = queue($"{urgentName}-poison");
         DeliveryQueue = queue(deliveryName);
         DeliveryPoisonQueue = queue($"{deliveryName}-poison");
-        _created = new Once(EnsureCreatedAsync);
-        _publicCreated = new Once(EnsurePublicContainersAsync);
+        // On a cold start the first report waits for the first of these: only what a report needs. The
+        // feedback and statistics containers are made by their own first use.
+        _created = new Once(ct => CreateWhereMissingAsync([Container], [Queue, PoisonQueue, UrgentQueue, UrgentPoisonQueue, DeliveryQueue, DeliveryPoisonQueue], ct));
+        _publicCreated = new Once(ct => CreateWhereMissingAsync([Feedback, Statistics], [], ct));
     }
 
     private readonly Once _created, _publicCreated;
@@ -136,28 +138,15 @@ public sealed class StorageClients
         }
     }
 
-    /// <summary>Locally (Azurite) the app creates what it uses. In Azure, infra creates them and the app's
-    /// identity may not create: a 403 there is expected and ignored.</summary>
-    private async Task EnsureCreatedAsync(CancellationToken ct)
+    /// <summary>Locally (Azurite) the app creates what it uses, all at once. In Azure, infra creates them and
+    /// the app's identity may not create: a 403 there is expected and ignored.</summary>
+    private static async Task CreateWhereMissingAsync(BlobContainerClient[] containers, QueueClient[] queues, CancellationToken ct)
     {
         try
         {
-            // All at once: on a cold start the first report waits for this. Only what a report needs: the
-            // feedback and statistics containers are made by their own first use (EnsurePublicContainersOnceAsync).
-            await Task.WhenAll(new[] { Queue, PoisonQueue, UrgentQueue, UrgentPoisonQueue, DeliveryQueue, DeliveryPoisonQueue }.Select(q => (Task)q.CreateIfNotExistsAsync(cancellationToken: ct))
-                .Append(Container.CreateIfNotExistsAsync(PublicAccessType.None, cancellationToken: ct)))
+            await Task.WhenAll(queues.Select(q => (Task)q.CreateIfNotExistsAsync(cancellationToken: ct))
+                .Concat(containers.Select(c => (Task)c.CreateIfNotExistsAsync(PublicAccessType.None, cancellationToken: ct))))
                 .ConfigureAwait(false);
-        }
-        catch (RequestFailedException e) when (e.Status == (int)HttpStatusCode.Forbidden)
-        {
-        }
-    }
-
-    private async Task EnsurePublicContainersAsync(CancellationToken ct)
-    {
-        try
-        {
-            await Task.WhenAll(Feedback.CreateIfNotExistsAsync(PublicAccessType.None, cancellationToken: ct), Statistics.CreateIfNotExistsAsync(PublicAccessType.None, cancellationToken: ct)).ConfigureAwait(false);
         }
         catch (RequestFailedException e) when (e.Status == (int)HttpStatusCode.Forbidden)
         {
