@@ -99,6 +99,7 @@ builder.Services.AddSingleton<StatisticsCache>();
 builder.Services.AddSingleton<FeedbackStore>();
 builder.Services.AddSingleton<TriageReferralFunction>();
 builder.Services.AddSingleton<StartupWarmup>();
+builder.Services.AddSingleton<FirstResponse>();
 if (listenerOptions.Enabled)
 {
     // One listener per queue trigger, as the Functions host has one per function.json: the urgent lane
@@ -137,6 +138,7 @@ builder.Services.AddOpenApi("v1", OpenApiContract.Configure);
 
 var app = builder.Build();
 app.Services.GetRequiredService<StartupWarmup>().Start(); // at once: it warms the first report's path while the host starts
+FirstResponse.Watch(app); // outermost: the listeners' first poll waits for the first answer
 app.UseForwardedHeaders(); // first: everything after sees the client the trusted edge saw (Edge)
 _ = app.Services.GetRequiredService<Destinations>(); // a misconfigured webhook stops the start, with the setting named
 app.UseExceptionHandler();
@@ -181,7 +183,7 @@ app.Run();
 
 static QueueListener Listener(IServiceProvider sp, Azure.Storage.Queues.QueueClient queue, Azure.Storage.Queues.QueueClient poison, string name, Func<IServiceProvider, IQueueFunction> function) =>
     new(new QueueTrigger(name, queue, poison, function), sp.GetRequiredService<StorageClients>(), sp.GetRequiredService<IServiceScopeFactory>(),
-        sp.GetRequiredService<QueueListenerOptions>(), sp.GetRequiredService<ILogger<QueueListener>>());
+        sp.GetRequiredService<QueueListenerOptions>(), sp.GetRequiredService<FirstResponse>(), sp.GetRequiredService<ILogger<QueueListener>>());
 
 /// <summary>The entry point, visible to the integration tests' WebApplicationFactory.</summary>
 public partial class Program;

@@ -84,6 +84,17 @@ public sealed class IntakeToTriageTests(AzuriteFixture azurite) : IDisposable
     }
 
     [Fact]
+    public async Task Standalone_the_listeners_first_poll_comes_with_the_apps_first_answer_not_after_the_delay()
+    {
+        // The delay is ten minutes: only the first answer (the 202 itself) can have let the listeners poll.
+        using var app = new TestApp(azurite, new() { ["QueueListener:FirstPollDelaySeconds"] = "600" });
+        var accepted = await app.SubmitAcceptedAsync(Samples.WestMerciaP2);
+
+        var status = await app.StatusWhenAsync(accepted.Reference, "delivered", TimeSpan.FromSeconds(30));
+        Assert.Equal("P2", status.Triage!.Priority);
+    }
+
+    [Fact]
     public async Task Health_answers_once_queue_and_blobs_are_reachable()
     {
         using var response = await _app.Client.GetAsync("/api/health");

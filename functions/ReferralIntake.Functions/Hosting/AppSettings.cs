@@ -119,6 +119,9 @@ public sealed class QueueListenerOptions
     /// <summary>The ceiling of the polling back-off when the queue is empty (host default 1 minute; short locally).</summary>
     public double MaxPollingSeconds { get; set; } = 2;
 
+    /// <summary>The longest the listeners wait after start before their first poll; the app's first answer ends the wait sooner (FirstResponse).</summary>
+    public double FirstPollDelaySeconds { get; set; } = 1;
+
     /// <summary>On shutdown, how long in-flight messages may take before they are released back to the queue.</summary>
     public double ShutdownGraceSeconds { get; set; } = 10;
 }

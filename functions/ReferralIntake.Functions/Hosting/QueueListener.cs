@@ -10,13 +10,15 @@ namespace ReferralIntake.Functions.Hosting;
 /// up to 16; each message stays invisible while it is worked on (lease renewed at half-time); success
 /// deletes it; failure makes it visible again after the retry delay; on its last try (maxDequeueCount)
 /// it moves to &lt;queue&gt;-poison. An empty queue is polled with a doubling back-off up to a ceiling.
-/// On shutdown, in-flight messages get a grace period, then are released for another worker.
+/// On shutdown, in-flight messages get a grace period, then are released for another worker. The first
+/// poll waits for the app's first answer (FirstResponse), for at most FirstPollDelaySeconds.
 /// </summary>
 public sealed partial class QueueListener(
     QueueTrigger trigger,
     StorageClients storage,
     IServiceScopeFactory scopes,
     QueueListenerOptions options,
+    FirstResponse firstResponse,
     ILogger<QueueListener> log) : BackgroundService
 {
     private static readonly TimeSpan MinPolling = TimeSpan.FromMilliseconds(100);
@@ -45,6 +47,9 @@ public sealed partial class QueueListener(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await Task.Yield(); // never hold up the host's start (and the first 202) with the first receive
+        // Nor contend with the first request: no receive until the app has answered once, or the delay is up.
+        await firstResponse.Answered.WaitAsync(TimeSpan.FromSeconds(options.FirstPollDelaySeconds), stoppingToken)
+            .ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         var lease = TimeSpan.FromSeconds(options.LeaseSeconds);
         var delay = MinPolling;
         var inFlight = new HashSet<Task>();
