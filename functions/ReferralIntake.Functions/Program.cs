@@ -26,7 +26,8 @@ using ReferralIntake.Functions.WebForm;
 // the "referrals" queue (Storage/); where it is judged: TriageReferral/ with the domain's TriagePolicy;
 // where it leaves: Delivery/.
 // The slim builder: what a serverless host needs and no more (cold start; see docs/benchmarks.md).
-StartupWarmup.LoadDataInBackground(); // first: the postcode data loads on another core while the host is built
+StartupGc.DeferFirstCollection(); // first: no collection until the start-up allocations are behind it
+StartupWarmup.LoadDataInBackground(); // the postcode data loads on another core while the host is built
 var builder = WebApplication.CreateSlimBuilder(args);
 builder.Configuration.AddLocalSettingsFile(builder.Configuration[LocalSettingsFile.PathSetting]);
 
