@@ -171,13 +171,12 @@ public static class Benchmarks
     /// </summary>
     public static Task<int> StartupAsync(Options options) => WithAzuriteAsync(async azurite =>
     {
-        var configuration = Path.GetFileName(Path.GetDirectoryName(AppContext.BaseDirectory.TrimEnd('/')))!; // Release or Debug
         var native = Path.Combine(RepoPaths.Root, "artifacts", "native", "ReferralIntake.Functions");
         var candidates = new (string Name, string Path, bool App, bool CustomHandler)[]
         {
             ("app, NativeAOT", native, true, false),
             ("app, JIT", typeof(ReferralIntake.Functions.Intake.IntakeService).Assembly.Location, true, false),
-            ("bare ASP.NET Core, JIT", Path.Combine(RepoPaths.Root, "benchmarks", "BareApp", "bin", configuration, "net10.0", "BareApp.dll"), false, false),
+            ("bare ASP.NET Core, JIT", BareJitApp, false, false),
             ("bare ASP.NET Core, NativeAOT", Path.Combine(RepoPaths.Root, "artifacts", "bare-native", "BareApp"), false, false),
             // As Azure runs it: the Functions host names the port and triggers the queues itself (no listeners).
             ("app, NativeAOT, as a custom handler", native, true, true),
@@ -204,6 +203,59 @@ public static class Benchmarks
         Console.WriteLine("| executable | median ms | min–max ms | against the bare JIT app |");
         Console.WriteLine("| --- | ---: | ---: | ---: |");
         foreach (var (name, _, _, _) in candidates)
+        {
+            Console.WriteLine(FormattableString.Invariant($"| {name} | {Median(times[name]):0} | {times[name].Min():0}–{times[name].Max():0} | {Median(times[name]) / bareJit:0.00} |"));
+        }
+
+        Console.WriteLine();
+        return 0;
+    });
+
+    /// <summary>The bare ASP.NET Core app on the JIT, built beside this benchmark (Release or Debug alike).</summary>
+    private static string BareJitApp => Path.Combine(RepoPaths.Root, "benchmarks", "BareApp", "bin",
+        Path.GetFileName(Path.GetDirectoryName(AppContext.BaseDirectory.TrimEnd('/')))!, "net10.0", "BareApp.dll");
+
+    /// <summary>
+    /// Start-up A/B: each <c>--variant "name=executable[;Setting=value...]"</c> (another build of the app, or
+    /// the same one with a setting changed) is started in turn in each run, beside the bare JIT app, so every
+    /// variant meets the same minute of the machine. How the start-up choices in docs/benchmarks.md were
+    /// measured.
+    /// </summary>
+    public static Task<int> StartupVariantsAsync(Options options) => WithAzuriteAsync(async azurite =>
+    {
+        var variants = (options.Variants ?? []).Select(v =>
+        {
+            var (name, rest) = (v[..v.IndexOf('=', StringComparison.Ordinal)], v[(v.IndexOf('=', StringComparison.Ordinal) + 1)..].Split(';'));
+            var settings = rest.Skip(1).Select(kv => kv.Split('=', 2)).ToDictionary(kv => kv[0], kv => kv[1]);
+            return (Name: name, Path: Path.GetFullPath(rest[0], RepoPaths.Root), Settings: settings, App: true);
+        }).Append((Name: "bare ASP.NET Core, JIT", Path: BareJitApp, Settings: new Dictionary<string, string>(), App: false)).ToArray();
+        if (variants.Length < 2 || variants.Any(v => !File.Exists(v.Path)))
+        {
+            Console.Error.WriteLine("startup-ab needs at least one --variant \"name=executable[;Setting=value...]\", each executable built");
+            return 1;
+        }
+
+        var times = variants.ToDictionary(v => v.Name, _ => new List<double>());
+        for (var run = 0; run < options.Runs; run++)
+        {
+            foreach (var (name, path, settings, app) in variants)
+            {
+                var all = app ? Bench.AppSettings(azurite, Bench.Names("ab"), listener: true) : [];
+                foreach (var (key, value) in settings)
+                {
+                    all[key] = value;
+                }
+
+                times[name].Add(await TimeToFirst202Async(path, app ? "/api/referrals" : "/", all, withReport: app, customHandler: false));
+            }
+        }
+
+        double Median(List<double> xs) => xs.Order().ElementAt(xs.Count / 2);
+        var bareJit = Median(times["bare ASP.NET Core, JIT"]);
+        Console.WriteLine($"### Start-up A/B: process start to first 202 ({options.Runs} runs each, interleaved)\n");
+        Console.WriteLine("| variant | median ms | min–max ms | against the bare JIT app |");
+        Console.WriteLine("| --- | ---: | ---: | ---: |");
+        foreach (var (name, _, _, _) in variants)
         {
             Console.WriteLine(FormattableString.Invariant($"| {name} | {Median(times[name]):0} | {times[name].Min():0}–{times[name].Max():0} | {Median(times[name]) / bareJit:0.00} |"));
         }

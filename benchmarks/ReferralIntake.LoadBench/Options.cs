@@ -4,7 +4,7 @@ namespace ReferralIntake.LoadBench;
 
 /// <param name="Native">Run the app's NativeAOT executable (artifacts/native) instead of its JIT build.</param>
 public sealed record Options(int Requests, int[] Concurrency, int Messages, int Runs, int Referrals, double Minutes, double OutageMinutes = 3, int Backlog = 3000, int Probes = 10, double OutageAtMinutes = 0.5, bool Native = false,
-    int IdleReferrals = 30, double IdleGapSeconds = 1, int Rate = 50, int Seconds = 20)
+    int IdleReferrals = 30, double IdleGapSeconds = 1, int Rate = 50, int Seconds = 20, string[]? Variants = null)
 {
     public string? AppExecutable => Native ? Path.Combine(ReferralIntake.Functions.Tests.Support.RepoPaths.Root, "artifacts", "native", "ReferralIntake.Functions") : null;
 
@@ -27,6 +27,7 @@ public sealed record Options(int Requests, int[] Concurrency, int Messages, int 
             Int("--idle", 30),
             double.TryParse(Get("--idle-gap"), CultureInfo.InvariantCulture, out var gap) ? gap : 1,
             Int("--rate", 50),
-            Int("--seconds", 20));
+            Int("--seconds", 20),
+            [.. args.Select((a, i) => (a, i)).Where(p => p.a == "--variant" && p.i + 1 < args.Length).Select(p => args[p.i + 1])]);
     }
 }

@@ -1,6 +1,6 @@
 using ReferralIntake.LoadBench;
 
-// dotnet run -c Release --project benchmarks/ReferralIntake.LoadBench -- <intake|triage|startup|all|chaos|p1-backlog|e2e|statistics> [options]
+// dotnet run -c Release --project benchmarks/ReferralIntake.LoadBench -- <intake|triage|startup|startup-ab|all|chaos|p1-backlog|e2e|statistics> [options]
 // Everything runs on this machine's loopback: its own Azurite, the app as a process, a loopback force.
 var mode = args.FirstOrDefault() ?? "all";
 var options = Options.Parse(args.Skip(1).ToArray());
@@ -9,6 +9,7 @@ return mode switch
     "intake" => await Benchmarks.IntakeAsync(options),
     "triage" => await Benchmarks.TriageAsync(options),
     "startup" => await Benchmarks.StartupAsync(options),
+    "startup-ab" => await Benchmarks.StartupVariantsAsync(options),
     "all" => await Benchmarks.AllAsync(options),
     "chaos" => await ChaosRun.RunAsync(options),
     "p1-backlog" => await Benchmarks.P1UnderBacklogAsync(options),
@@ -19,6 +20,6 @@ return mode switch
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: LoadBench <intake|triage|startup|all|chaos|p1-backlog|e2e|statistics> [--requests N] [--concurrency 1,8,32] [--messages N] [--runs N] [--referrals N] [--minutes N] [--outage-minutes N] [--outage-at N] [--backlog N] [--probes N] [--idle N] [--idle-gap S] [--rate N] [--seconds N] [--native]");
+    Console.Error.WriteLine("usage: LoadBench <intake|triage|startup|startup-ab|all|chaos|p1-backlog|e2e|statistics> [--requests N] [--concurrency 1,8,32] [--messages N] [--runs N] [--referrals N] [--minutes N] [--outage-minutes N] [--outage-at N] [--backlog N] [--probes N] [--idle N] [--idle-gap S] [--rate N] [--seconds N] [--native] [--variant \"name=executable[;Setting=value...]\" ...]");
     return 2;
 }
