@@ -197,17 +197,7 @@ public static class Benchmarks
             }
         }
 
-        double Median(List<double> xs) => xs.Order().ElementAt(xs.Count / 2);
-        var bareJit = Median(times["bare ASP.NET Core, JIT"]);
-        Console.WriteLine($"### Start-up: process start to first 202 ({options.Runs} runs each, interleaved)\n");
-        Console.WriteLine("| executable | median ms | min–max ms | against the bare JIT app |");
-        Console.WriteLine("| --- | ---: | ---: | ---: |");
-        foreach (var (name, _, _, _) in candidates)
-        {
-            Console.WriteLine(FormattableString.Invariant($"| {name} | {Median(times[name]):0} | {times[name].Min():0}–{times[name].Max():0} | {Median(times[name]) / bareJit:0.00} |"));
-        }
-
-        Console.WriteLine();
+        PrintStartupTable($"Start-up: process start to first 202 ({options.Runs} runs each, interleaved)", "executable", times);
         return 0;
     });
 
@@ -250,19 +240,25 @@ public static class Benchmarks
             }
         }
 
-        double Median(List<double> xs) => xs.Order().ElementAt(xs.Count / 2);
+        PrintStartupTable($"Start-up A/B: process start to first 202 ({options.Runs} runs each, interleaved)", "variant", times);
+        return 0;
+    });
+
+    /// <summary>One start-up table: each row's median and range, and its median against the bare JIT app's (insertion order kept).</summary>
+    private static void PrintStartupTable(string title, string rowHeading, Dictionary<string, List<double>> times)
+    {
+        static double Median(List<double> xs) => xs.Order().ElementAt(xs.Count / 2);
         var bareJit = Median(times["bare ASP.NET Core, JIT"]);
-        Console.WriteLine($"### Start-up A/B: process start to first 202 ({options.Runs} runs each, interleaved)\n");
-        Console.WriteLine("| variant | median ms | min–max ms | against the bare JIT app |");
+        Console.WriteLine($"### {title}\n");
+        Console.WriteLine($"| {rowHeading} | median ms | min–max ms | against the bare JIT app |");
         Console.WriteLine("| --- | ---: | ---: | ---: |");
-        foreach (var (name, _, _, _) in variants)
+        foreach (var (name, ms) in times)
         {
-            Console.WriteLine(FormattableString.Invariant($"| {name} | {Median(times[name]):0} | {times[name].Min():0}–{times[name].Max():0} | {Median(times[name]) / bareJit:0.00} |"));
+            Console.WriteLine(FormattableString.Invariant($"| {name} | {Median(ms):0} | {ms.Min():0}–{ms.Max():0} | {Median(ms) / bareJit:0.00} |"));
         }
 
         Console.WriteLine();
-        return 0;
-    });
+    }
 
     /// <summary>Runs a benchmark against a fresh Azurite of its own, always stopped afterwards.</summary>
     internal static async Task<int> WithAzuriteAsync(Func<AzuriteFixture, Task<int>> run)
