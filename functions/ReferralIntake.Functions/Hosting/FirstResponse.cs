@@ -4,7 +4,7 @@ namespace ReferralIntake.Functions.Hosting;
 /// Whether the app has answered its first request yet. Standalone, the queue listeners wait for it (or for
 /// <see cref="QueueListenerOptions.FirstPollDelaySeconds"/>, whichever comes first) before they first poll:
 /// on a cold start, three listeners receiving at once took the two cores and the storage connections the
-/// first report needed (19 ms of its 78, docs/benchmarks.md, "Start-up").
+/// first report needed (docs/benchmarks.md, "Start-up").
 /// </summary>
 public sealed class FirstResponse
 {

@@ -8,7 +8,7 @@ namespace ReferralIntake.Functions.Hosting;
 /// working set down under load (the project file's GCgen0size), two collections, each copying that, fell on
 /// the first report's path. So the first collection waits until 16 MiB have been allocated (a no-GC region the
 /// runtime ends by itself, a few requests later); from then on the configured budget applies. Measured in
-/// docs/benchmarks.md ("Start-up", "Memory"): 64 to 47 ms to the first 202, 72 to 74 MiB at peak under load.
+/// docs/benchmarks.md ("Start-up", "Memory"): 68 to 51 ms to the first 202, 72 to 74 MiB at peak under load.
 /// </summary>
 public static class StartupGc
 {
