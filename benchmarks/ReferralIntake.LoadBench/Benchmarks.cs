@@ -172,32 +172,22 @@ public static class Benchmarks
     public static Task<int> StartupAsync(Options options) => WithAzuriteAsync(async azurite =>
     {
         var native = Path.Combine(RepoPaths.Root, "artifacts", "native", "ReferralIntake.Functions");
-        var candidates = new (string Name, string Path, bool App, bool CustomHandler)[]
-        {
-            ("app, NativeAOT", native, true, false),
-            ("app, JIT", typeof(ReferralIntake.Functions.Intake.IntakeService).Assembly.Location, true, false),
-            ("bare ASP.NET Core, JIT", BareJitApp, false, false),
-            ("bare ASP.NET Core, NativeAOT", Path.Combine(RepoPaths.Root, "artifacts", "bare-native", "BareApp"), false, false),
+        StartRow[] rows =
+        [
+            new("app, NativeAOT", native, App: true),
+            new("app, JIT", typeof(ReferralIntake.Functions.Intake.IntakeService).Assembly.Location, App: true),
+            new(BareJitRow, BareJitApp, App: false),
+            new("bare ASP.NET Core, NativeAOT", Path.Combine(RepoPaths.Root, "artifacts", "bare-native", "BareApp"), App: false),
             // As Azure runs it: the Functions host names the port and triggers the queues itself (no listeners).
-            ("app, NativeAOT, as a custom handler", native, true, true),
-        };
-        foreach (var missing in candidates.Where(c => !File.Exists(c.Path)))
+            new("app, NativeAOT, as a custom handler", native, App: true, CustomHandler: true),
+        ];
+        foreach (var missing in rows.Where(r => !File.Exists(r.Path)))
         {
             Console.Error.WriteLine($"{missing.Path} is missing: publish it first (docs/benchmarks.md, \"Start-up\").");
             return 1;
         }
 
-        var times = candidates.ToDictionary(c => c.Name, _ => new List<double>());
-        for (var run = 0; run < options.Runs; run++)
-        {
-            foreach (var (name, path, app, customHandler) in candidates)
-            {
-                var settings = app ? Bench.AppSettings(azurite, Bench.Names("start"), listener: true) : [];
-                times[name].Add(await TimeToFirst202Async(path, app ? "/api/referrals" : "/", settings, withReport: app, customHandler));
-            }
-        }
-
-        PrintStartupTable($"Start-up: process start to first 202 ({options.Runs} runs each, interleaved)", "executable", times);
+        PrintStartupTable($"Start-up: process start to first 202 ({options.Runs} runs each, interleaved)", "executable", await TimeStartsAsync(azurite, rows, options.Runs));
         return 0;
     });
 
@@ -213,42 +203,60 @@ public static class Benchmarks
     /// </summary>
     public static Task<int> StartupVariantsAsync(Options options) => WithAzuriteAsync(async azurite =>
     {
-        var variants = (options.Variants ?? []).Select(v =>
+        static StartRow? Variant(string text)
         {
-            var (name, rest) = (v[..v.IndexOf('=', StringComparison.Ordinal)], v[(v.IndexOf('=', StringComparison.Ordinal) + 1)..].Split(';'));
-            var settings = rest.Skip(1).Select(kv => kv.Split('=', 2)).ToDictionary(kv => kv[0], kv => kv[1]);
-            return (Name: name, Path: Path.GetFullPath(rest[0], RepoPaths.Root), Settings: settings, App: true);
-        }).Append((Name: "bare ASP.NET Core, JIT", Path: BareJitApp, Settings: new Dictionary<string, string>(), App: false)).ToArray();
-        if (variants.Length < 2 || variants.Any(v => !File.Exists(v.Path)))
+            if (text.Split('=', 2) is not [var name, var rest])
+            {
+                return null;
+            }
+
+            var parts = rest.Split(';');
+            var settings = parts.Skip(1).Select(kv => kv.Split('=', 2)).Where(kv => kv.Length == 2).ToDictionary(kv => kv[0], kv => kv[1]);
+            return new StartRow(name, Path.GetFullPath(parts[0], RepoPaths.Root), App: true, Settings: settings);
+        }
+
+        var rows = (options.Variants ?? []).Select(Variant).Append(new StartRow(BareJitRow, BareJitApp, App: false)).ToArray();
+        if (rows.Length < 2 || rows.Any(r => r is null || !File.Exists(r.Path)))
         {
             Console.Error.WriteLine("startup-ab needs at least one --variant \"name=executable[;Setting=value...]\", each executable built");
             return 1;
         }
 
-        var times = variants.ToDictionary(v => v.Name, _ => new List<double>());
-        for (var run = 0; run < options.Runs; run++)
+        PrintStartupTable($"Start-up A/B: process start to first 202 ({options.Runs} runs each, interleaved)", "variant", await TimeStartsAsync(azurite, rows!, options.Runs));
+        return 0;
+    });
+
+    /// <summary>An executable to start: the app (sent a real report, with these settings over the benchmark's own) or a bare app.</summary>
+    private sealed record StartRow(string Name, string Path, bool App, bool CustomHandler = false, Dictionary<string, string>? Settings = null);
+
+    private const string BareJitRow = "bare ASP.NET Core, JIT";
+
+    /// <summary>Each row started in turn in each run, so all meet the same minute of the machine; its times to the first 202.</summary>
+    private static async Task<Dictionary<string, List<double>>> TimeStartsAsync(AzuriteFixture azurite, StartRow[] rows, int runs)
+    {
+        var times = rows.ToDictionary(r => r.Name, _ => new List<double>());
+        for (var run = 0; run < runs; run++)
         {
-            foreach (var (name, path, settings, app) in variants)
+            foreach (var row in rows)
             {
-                var all = app ? Bench.AppSettings(azurite, Bench.Names("ab"), listener: true) : [];
-                foreach (var (key, value) in settings)
+                var settings = row.App ? Bench.AppSettings(azurite, Bench.Names("start"), listener: true) : [];
+                foreach (var (key, value) in row.Settings ?? [])
                 {
-                    all[key] = value;
+                    settings[key] = value;
                 }
 
-                times[name].Add(await TimeToFirst202Async(path, app ? "/api/referrals" : "/", all, withReport: app, customHandler: false));
+                times[row.Name].Add(await TimeToFirst202Async(row.Path, row.App ? "/api/referrals" : "/", settings, withReport: row.App, row.CustomHandler));
             }
         }
 
-        PrintStartupTable($"Start-up A/B: process start to first 202 ({options.Runs} runs each, interleaved)", "variant", times);
-        return 0;
-    });
+        return times;
+    }
 
     /// <summary>One start-up table: each row's median and range, and its median against the bare JIT app's (insertion order kept).</summary>
     private static void PrintStartupTable(string title, string rowHeading, Dictionary<string, List<double>> times)
     {
         static double Median(List<double> xs) => xs.Order().ElementAt(xs.Count / 2);
-        var bareJit = Median(times["bare ASP.NET Core, JIT"]);
+        var bareJit = Median(times[BareJitRow]);
         Console.WriteLine($"### {title}\n");
         Console.WriteLine($"| {rowHeading} | median ms | min–max ms | against the bare JIT app |");
         Console.WriteLine("| --- | ---: | ---: | ---: |");
