@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using ReferralIntake.Functions.Api;
 using ReferralIntake.Functions.Delivery;
 using ReferralIntake.Functions.Intake;
+using ReferralIntake.Functions.Telemetry;
 using ReferralIntake.Functions.Tests.Support;
 
 namespace ReferralIntake.Functions.Tests;
@@ -10,7 +11,9 @@ namespace ReferralIntake.Functions.Tests;
 /// <summary>
 /// The NativeAOT executable that Azure runs (published by ./test.sh into artifacts/native), end to end
 /// against Azurite: the form page, a partner's submission, triage, a signed delivery to a loopback
-/// force, the status delivered. So the native build cannot rot unnoticed.
+/// force, the status delivered, and its telemetry at a loopback Application Insights ingestion
+/// endpoint (the exporter is trimmed and compiled ahead of time here, unlike in the other tests). So the
+/// native build cannot rot unnoticed.
 /// </summary>
 [Collection(AzuriteCollection.Name)]
 public sealed class NativeSmokeTests(AzuriteFixture azurite)
@@ -18,10 +21,11 @@ public sealed class NativeSmokeTests(AzuriteFixture azurite)
     private static string NativeApp => Path.Combine(RepoPaths.Root, "artifacts", "native", "ReferralIntake.Functions");
 
     [Fact]
-    public async Task The_native_executable_serves_the_form_takes_a_report_and_delivers_it_signed()
+    public async Task The_native_executable_serves_the_form_takes_a_report_delivers_it_signed_and_exports_its_telemetry()
     {
         Assert.True(File.Exists(NativeApp), $"{NativeApp} is missing: ./test.sh publishes it before the tests (build/setup.sh, publish_native).");
         await using var force = await ForceServer.StartAsync();
+        await using var ingestion = await IngestionServer.StartAsync();
         var suffix = Guid.NewGuid().ToString("N")[..8];
         using var app = await AppProcess.StartAsync(new Dictionary<string, string>
         {
@@ -34,6 +38,7 @@ public sealed class NativeSmokeTests(AzuriteFixture azurite)
             ["Destinations:default:Url"] = force.Url.ToString(),
             ["Destinations:default:Secret"] = ForceServer.Secret,
             ["QueueListener:MaxPollingSeconds"] = "0.2",
+            [TelemetryRegistration.AppInsightsSetting] = ingestion.ConnectionString,
         }, executable: NativeApp);
 
         var form = await app.Client.GetStringAsync("/report");
@@ -44,10 +49,18 @@ public sealed class NativeSmokeTests(AzuriteFixture azurite)
             r => r is not null, TimeSpan.FromSeconds(30), $"the force to receive {reference}. App said:\n{string.Join("\n", app.Output.TakeLast(20))}");
         var status = await Eventually.ValueAsync(() => app.Client.GetFromJsonAsync<ReferralStatusBody>($"/api/referrals/{reference}", ContractMapping.Json),
             s => s.Status == "delivered", TimeSpan.FromSeconds(30), "the status to say delivered");
+        // The exporter sends every few seconds on its own; the delivery span is the last of the three.
+        await Eventually.TrueAsync(() => Task.FromResult(ingestion.Received("referral.deliver")), TimeSpan.FromSeconds(30), "the delivery span at the ingestion endpoint");
+        // Metrics go every 60 seconds, and at shutdown: stopped as the host stops a worker, the app flushes them.
+        await app.StopAsync(TimeSpan.FromSeconds(20));
+        var exported = string.Join("\n", ingestion.Bodies);
 
         Assert.Contains("Tell us what happened", form, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Accepted, submitted.StatusCode);
         Assert.True(WebhookSignature.Verify(ForceServer.Secret, delivery!.Timestamp, delivery.IdempotencyKey, delivery.Signature, delivery.Body, DateTimeOffset.UtcNow));
         Assert.Equal(("P2", "west-mercia"), (status!.Triage!.Priority, status.Triage.Routes.Single(r => r.Kind == "police-force").ForceId));
+        Assert.All(["referral.submit", "referral.triage", reference], text => Assert.Contains(text, exported, StringComparison.Ordinal));
+        Assert.Contains("referrals.received", exported, StringComparison.Ordinal); // the app's own metrics too
+        Assert.All(["canary-7f3a", Samples.Postcode, "Ellie", "sam@example.com"], secret => Assert.DoesNotContain(secret, exported, StringComparison.OrdinalIgnoreCase));
     }
 }

@@ -1,13 +1,5 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.IO.Compression;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
@@ -77,9 +69,7 @@ public sealed class TelemetryTests(AzuriteFixture azurite)
         await using var ingestion = await IngestionServer.StartAsync();
         using var app = new TestApp(azurite, new()
         {
-            // A connection string of the shape Azure gives, pointed at a loopback ingestion endpoint. A key of
-            // its own: the exporter keeps unsent telemetry on disk per key and sends it again later.
-            [TelemetryRegistration.AppInsightsSetting] = $"InstrumentationKey={Guid.NewGuid()};IngestionEndpoint={ingestion.Url}",
+            [TelemetryRegistration.AppInsightsSetting] = ingestion.ConnectionString,
         });
 
         var accepted = await app.SubmitAcceptedAsync(Samples.WestMerciaP2);
@@ -90,7 +80,7 @@ public sealed class TelemetryTests(AzuriteFixture azurite)
             await Eventually.TrueAsync(() =>
             {
                 tracer.ForceFlush();
-                return Task.FromResult(ingestion.Bodies.Any(b => b.Contains("referral.triage", StringComparison.Ordinal)));
+                return Task.FromResult(ingestion.Received("referral.triage"));
             }, TimeSpan.FromSeconds(20), "the triage span at the ingestion endpoint");
         }
         catch (TimeoutException e)
@@ -130,49 +120,4 @@ public sealed class TelemetryTests(AzuriteFixture azurite)
     }
 
     private static string? Tag(MetricPoint point, string key) => Tags(point).FirstOrDefault(t => t.Key == key).Value?.ToString();
-
-    /// <summary>A loopback stand-in for Application Insights' ingestion endpoint: records every (gzipped) batch.</summary>
-    private sealed class IngestionServer : IAsyncDisposable
-    {
-        private readonly WebApplication _app;
-
-        private IngestionServer()
-        {
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.Logging.ClearProviders();
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
-            _app = builder.Build();
-            _app.MapPost("/{**path}", async (HttpContext context) =>
-            {
-                Stream body = context.Request.Body;
-                if (context.Request.Headers.ContentEncoding == "gzip")
-                {
-                    body = new GZipStream(body, CompressionMode.Decompress);
-                }
-
-                using var reader = new StreamReader(body);
-                var batch = await reader.ReadToEndAsync(context.RequestAborted);
-                Bodies.Enqueue(batch);
-                Paths.Enqueue(context.Request.Path.Value ?? "");
-                // Accept every item (one JSON object a line): a partial answer makes the exporter keep the rest to send later.
-                var items = batch.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
-                return Results.Json(new { itemsReceived = items, itemsAccepted = items, errors = Array.Empty<object>() });
-            });
-        }
-
-        public ConcurrentQueue<string> Bodies { get; } = new();
-
-        public ConcurrentQueue<string> Paths { get; } = new();
-
-        public string Url => _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/";
-
-        public static async Task<IngestionServer> StartAsync()
-        {
-            var server = new IngestionServer();
-            await server._app.StartAsync();
-            return server;
-        }
-
-        public ValueTask DisposeAsync() => _app.DisposeAsync();
-    }
 }

@@ -82,6 +82,18 @@ public sealed class AppProcess : IDisposable
         return start;
     }
 
+    /// <summary>SIGTERM, as the Functions host stops a worker: the app shuts down and flushes what it holds. Bounded.</summary>
+    public async Task StopAsync(TimeSpan timeout)
+    {
+        using (var signal = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await signal.WaitForExitAsync();
+        }
+
+        using var bound = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(bound.Token);
+    }
+
     /// <summary>SIGKILL: no shutdown, no chance to finish or release anything.</summary>
     public void Kill()
     {
