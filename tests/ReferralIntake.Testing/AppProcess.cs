@@ -85,13 +85,10 @@ public sealed class AppProcess : IDisposable
     /// <summary>SIGTERM, as the Functions host stops a worker: the app shuts down and flushes what it holds. Bounded.</summary>
     public async Task StopAsync(TimeSpan timeout)
     {
-        using (var signal = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        if (!await ProcessStop.TerminateAsync(_process, timeout))
         {
-            await signal.WaitForExitAsync();
+            throw new TimeoutException($"The app did not stop within {timeout} of SIGTERM.");
         }
-
-        using var bound = new CancellationTokenSource(timeout);
-        await _process.WaitForExitAsync(bound.Token);
     }
 
     /// <summary>SIGKILL: no shutdown, no chance to finish or release anything.</summary>

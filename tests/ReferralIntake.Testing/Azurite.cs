@@ -86,14 +86,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
     {
         if (_process is { HasExited: false } process)
         {
-            using var term = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-            await term.WaitForExitAsync();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            try
-            {
-                await process.WaitForExitAsync(timeout.Token);
-            }
-            catch (OperationCanceledException)
+            if (!await ProcessStop.TerminateAsync(process, TimeSpan.FromSeconds(30)))
             {
                 process.Kill(entireProcessTree: true);
             }
