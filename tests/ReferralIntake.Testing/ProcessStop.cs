@@ -4,7 +4,7 @@ using System.Globalization;
 namespace ReferralIntake.Functions.Tests.Support;
 
 /// <summary>Stopping a child process the way a host or an operator does: SIGTERM, then a bounded wait.</summary>
-internal static class ProcessStop
+public static class ProcessStop
 {
     /// <summary>Sends SIGTERM and waits for the process to exit; false if it is still running after the timeout.</summary>
     public static async Task<bool> TerminateAsync(Process process, TimeSpan timeout)

@@ -1,0 +1,23 @@
+using System.Text.Json.Nodes;
+
+namespace LocalFunctionsHost;
+
+/// <summary>One function as the worker reported it: its id, name and bindings (the raw JSON the host reads).</summary>
+internal sealed record WorkerFunction(string Id, string Name, IReadOnlyList<JsonObject> Bindings)
+{
+    /// <summary>The trigger binding: the one "in" binding whose type ends in "Trigger".</summary>
+    public JsonObject Trigger => Bindings.First(b =>
+        b["type"]?.GetValue<string>().EndsWith("Trigger", StringComparison.OrdinalIgnoreCase) == true
+        && string.Equals(b["direction"]?.GetValue<string>(), "In", StringComparison.OrdinalIgnoreCase));
+
+    public string TriggerType => Trigger["type"]!.GetValue<string>();
+
+    public string TriggerName => Trigger["name"]!.GetValue<string>();
+
+    public bool Is(string triggerType) => string.Equals(TriggerType, triggerType, StringComparison.OrdinalIgnoreCase);
+
+    public string? TriggerProperty(string name) => Trigger[name]?.GetValue<string>();
+
+    public static WorkerFunction From(Microsoft.Azure.Functions.Worker.Grpc.Messages.RpcFunctionMetadata metadata) =>
+        new(metadata.FunctionId, metadata.Name, metadata.RawBindings.Select(b => JsonNode.Parse(b)!.AsObject()).ToList());
+}
