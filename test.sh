@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test: sets everything up (idempotent: npm packages, Chromium, clang, build, the NativeAOT publish),
+# Runs every test: sets everything up (idempotent: npm packages, Chromium, build, the isolated worker's publish),
 # then the unit, integration (real Azurite, started by the tests on free loopback ports) and browser
 # tests. Results go to TestResults/*.trx; the last line is "N passed, N failed, N skipped".
 set -euo pipefail
@@ -7,7 +7,7 @@ cd "$(dirname "$0")"
 source build/setup.sh
 setup
 ensure_chromium
-publish_native
+publish_worker
 
 rm -rf TestResults
 status=0

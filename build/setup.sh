@@ -27,22 +27,13 @@ ensure_chromium() {
   fi
 }
 
-ensure_native_toolchain() {
-  # NativeAOT links with clang against zlib (Debian's clang and zlib1g-dev).
-  if ! command -v clang >/dev/null || [ ! -f /usr/include/zlib.h ]; then
-    echo "==> apt-get install clang zlib1g-dev (for the NativeAOT publish)"
-    as_root apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq clang zlib1g-dev >/dev/null
-  fi
-}
-
-# The function app as the NativeAOT linux-x64 executable Azure runs, into artifacts/native (host.json and
-# the function folders beside it). The native smoke test runs it.
-publish_native() {
+# The function app as Azure runs it: the isolated worker, framework-dependent and ReadyToRun for linux-x64,
+# into artifacts/worker (host.json, functions.metadata and worker.config.json beside it). The worker contract
+# tests and the published-app smoke test run it; ./run.sh will, once every route has moved (issue 24).
+publish_worker() {
   cd "$REPO_ROOT"
-  ensure_native_toolchain
-  echo "==> dotnet publish (NativeAOT, linux-x64) -> artifacts/native"
-  dotnet publish functions/ReferralIntake.Functions -c Release -r linux-x64 -o artifacts/native --nologo -v quiet -clp:ErrorsOnly
+  echo "==> dotnet publish (isolated worker, ReadyToRun, linux-x64) -> artifacts/worker"
+  dotnet publish functions/ReferralIntake.Functions -c Release -r linux-x64 --self-contained false -o artifacts/worker --nologo -v quiet -clp:ErrorsOnly
 }
 
 build_solution() {

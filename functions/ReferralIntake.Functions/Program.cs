@@ -22,11 +22,17 @@ using ReferralIntake.Functions.Telemetry;
 using ReferralIntake.Functions.TriageReferral;
 using ReferralIntake.Functions.WebForm;
 
+// Started by a Functions host: the isolated worker (the [Function] methods). Otherwise the standalone app below.
+if (WorkerProgram.IsStartedByFunctionsHost(args))
+{
+    await WorkerProgram.RunAsync(args);
+    return;
+}
+
 // The composition root. Where a report enters: SubmitReferral/ (and the web form); where it waits:
 // the "referrals" queue (Storage/); where it is judged: TriageReferral/ with the domain's TriagePolicy;
 // where it leaves: Delivery/.
 // The slim builder: what a serverless host needs and no more (cold start; see docs/benchmarks.md).
-StartupGc.DeferFirstCollection(); // first: no collection until the start-up allocations are behind it
 StartupWarmup.LoadDataInBackground(); // the postcode data loads on another core while the host is built
 var builder = WebApplication.CreateSlimBuilder(args);
 builder.Configuration.AddLocalSettingsFile(builder.Configuration[LocalSettingsFile.PathSetting]);
@@ -49,58 +55,8 @@ var listenerOptions = builder.Configuration.GetSection(SettingNames.QueueListene
 listenerOptions.Enabled &= customHandlerPort is null;
 builder.Services.AddSingleton(listenerOptions);
 
-builder.Services.AddSingleton(TimeProvider.System);
 builder.AddReferralTelemetry();
-builder.Services.AddSingleton(_ => ForceDirectory.Default);
-builder.Services.AddSingleton<TriagePolicy>();
-builder.Services.AddSingleton(sp => new StorageClients(sp.GetRequiredService<IConfiguration>(), sp.GetServices<Azure.Core.Pipeline.HttpPipelinePolicy>()));
-builder.Services.AddSingleton<ReportStore>();
-builder.Services.AddSingleton<ReferralStateStore>();
-builder.Services.AddSingleton<IdempotencyStore>();
-builder.Services.AddSingleton<Partners>();
-builder.Services.AddSingleton<ForceKeys>();
-builder.Services.AddAuthentication(PartnerAuthentication.SchemeName)
-    .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, PartnerAuthentication>(PartnerAuthentication.SchemeName, null)
-    .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ForceAuthentication>(ForceAuthentication.SchemeName, null)
-    .AddForceViewCookie()
-    .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, EntraForceAuthentication>(EntraForceAuthentication.SchemeName, null)
-    .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, OperatorAuthentication>(OperatorAuthentication.SchemeName, null);
-builder.Services.AddAuthorizationBuilder()
-    .AddPolicy(PartnerAuthentication.Policy, p => p.AddAuthenticationSchemes(PartnerAuthentication.SchemeName).RequireAuthenticatedUser())
-    .AddPolicy(ForceAuthentication.Policy, p => p.AddAuthenticationSchemes(ForceAuthentication.SchemeName).RequireAuthenticatedUser())
-    .AddPolicy(OperatorAuthentication.Policy, p => p.AddAuthenticationSchemes(OperatorAuthentication.SchemeName).RequireAuthenticatedUser())
-    .AddPolicy(ForceViewPages.Policy, p => p.AddAuthenticationSchemes(ForceViewPages.Scheme, EntraForceAuthentication.SchemeName).RequireAuthenticatedUser());
-builder.Services.AddReferralRateLimits();
-builder.Services.AddEdge(builder.Configuration);
-builder.Services.AddIntakeResilience(builder.Configuration.GetSection("IntakeResilience").Get<IntakeResilience.Options>() ?? new IntakeResilience.Options());
-builder.Services.AddSingleton<IntakeService>();
-builder.Services.AddSingleton(builder.Configuration.GetSection("Delivery").Get<DeliveryOptions>() ?? new DeliveryOptions());
-builder.Services.AddSingleton<Destinations>();
-builder.Services.AddWebhookDelivery();
-builder.Services.AddSingleton<ForceInboxStore>();
-builder.Services.AddSingleton<ErasureRegistry>();
-builder.Services.AddSingleton<SandboxInboxStore>();
-builder.Services.AddSingleton<ReferralErasure>();
-builder.Services.AddSingleton<ForceReferralQueries>();
-builder.Services.AddSingleton<ForceDocumentSigner>();
-builder.Services.AddSingleton(sp => LocalInboxMode.From(
-    sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<StorageClients>().UsesDevelopmentStorage, listenerOptions));
-builder.Services.AddSingleton(builder.Configuration.GetSection("HandOff").Get<HandOffOptions>() ?? new HandOffOptions());
-builder.Services.AddSingleton<HandOffPolicy>();
-builder.Services.AddSingleton<DeliverySchedule>();
-builder.Services.AddSingleton<ReferralDelivery>();
-builder.Services.AddSingleton<IReferralDelivery>(sp => sp.GetRequiredService<ReferralDelivery>());
-builder.Services.AddSingleton<DeliverReferralFunction>();
-builder.Services.AddSingleton<PoisonReplay>();
-builder.Services.AddSingleton(builder.Configuration.GetSection("Retention").Get<RetentionOptions>() ?? new RetentionOptions());
-builder.Services.AddSingleton<RetentionSweeper>();
-builder.Services.AddSingleton(builder.Configuration.GetSection("Statistics").Get<StatisticsOptions>() ?? new StatisticsOptions());
-builder.Services.AddSingleton<StatisticsJob>();
-builder.Services.AddSingleton<StatisticsCache>();
-builder.Services.AddSingleton<FeedbackStore>();
-builder.Services.AddSingleton<TriageReferralFunction>();
-builder.Services.AddSingleton<StartupWarmup>();
-builder.Services.AddSingleton<FirstResponse>();
+builder.Services.AddReferralIntake(builder.Configuration, listenerOptions);
 if (listenerOptions.Enabled)
 {
     // One listener per queue trigger, as the Functions host has one per function.json: the urgent lane
@@ -112,29 +68,6 @@ if (listenerOptions.Enabled)
     builder.Services.AddHostedService<StatisticsService>();
 }
 
-builder.Services.AddSingleton(builder.Configuration.GetSection("WebForm").Get<WebFormOptions>() ?? new WebFormOptions());
-builder.Services.AddAntiforgery(o =>
-{
-    o.Cookie.Name = "ri-antiforgery";
-    o.Cookie.SameSite = SameSiteMode.Strict;
-    o.FormFieldName = "__antiforgery";
-});
-builder.Services.AddDataProtection().SetApplicationName("ReferralIntake");
-builder.Services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp => new ConfigureOptions<KeyManagementOptions>(o =>
-    o.XmlRepository = new BlobKeyRepository(sp.GetRequiredService<StorageClients>())));
-// Data protection would load its key ring from blob storage while the host starts; the web form's
-// first page loads it instead, so a cold start answers the API sooner.
-foreach (var keyRingLoader in builder.Services.Where(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType?.Name == "DataProtectionHostedService").ToList())
-{
-    builder.Services.Remove(keyRingLoader);
-}
-
-builder.Services.AddProblemDetails();
-builder.Services.ConfigureHttpJsonOptions(o =>
-{
-    o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never;
-    o.SerializerOptions.TypeInfoResolverChain.Insert(0, AppJsonContext.Default); // the app's one JSON context; no reflection
-});
 builder.Services.AddOpenApi("v1", OpenApiContract.Configure);
 
 var app = builder.Build();

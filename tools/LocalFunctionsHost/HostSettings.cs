@@ -67,15 +67,32 @@ internal sealed class AppSettings
             this[m.Groups[1].Value] ?? throw new InvalidOperationException($"The binding expression '{m.Value}' names a setting that is not set."));
 }
 
-/// <summary>The parts of host.json the local host applies, with the Functions host's defaults.</summary>
+/// <summary>
+/// The parts of host.json the local host applies, with the Functions host's defaults. As in Azure, an app
+/// setting named AzureFunctionsJobHost__path__to__value overrides that value of host.json.
+/// </summary>
 internal sealed record HostJson(string RoutePrefix, QueueSettings Queues)
 {
-    public static HostJson Read(string scriptRoot)
+    private const string OverridePrefix = "AzureFunctionsJobHost__";
+
+    public static HostJson Read(string scriptRoot, AppSettings settings)
     {
         var path = Path.Combine(scriptRoot, "host.json");
         var json = File.Exists(path)
             ? JsonNode.Parse(File.ReadAllText(path), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true })
-            : null;
+            : new JsonObject();
+        foreach (var (name, value) in settings.All.Where(s => s.Key.StartsWith(OverridePrefix, StringComparison.OrdinalIgnoreCase)))
+        {
+            var node = json!;
+            var segments = name[OverridePrefix.Length..].Split("__");
+            foreach (var part in segments[..^1])
+            {
+                node = node[part] ??= new JsonObject();
+            }
+
+            node[segments[^1]] = int.TryParse(value, out var number) ? JsonValue.Create(number) : JsonValue.Create(value);
+        }
+
         var extensions = json?["extensions"];
         var queues = extensions?["queues"];
         var batchSize = queues?["batchSize"]?.GetValue<int>() ?? 16;

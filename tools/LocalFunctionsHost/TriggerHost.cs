@@ -1,3 +1,5 @@
+using NCrontab;
+
 namespace LocalFunctionsHost;
 
 /// <summary>
@@ -17,19 +19,30 @@ internal sealed partial class TriggerHost(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var functions = await channel.Functions.WaitAsync(stoppingToken).ConfigureAwait(false);
-        var hostJson = HostJson.Read(settings.ScriptRoot);
+        var hostJson = HostJson.Read(settings.ScriptRoot, appSettings);
         http.Map(functions, hostJson.RoutePrefix);
         foreach (var function in functions)
         {
-            BackgroundService? trigger = function.TriggerType.ToLowerInvariant() switch
+            BackgroundService? trigger;
+            try
             {
-                "httptrigger" => null,
-                "queuetrigger" => QueueTriggerListener.For(function, appSettings, hostJson.Queues, settings.QueueLease, channel, logs.CreateLogger("Queue." + function.Name)),
-                "timertrigger" => TimerTrigger.For(function, appSettings, channel, TimeProvider.System, logs.CreateLogger("Timer." + function.Name)),
-                _ => throw new NotSupportedException($"{function.Name}: the local host does not serve '{function.TriggerType}' triggers (HTTP, queue and timer only)."),
-            };
-            var described = Describe(function, hostJson.RoutePrefix);
-            LogFunction(log, function.Name, described);
+                trigger = function.TriggerType.ToLowerInvariant() switch
+                {
+                    "httptrigger" => null,
+                    "queuetrigger" => QueueTriggerListener.For(function, appSettings, hostJson.Queues, settings.QueueLease, channel, logs.CreateLogger("Queue." + function.Name)),
+                    "timertrigger" => TimerTrigger.For(function, appSettings, channel, TimeProvider.System, logs.CreateLogger("Timer." + function.Name)),
+                    _ => throw new NotSupportedException($"the local host does not serve '{function.TriggerType}' triggers (HTTP, queue and timer only)"),
+                };
+                var described = Describe(function, hostJson.RoutePrefix);
+                LogFunction(log, function.Name, described);
+            }
+            catch (Exception e) when (e is InvalidOperationException or NotSupportedException or FormatException or CrontabException)
+            {
+                // As the Functions host does: the function is in error, named with the reason; the others run.
+                LogFunctionInError(log, function.Name, e.Message);
+                continue;
+            }
+
             if (trigger is not null)
             {
                 lock (_triggers)
@@ -69,6 +82,9 @@ internal sealed partial class TriggerHost(
         "queuetrigger" => "queueTrigger: " + appSettings.Resolve(function.TriggerProperty("queueName") ?? ""),
         _ => $"{function.TriggerType}: {appSettings.Resolve(function.TriggerProperty("schedule") ?? "")}",
     };
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "  {Function} is in error and will not run: {Reason}")]
+    private static partial void LogFunctionInError(ILogger logger, string function, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "  {Function}: {Trigger}")]
     private static partial void LogFunction(ILogger logger, string function, string trigger);

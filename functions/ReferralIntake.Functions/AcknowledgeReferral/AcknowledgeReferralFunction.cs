@@ -1,4 +1,6 @@
 using System.Security.Claims;
+using Microsoft.Azure.Functions.Worker;
+using ReferralIntake.Functions.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using ReferralIntake.Domain.Reports;
 using ReferralIntake.Domain.Triage;
@@ -20,6 +22,26 @@ public sealed record AcknowledgementRequest(string? Outcome, string? Note);
 public static class AcknowledgeReferralFunction
 {
     public const int MaxNoteLength = 500;
+
+    /// <summary>The body's bound: a 500-character note and an outcome, with room to spare.</summary>
+    public const int MaxBodyBytes = 16 * 1024;
+
+    [Function("AcknowledgeReferral")]
+    [Access(Caller.Force, RateLimits.PartnerStatus, NoStore = true)]
+    public static async Task<IResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/forces/{forceId}/referrals/{reference}/acknowledgement")] HttpRequest request,
+        string forceId, string reference)
+    {
+        var (acknowledgement, problem) = await RequestBody.ReadJsonAsync(request, MaxBodyBytes, Serialization.AppJsonContext.Default.AcknowledgementRequest,
+            "{\"outcome\": \"accepted\" | \"wrong-area\", \"note\": \"…\"}").ConfigureAwait(false);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        return await HandleAsync(forceId, reference, acknowledgement, request.HttpContext.User,
+            request.HttpContext.RequestServices.GetRequiredService<ReferralDelivery>(), request.HttpContext.RequestAborted).ConfigureAwait(false);
+    }
 
     public static async Task<Results<Ok<RouteBody>, ProblemHttpResult>> HandleAsync(
         string forceId, string reference, AcknowledgementRequest? request, ClaimsPrincipal user,

@@ -27,37 +27,41 @@ public static partial class AdminApi
 
         var admin = app.MapGroup("/api/admin").ExcludeFromDescription().RequireAuthorization(OperatorAuthentication.Policy);
 
-        admin.MapGet("/poison", async (PoisonReplay replay, CancellationToken ct) =>
-            TypedResults.Ok(await replay.ListAsync(ct).ConfigureAwait(false)));
-
-        admin.MapPost("/poison/replay", async Task<Results<Ok<ReplayResult>, ProblemHttpResult>> (ReplayRequest request, ClaimsPrincipal user, PoisonReplay replay, ILoggerFactory logs, CancellationToken ct) =>
-        {
-            if (!request.All && (request.References is null || request.References.Count == 0))
-            {
-                return Problems.InvalidRequest("references", "Name the references to replay, or send \"all\": true.");
-            }
-
-            var chosen = request.All ? null : request.References!.ToHashSet(StringComparer.Ordinal);
-            var replayed = await replay.ReplayAsync(chosen, OperatorAuthentication.OperatorName(user), ct).ConfigureAwait(false);
-            LogAction(logs.CreateLogger("Admin"), OperatorAuthentication.OperatorName(user), "replayed", replayed.Count);
-            return TypedResults.Ok(new ReplayResult(replayed));
-        });
-
-        admin.MapPost("/retention/sweep", async (ClaimsPrincipal user, RetentionSweep.RetentionSweeper sweeper, ILoggerFactory logs, CancellationToken ct) =>
-        {
-            var result = await sweeper.SweepAsync(ct).ConfigureAwait(false);
-            LogAction(logs.CreateLogger("Admin"), OperatorAuthentication.OperatorName(user), "swept retention, deleting", result.Deleted);
-            return TypedResults.Ok(result);
-        });
-
-        // Erasure on request: everything about one referral goes and stays gone; the erasure itself is recorded.
-        admin.MapDelete("/referrals/{reference}", async Task<Results<NoContent, ProblemHttpResult>> (string reference, ClaimsPrincipal user, ReferralErasure erasure, CancellationToken ct) =>
-            References.IsWellFormed(reference) && await erasure.EraseAsync(reference, OperatorAuthentication.OperatorName(user), ct).ConfigureAwait(false) is not null
-                ? TypedResults.NoContent()
-                : Problems.NotFound());
+        admin.MapGet("/poison", ListPoisonAsync);
+        admin.MapPost("/poison/replay", ReplayAsync);
+        admin.MapPost("/retention/sweep", SweepAsync);
+        admin.MapDelete("/referrals/{reference}", EraseAsync); // everything about one referral goes and stays gone; the erasure itself is recorded
 
         return app;
     }
+
+    public static async Task<Ok<IReadOnlyList<PoisonedReferral>>> ListPoisonAsync(PoisonReplay replay, CancellationToken ct) =>
+        TypedResults.Ok(await replay.ListAsync(ct).ConfigureAwait(false));
+
+    public static async Task<Results<Ok<ReplayResult>, ProblemHttpResult>> ReplayAsync(ReplayRequest request, ClaimsPrincipal user, PoisonReplay replay, ILoggerFactory logs, CancellationToken ct)
+    {
+        if (!request.All && (request.References is null || request.References.Count == 0))
+        {
+            return Problems.InvalidRequest("references", "Name the references to replay, or send \"all\": true.");
+        }
+
+        var chosen = request.All ? null : request.References!.ToHashSet(StringComparer.Ordinal);
+        var replayed = await replay.ReplayAsync(chosen, OperatorAuthentication.OperatorName(user), ct).ConfigureAwait(false);
+        LogAction(logs.CreateLogger("Admin"), OperatorAuthentication.OperatorName(user), "replayed", replayed.Count);
+        return TypedResults.Ok(new ReplayResult(replayed));
+    }
+
+    public static async Task<Ok<RetentionSweep.SweepResult>> SweepAsync(ClaimsPrincipal user, RetentionSweep.RetentionSweeper sweeper, ILoggerFactory logs, CancellationToken ct)
+    {
+        var result = await sweeper.SweepAsync(ct).ConfigureAwait(false);
+        LogAction(logs.CreateLogger("Admin"), OperatorAuthentication.OperatorName(user), "swept retention, deleting", result.Deleted);
+        return TypedResults.Ok(result);
+    }
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> EraseAsync(string reference, ClaimsPrincipal user, ReferralErasure erasure, CancellationToken ct) =>
+        References.IsWellFormed(reference) && await erasure.EraseAsync(reference, OperatorAuthentication.OperatorName(user), ct).ConfigureAwait(false) is not null
+            ? TypedResults.NoContent()
+            : Problems.NotFound();
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Operator {Operator} {Action} {Count} referrals")]
     private static partial void LogAction(ILogger logger, string @operator, string action, int count);

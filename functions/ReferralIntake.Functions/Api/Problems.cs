@@ -21,6 +21,11 @@ public static class Problems
         StatusCodes.Status401Unauthorized, "unauthorized", "No valid API key",
         "Send your partner API key in the X-Api-Key header.");
 
+    /// <summary>A function that declares no caller: a defect, refused rather than left public.</summary>
+    public static ProblemHttpResult Undeclared() => Make(
+        StatusCodes.Status500InternalServerError, "undeclared-access", "This function declares no access",
+        "The service is misconfigured: this route declares no caller. Nothing was done.");
+
     public static ProblemHttpResult NotFound() => Make(
         StatusCodes.Status404NotFound, "not-found", "No such referral",
         "There is no referral with this reference for your key.");

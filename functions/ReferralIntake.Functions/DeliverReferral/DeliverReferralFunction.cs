@@ -1,3 +1,4 @@
+using Microsoft.Azure.Functions.Worker;
 using ReferralIntake.Functions.Delivery;
 using ReferralIntake.Functions.Hosting;
 using ReferralIntake.Functions.Intake;
@@ -15,9 +16,15 @@ public sealed partial class DeliverReferralFunction(
     ReferralStateStore store,
     ReferralDelivery delivery,
     DeliverySchedule schedule,
+    QueueListenerOptions listener,
     ILogger<DeliverReferralFunction> log) : IQueueFunction
 {
     public const string Name = "DeliverReferral";
+
+    /// <summary>The deliveries queue's trigger (the isolated worker's entry point).</summary>
+    [Function(Name)]
+    public Task Run([QueueTrigger("%" + SettingNames.DeliveryQueueName + "%", Connection = SettingNames.StorageConnection)] string message, long dequeueCount,
+        CancellationToken ct) => RunAsync(message, dequeueCount, listener.MaxDequeueCount, ct);
 
     public static IEndpointRouteBuilder MapDeliverReferralTrigger(IEndpointRouteBuilder app)
     {

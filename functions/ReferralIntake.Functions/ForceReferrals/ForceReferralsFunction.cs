@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Security.Claims;
+using Microsoft.Azure.Functions.Worker;
+using ReferralIntake.Functions.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using ReferralIntake.Domain.Triage;
 using ReferralIntake.Functions.Api;
@@ -24,6 +26,23 @@ public sealed record ForceReferralList(string ForceId, IReadOnlyList<ForceReferr
 /// </summary>
 public static class ForceReferralsFunction
 {
+    [Function("ListForceReferrals")]
+    [Access(Caller.Force, RateLimits.PartnerStatus, NoStore = true)]
+    public static async Task<IResult> RunListAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/forces/{forceId}/referrals")] HttpRequest request, string forceId) =>
+        await ListAsync(forceId, SubmitReferral.SubmitReferralFunction.Query(request, "state"), request.HttpContext.User,
+            request.HttpContext.RequestServices.GetRequiredService<ForceReferralQueries>(), request.HttpContext.RequestAborted).ConfigureAwait(false);
+
+    [Function("FetchForceReferral")]
+    [Access(Caller.Force, RateLimits.PartnerStatus, NoStore = true)]
+    public static async Task<IResult> RunFetchAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/forces/{forceId}/referrals/{reference}")] HttpRequest request, string forceId, string reference)
+    {
+        var services = request.HttpContext.RequestServices;
+        return await FetchAsync(forceId, reference, request.HttpContext.User, request.HttpContext, services.GetRequiredService<ReferralDelivery>(),
+            services.GetRequiredService<ForceDocumentSigner>(), request.HttpContext.RequestAborted).ConfigureAwait(false);
+    }
+
     public static async Task<Results<Ok<ForceReferralList>, ProblemHttpResult>> ListAsync(
         string forceId, string? state, ClaimsPrincipal user, ForceReferralQueries queries, CancellationToken ct)
     {

@@ -1,6 +1,8 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Azure.Functions.Worker;
 using ReferralIntake.Functions.Api;
+using ReferralIntake.Functions.Hosting;
 using ReferralIntake.Functions.Delivery;
 using ReferralIntake.Functions.Intake;
 using ReferralIntake.Functions.Storage;
@@ -10,6 +12,14 @@ namespace ReferralIntake.Functions.GetReferralStatus;
 /// <summary>GET /api/referrals/{reference}: the submitting partner reads status, decision and audit trail.</summary>
 public static class GetReferralStatusFunction
 {
+    /// <summary>The isolated worker's entry point (the partner's key and rate are FunctionAccessMiddleware's).</summary>
+    [Function("GetReferralStatus")]
+    [Access(Caller.Partner, RateLimits.PartnerStatus)]
+    public static async Task<IResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/referrals/{reference}")] HttpRequest request, string reference) =>
+        await HandleAsync(reference, request.HttpContext.User, request.HttpContext, request.HttpContext.RequestServices.GetRequiredService<ReferralStateStore>(),
+            request.HttpContext.RequestAborted).ConfigureAwait(false);
+
     public static async Task<Results<Ok<ReferralStatusBody>, ProblemHttpResult>> HandleAsync(
         string reference, ClaimsPrincipal user, HttpContext http, ReferralStateStore store, CancellationToken ct)
     {
@@ -40,6 +50,13 @@ public static class GetReferralStatusFunction
     /// GET /api/referrals/{reference}/sandbox-deliveries: for a referral sent with a sandbox key, the
     /// documents the forces (or CEOP) would have received, by route. A live referral answers 404.
     /// </summary>
+    [Function("GetSandboxDeliveries")]
+    [Access(Caller.Partner, RateLimits.PartnerStatus)]
+    public static async Task<IResult> RunSandboxAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/referrals/{reference}/sandbox-deliveries")] HttpRequest request, string reference) =>
+        await SandboxAsync(reference, request.HttpContext.User, request.HttpContext, request.HttpContext.RequestServices.GetRequiredService<ReferralStateStore>(),
+            request.HttpContext.RequestServices.GetRequiredService<SandboxInboxStore>(), request.HttpContext.RequestAborted).ConfigureAwait(false);
+
     public static async Task<Results<Ok<SandboxDeliveries>, ProblemHttpResult>> SandboxAsync(
         string reference, ClaimsPrincipal user, HttpContext http, ReferralStateStore store, SandboxInboxStore sandbox, CancellationToken ct)
     {

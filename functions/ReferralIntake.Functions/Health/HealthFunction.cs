@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Azure.Functions.Worker;
 using Polly;
+using ReferralIntake.Functions.Hosting;
 using ReferralIntake.Functions.Api;
 using ReferralIntake.Functions.Storage;
 
@@ -9,6 +11,12 @@ namespace ReferralIntake.Functions.Health;
 public static class HealthFunction
 {
     public sealed record HealthBody(string Status, string Queue, string Container);
+
+    [Function("Health")]
+    [Access(Caller.Public)]
+    public static async Task<IResult> RunAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/health")] HttpRequest request) =>
+        await HandleAsync(request.HttpContext, request.HttpContext.RequestServices.GetRequiredService<StorageClients>(),
+            request.HttpContext.RequestServices.GetRequiredKeyedService<ResiliencePipeline>(IntakeResilience.Key), request.HttpContext.RequestAborted).ConfigureAwait(false);
 
     public static async Task<Results<Ok<HealthBody>, ProblemHttpResult>> HandleAsync(
         HttpContext http, StorageClients storage,

@@ -18,13 +18,11 @@ public static class RateLimits
 
     public static IServiceCollection AddReferralRateLimits(this IServiceCollection services) => services.AddRateLimiter(o =>
     {
-        o.AddPolicy(PartnerSubmit, http => PerPartner(http, PartnerSubmit));
-        o.AddPolicy(PartnerStatus, http => PerPartner(http, PartnerStatus));
-        o.AddPolicy(WebFormPost, http => Bucket(
-            $"{WebFormPost}:{WebFormEndpoints.ClientKey(http)}", http.RequestServices.GetRequiredService<WebFormOptions>().PostsPerMinute));
-        // Feedback is given once: a few a minute from one client is already a lot.
-        o.AddPolicy(FeedbackPost, http => Bucket(
-            $"{FeedbackPost}:{WebFormEndpoints.ClientKey(http)}", http.RequestServices.GetRequiredService<WebFormOptions>().FeedbackPerMinute));
+        foreach (var policy in new[] { PartnerSubmit, PartnerStatus, WebFormPost, FeedbackPost })
+        {
+            o.AddPolicy(policy, http => Partition(policy, http));
+        }
+
         // Besides each client's own allowance, all form posts together: a flood from many addresses meets this.
         o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http =>
             HttpMethods.IsPost(http.Request.Method) && (http.Request.Path.StartsWithSegments("/report") || http.Request.Path.StartsWithSegments("/feedback") || http.Request.Path.StartsWithSegments("/force/sign-in"))
@@ -40,6 +38,17 @@ public static class RateLimits
             await answer.ExecuteAsync(http).ConfigureAwait(false);
         };
     });
+
+    /// <summary>The bucket a request falls in under a policy: the standalone app's rate limiter and the
+    /// worker's function middleware (Hosting/FunctionAccess) both ask here.</summary>
+    public static RateLimitPartition<string> Partition(string policy, HttpContext http) => policy switch
+    {
+        PartnerSubmit or PartnerStatus => PerPartner(http, policy),
+        WebFormPost => Bucket($"{WebFormPost}:{WebFormEndpoints.ClientKey(http)}", http.RequestServices.GetRequiredService<WebFormOptions>().PostsPerMinute),
+        // Feedback is given once: a few a minute from one client is already a lot.
+        FeedbackPost => Bucket($"{FeedbackPost}:{WebFormEndpoints.ClientKey(http)}", http.RequestServices.GetRequiredService<WebFormOptions>().FeedbackPerMinute),
+        _ => throw new ArgumentException($"No rate-limit policy '{policy}'.", nameof(policy)),
+    };
 
     private static RateLimitPartition<string> PerPartner(HttpContext http, string purpose)
     {

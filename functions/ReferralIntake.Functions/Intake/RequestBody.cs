@@ -51,4 +51,25 @@ public static class RequestBody
 
         return length > maxBytes ? null : buffer.AsMemory(0, length);
     }
+
+    /// <summary>
+    /// A small JSON body for an isolated-worker function, read up to a limit with the app's JSON context: the
+    /// value (null for an empty body), or the problem to answer (413 over the limit, 400 for JSON that does not fit).
+    /// </summary>
+    public static async Task<(T? Value, IResult? Problem)> ReadJsonAsync<T>(HttpRequest request, int maxBytes, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, string shape)
+    {
+        if (await ReadAsync(request, maxBytes, request.HttpContext.RequestAborted).ConfigureAwait(false) is not { } body)
+        {
+            return (default, Api.Problems.TooLarge(maxBytes));
+        }
+
+        try
+        {
+            return (body.Length == 0 ? default : System.Text.Json.JsonSerializer.Deserialize(body.Span, type), null);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return (default, Api.Problems.InvalidRequest("body", $"The body is not JSON of the form {shape}."));
+        }
+    }
 }

@@ -1,3 +1,4 @@
+using Microsoft.Azure.Functions.Worker;
 using ReferralIntake.Functions.Hosting;
 
 namespace ReferralIntake.Functions.RetentionSweep;
@@ -7,12 +8,20 @@ public static class RetentionSweepTrigger
 {
     public const string Name = "RetentionSweep";
 
+    /// <summary>Daily at 03:15 UTC (the isolated worker's entry point).</summary>
+    [Function(Name)]
+    public static async Task RunAsync([TimerTrigger("0 15 3 * * *")] TimerInfo timer, FunctionContext context)
+    {
+        _ = timer;
+        await context.InstanceServices.GetRequiredService<RetentionSweeper>().SweepAsync(context.CancellationToken).ConfigureAwait(false);
+    }
+
     public static IEndpointRouteBuilder MapRetentionSweepTrigger(this IEndpointRouteBuilder app)
     {
         app.MapPost($"/{Name}", async (RetentionSweeper sweeper, CancellationToken ct) =>
         {
             var result = await sweeper.SweepAsync(ct).ConfigureAwait(false);
-            return TypedResults.Ok(new InvocationResult([], [$"Checked {result.Checked}, deleted {result.Deleted}"], null));
+            return TypedResults.Ok(new Hosting.InvocationResult([], [$"Checked {result.Checked}, deleted {result.Deleted}"], null));
         }).HostOnly();
         return app;
     }

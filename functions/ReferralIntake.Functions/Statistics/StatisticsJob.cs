@@ -91,6 +91,16 @@ public static class StatisticsRefreshTrigger
 {
     public const string Name = "StatisticsRefresh";
 
+    /// <summary>Every 15 minutes (the isolated worker's entry point).</summary>
+    [Microsoft.Azure.Functions.Worker.Function(Name)]
+    public static async Task RunAsync([Microsoft.Azure.Functions.Worker.TimerTrigger("0 */15 * * * *")] Microsoft.Azure.Functions.Worker.TimerInfo timer,
+        Microsoft.Azure.Functions.Worker.FunctionContext context)
+    {
+        _ = timer;
+        await context.InstanceServices.GetRequiredService<StatisticsJob>().RefreshAsync(context.CancellationToken).ConfigureAwait(false);
+        context.InstanceServices.GetRequiredService<StatisticsCache>().Clear();
+    }
+
     public static IEndpointRouteBuilder MapStatisticsRefreshTrigger(this IEndpointRouteBuilder app)
     {
         app.MapPost($"/{Name}", async (StatisticsJob job, StatisticsCache cache, CancellationToken ct) =>

@@ -1,7 +1,9 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Azure.Functions.Worker;
 using Microsoft.Net.Http.Headers;
+using ReferralIntake.Functions.Hosting;
 using ReferralIntake.Functions.Api;
 using ReferralIntake.Functions.Intake;
 
@@ -17,6 +19,19 @@ public static class SubmitReferralFunction
     /// <summary>10,000 characters of description, escaped, plus every other field, with room to spare.</summary>
     public const int MaxBodyBytes = 128 * 1024;
     public const int MaxIdempotencyKeyLength = 100;
+
+    /// <summary>The isolated worker's entry point (the partner's key and rate are FunctionAccessMiddleware's).</summary>
+    [Function("SubmitReferral")]
+    [Access(Caller.Partner, RateLimits.PartnerSubmit)]
+    public static async Task<IResult> RunAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/referrals")] HttpRequest request) =>
+        await HandleAsync(request, request.HttpContext.User, Header(request, "Idempotency-Key"), Header(request, "Accept-Language"),
+            request.HttpContext.RequestServices.GetRequiredService<IntakeService>(), request.HttpContext.RequestAborted).ConfigureAwait(false);
+
+    /// <summary>A query value as a minimal API binds a string: null when absent.</summary>
+    internal static string? Query(HttpRequest request, string name) => request.Query.TryGetValue(name, out var value) ? value.ToString() : null;
+
+    /// <summary>A header's value as [FromHeader] binds it: null when absent.</summary>
+    internal static string? Header(HttpRequest request, string name) => request.Headers.TryGetValue(name, out var value) ? value.ToString() : null;
 
     public static async Task<Results<Accepted<AcceptedReferral>, ProblemHttpResult>> HandleAsync(
         HttpRequest request, ClaimsPrincipal user, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,

@@ -25,7 +25,7 @@ public static class TelemetryRegistration
     /// <summary>Polly's own meter (Polly.Extensions): retries, breaker state and timeouts of every pipeline.</summary>
     private const string PollyMeter = "Polly";
 
-    public static void AddReferralTelemetry(this WebApplicationBuilder builder)
+    public static void AddReferralTelemetry(this IHostApplicationBuilder builder)
     {
         var configuration = builder.Configuration;
         var otel = builder.Services.AddOpenTelemetry()

@@ -1,3 +1,4 @@
+using Microsoft.Azure.Functions.Worker;
 using ReferralIntake.Functions.Hosting;
 using ReferralIntake.Domain.Triage;
 using ReferralIntake.Functions.Intake;
@@ -19,9 +20,20 @@ public sealed partial class TriageReferralFunction(
     TriagePolicy policy,
     IReferralDelivery delivery,
     TimeProvider clock,
+    QueueListenerOptions listener,
     ILogger<TriageReferralFunction> log) : Hosting.IQueueFunction
 {
     public const string Name = "TriageReferral", UrgentName = "TriageUrgentReferral";
+
+    /// <summary>The referrals queue's trigger (the isolated worker's entry point; host.json sets its batches and tries).</summary>
+    [Function(Name)]
+    public Task Run([QueueTrigger("%" + SettingNames.QueueName + "%", Connection = SettingNames.StorageConnection)] string message, long dequeueCount,
+        CancellationToken ct) => RunAsync(message, dequeueCount, listener.MaxDequeueCount, ct);
+
+    /// <summary>The urgent lane's own trigger: no backlog in the referrals queue is ever in front of a P1.</summary>
+    [Function(UrgentName)]
+    public Task RunUrgent([QueueTrigger("%" + SettingNames.UrgentQueueName + "%", Connection = SettingNames.StorageConnection)] string message, long dequeueCount,
+        CancellationToken ct) => RunAsync(message, dequeueCount, listener.MaxDequeueCount, ct);
 
     /// <param name="message">The queue message: a referral reference (claim check), never report content.</param>
     /// <param name="dequeueCount">How many times the message has been received, this time included.</param>

@@ -9,37 +9,37 @@ using ReferralIntake.Functions.Tests.Support;
 namespace ReferralIntake.Functions.Tests;
 
 /// <summary>
-/// The NativeAOT executable that Azure runs (published by ./test.sh into artifacts/native), end to end
-/// against Azurite: the form page, a partner's submission, triage, a signed delivery to a loopback
-/// force, the status delivered, and its telemetry at a loopback Application Insights ingestion
-/// endpoint (the exporter is trimmed and compiled ahead of time here, unlike in the other tests). So the
-/// native build cannot rot unnoticed.
+/// The published app (./test.sh publishes it into artifacts/worker, ReadyToRun for linux-x64, as Azure gets
+/// it) run standalone, end to end against Azurite: the form page, a partner's submission, triage, a signed
+/// delivery to a loopback force, the status delivered, and its telemetry at a loopback Application Insights
+/// ingestion endpoint, flushed at SIGTERM. So the published build cannot rot unnoticed. (It was the NativeAOT
+/// executable's test; the worker contract tests run the same publish under the local Functions host.)
 /// </summary>
 [Collection(AzuriteCollection.Name)]
-public sealed class NativeSmokeTests(AzuriteFixture azurite)
+public sealed class PublishedAppSmokeTests(AzuriteFixture azurite)
 {
-    private static string NativeApp => Path.Combine(RepoPaths.Root, "artifacts", "native", "ReferralIntake.Functions");
+    private static string PublishedApp => Path.Combine(WorkerUnderLocalHost.PublishedWorker, "ReferralIntake.Functions.dll");
 
     [Fact]
-    public async Task The_native_executable_serves_the_form_takes_a_report_delivers_it_signed_and_exports_its_telemetry()
+    public async Task The_published_app_serves_the_form_takes_a_report_delivers_it_signed_and_exports_its_telemetry()
     {
-        Assert.True(File.Exists(NativeApp), $"{NativeApp} is missing: ./test.sh publishes it before the tests (build/setup.sh, publish_native).");
+        Assert.True(File.Exists(PublishedApp), $"{PublishedApp} is missing: ./test.sh publishes it before the tests (build/setup.sh, publish_worker).");
         await using var force = await ForceServer.StartAsync();
         await using var ingestion = await IngestionServer.StartAsync();
         var suffix = Guid.NewGuid().ToString("N")[..8];
         using var app = await AppProcess.StartAsync(new Dictionary<string, string>
         {
             ["AzureWebJobsStorage"] = azurite.ConnectionString,
-            ["ReferralQueueName"] = $"native-{suffix}",
-            ["UrgentReferralQueueName"] = $"native-{suffix}-urgent",
-            ["DeliveryQueueName"] = $"native-{suffix}-deliveries",
-            ["ReferralContainerName"] = $"native-{suffix}",
+            ["ReferralQueueName"] = $"published-{suffix}",
+            ["UrgentReferralQueueName"] = $"published-{suffix}-urgent",
+            ["DeliveryQueueName"] = $"published-{suffix}-deliveries",
+            ["ReferralContainerName"] = $"published-{suffix}",
             [$"Partners:{TestApp.PartnerA}:KeySha256"] = Partners.HashKey(TestApp.PartnerAKey),
             ["Destinations:default:Url"] = force.Url.ToString(),
             ["Destinations:default:Secret"] = ForceServer.Secret,
             ["QueueListener:MaxPollingSeconds"] = "0.2",
             [TelemetryRegistration.AppInsightsSetting] = ingestion.ConnectionString,
-        }, executable: NativeApp);
+        }, executable: PublishedApp);
 
         var form = await app.Client.GetStringAsync("/report");
         app.Client.DefaultRequestHeaders.Add("X-Api-Key", TestApp.PartnerAKey);

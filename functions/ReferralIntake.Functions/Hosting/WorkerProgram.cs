@@ -1,0 +1,50 @@
+using System.Text.Json.Nodes;
+using Microsoft.Azure.Functions.Worker.Builder;
+using ReferralIntake.Functions.Telemetry;
+
+namespace ReferralIntake.Functions.Hosting;
+
+/// <summary>
+/// The app as an Azure Functions isolated worker, when a Functions host starts it (Azure, `func start`, or
+/// tools/LocalFunctionsHost): every entry point is a [Function] method, the host owns the triggers, and HTTP
+/// comes through ASP.NET Core integration. The worker's cross-cutting work (who may call a function, at what
+/// rate) is <see cref="FunctionAccessMiddleware"/>, once, for every HTTP function.
+/// </summary>
+public static class WorkerProgram
+{
+    /// <summary>A Functions host starts its worker with the address of its gRPC endpoint.</summary>
+    public static bool IsStartedByFunctionsHost(string[] args) => args.Contains("--functions-uri", StringComparer.Ordinal);
+
+    public static async Task RunAsync(string[] args)
+    {
+        var builder = FunctionsApplication.CreateBuilder(args);
+        builder.ConfigureFunctionsWebApplication();
+        builder.UseWhen<FunctionAccessMiddleware>(FunctionAccessMiddleware.IsHttpFunction);
+        builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(k => k.Limits.MaxRequestBodySize = 1024 * 1024);
+
+        // The host triggers the queues and timers: no listener of the app's own; each queue function is told
+        // host.json's maxDequeueCount, so its last try can mark the referral failed before the poison queue.
+        var listenerOptions = new QueueListenerOptions { Enabled = false, MaxDequeueCount = HostJsonMaxDequeueCount() ?? 5 };
+        builder.Services.AddSingleton(listenerOptions);
+        builder.AddReferralTelemetry();
+        builder.Services.AddReferralIntake(builder.Configuration, listenerOptions);
+        builder.Services.AddSingleton<FunctionAccess>();
+
+        using var app = builder.Build();
+        _ = app.Services.GetRequiredService<Delivery.Destinations>(); // a misconfigured webhook stops the start, with the setting named
+        await app.RunAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>host.json's extensions.queues.maxDequeueCount, beside the app (the Functions host reads the same file),
+    /// or the app setting that overrides it for the host.</summary>
+    private static int? HostJsonMaxDequeueCount()
+    {
+        if (int.TryParse(Environment.GetEnvironmentVariable("AzureFunctionsJobHost__extensions__queues__maxDequeueCount"), out var overridden))
+        {
+            return overridden;
+        }
+
+        var path = Path.Combine(Environment.GetEnvironmentVariable("FUNCTIONS_APPLICATION_DIRECTORY") ?? AppContext.BaseDirectory, "host.json");
+        return File.Exists(path) ? JsonNode.Parse(File.ReadAllText(path))?["extensions"]?["queues"]?["maxDequeueCount"]?.GetValue<int>() : null;
+    }
+}

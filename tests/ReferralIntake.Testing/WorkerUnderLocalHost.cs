@@ -1,0 +1,103 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+
+namespace ReferralIntake.Functions.Tests.Support;
+
+/// <summary>
+/// The published isolated worker (artifacts/worker, published by ./test.sh) under the local Functions host
+/// (tools/LocalFunctionsHost), as processes: real HTTP on a free loopback port, the real queue triggers
+/// against Azurite. Settings go in as environment variables ("Section:Key" becomes Section__Key), which the
+/// host hands on to the worker as func start does.
+/// </summary>
+public sealed partial class WorkerUnderLocalHost : IAsyncDisposable
+{
+    private readonly Process _host;
+
+    private WorkerUnderLocalHost(Process host, int port)
+    {
+        _host = host;
+        Client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+    }
+
+    public static string PublishedWorker => Path.Combine(RepoPaths.Root, "artifacts", "worker");
+
+    public HttpClient Client { get; }
+
+    public ConcurrentQueue<string> Output { get; } = new();
+
+    /// <summary>The worker processes the host has started, oldest first (read from its log).</summary>
+    public IReadOnlyList<int> WorkerProcessIds => Output.Select(line => WorkerStarted().Match(line)).Where(m => m.Success)
+        .Select(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+
+    public static async Task<WorkerUnderLocalHost> StartAsync(IReadOnlyDictionary<string, string> settings, TimeSpan? queueLease = null)
+    {
+        if (!File.Exists(Path.Combine(PublishedWorker, "functions.metadata")))
+        {
+            throw new InvalidOperationException($"{PublishedWorker} has no published worker: ./test.sh publishes it before the tests (build/setup.sh, publish_worker).");
+        }
+
+        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
+        var localHost = Path.Combine(RepoPaths.Root, "tools", "LocalFunctionsHost", "bin", configuration, "net10.0", "LocalFunctionsHost.dll");
+        var port = AzuriteFixture.FreePort();
+        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { localHost, "--script-root", PublishedWorker, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--queue-lease", (queueLease ?? TimeSpan.FromSeconds(30)).TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture) })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        foreach (var (key, value) in settings)
+        {
+            start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        }
+
+        var running = new WorkerUnderLocalHost(Process.Start(start)!, port);
+        running._host.OutputDataReceived += (_, e) => { if (e.Data is not null) { running.Output.Enqueue(e.Data); } };
+        running._host.ErrorDataReceived += (_, e) => { if (e.Data is not null) { running.Output.Enqueue(e.Data); } };
+        running._host.BeginOutputReadLine();
+        running._host.BeginErrorReadLine();
+        await Eventually.TrueAsync(async () =>
+        {
+            if (running._host.HasExited)
+            {
+                throw new InvalidOperationException("The local host exited:\n" + string.Join('\n', running.Output));
+            }
+
+            try
+            {
+                using var health = await running.Client.GetAsync("/api/health");
+                return health.IsSuccessStatusCode;
+            }
+            catch (HttpRequestException)
+            {
+                return false;
+            }
+        }, TimeSpan.FromSeconds(60), "the worker under the local host to be healthy");
+        return running;
+    }
+
+    /// <summary>SIGKILL to the worker the host runs now: the host must start another.</summary>
+    public void KillWorker()
+    {
+        using var worker = Process.GetProcessById(WorkerProcessIds[^1]);
+        worker.Kill();
+        worker.WaitForExit(10_000);
+    }
+
+    public string Said(int lines = 40) => string.Join('\n', Output.TakeLast(lines));
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_host.HasExited && !await ProcessStop.TerminateAsync(_host, TimeSpan.FromSeconds(30)))
+        {
+            _host.Kill(entireProcessTree: true);
+        }
+
+        _host.Dispose();
+        Client.Dispose();
+    }
+
+    [GeneratedRegex(@"Worker process (\d+) started")]
+    private static partial Regex WorkerStarted();
+}
