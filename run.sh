@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs ReferralIntake locally: sets everything up (idempotent), starts Azurite on loopback with its
-# data in .azurite/ (git-ignored), and serves the app on http://127.0.0.1:7071 until Ctrl-C.
+# data in .azurite/ (git-ignored), and serves the app on http://127.0.0.1:7071 until Ctrl-C: the isolated
+# worker under the local Functions host (tools/LocalFunctionsHost), as Azure runs it under the real one.
 set -euo pipefail
 cd "$(dirname "$0")"
 source build/setup.sh
@@ -31,6 +32,7 @@ else
   for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/10001) 2>/dev/null && break; sleep 0.1; done
 fi
 
-echo "==> serving on http://127.0.0.1:7071 (Ctrl-C to stop)"
+echo "==> serving on http://127.0.0.1:7071: the isolated worker under the local Functions host (Ctrl-C to stop)"
 app_dir="$PWD/functions/ReferralIntake.Functions/bin/$CONFIGURATION/net10.0"
-dotnet "$app_dir/ReferralIntake.Functions.dll" --contentRoot "$app_dir" --LocalSettingsFile="$PWD/local.settings.json"
+dotnet "tools/LocalFunctionsHost/bin/$CONFIGURATION/net10.0/LocalFunctionsHost.dll" \
+  --script-root "$app_dir" --port 7071 --settings "$PWD/local.settings.json"

@@ -12,7 +12,7 @@ using ReferralIntake.Functions.Hosting;
 using ReferralIntake.Functions.Intake;
 using ReferralIntake.Functions.ForceReferrals;
 using ReferralIntake.Functions.ForceView;
-using Scalar.AspNetCore;
+using ReferralIntake.Functions.ApiReference;
 using ReferralIntake.Functions.Serialization;
 using ReferralIntake.Functions.Storage;
 using ReferralIntake.Functions.RetentionSweep;
@@ -92,18 +92,7 @@ if (app.Services.GetRequiredService<LocalInboxMode>().Enabled)
 }
 
 app.MapOpenApi("/api/openapi/{documentName}.json");
-// The API reference for people (Scalar, served from the package itself: no CDN, no fonts or telemetry from elsewhere).
-app.MapScalarApiReference("/api/reference", o => o
-    .WithTitle("ReferralIntake API reference")
-    .WithOpenApiRoutePattern("/api/openapi/{documentName}.json")
-    .AddDocument("v1")
-    .DisableDefaultFonts()
-    .DisableTelemetry()
-    .DisableAgent()
-    .DisableMcp()
-    .HideClientButton()
-    .HideDeveloperTools())
-    .ExcludeFromDescription();
+app.MapApiReference();
 if (customHandlerPort is not null || app.Configuration.GetValue<bool>("CustomHandler:MapTriggers"))
 {
     // The Functions host's own calls for the non-HTTP triggers, each beside its function.json.

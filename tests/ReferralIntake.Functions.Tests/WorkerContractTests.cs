@@ -61,6 +61,28 @@ public sealed class WorkerContractTests(AzuriteFixture azurite)
         Assert.Contains("reporter.role", await bad.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_body_over_the_limit_gets_413_with_a_problem_document_and_nothing_is_kept(bool chunked)
+    {
+        await using var force = await ForceServer.StartAsync();
+        var (settings, names) = Settings(force);
+        await using var worker = await WorkerUnderLocalHost.StartAsync(settings);
+        var huge = "{\"reporter\":{\"role\":\"parent\"},\"concern\":{\"description\":\"" + new string('a', 2 * 1024 * 1024) + "\"}}";
+        HttpContent content = chunked
+            ? new StreamContent(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(huge))) // no Content-Length: sent chunked
+            : Json(huge);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+
+        using var response = await Send(worker, HttpMethod.Post, "/api/referrals", TestApp.PartnerAKey, content);
+        var queue = new QueueClient(azurite.ConnectionString, names.Queue, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
+
+        Assert.Equal((HttpStatusCode.RequestEntityTooLarge, "application/problem+json"), (response.StatusCode, response.Content.Headers.ContentType?.MediaType));
+        Assert.Contains("too-large", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.False((await queue.ExistsAsync()).Value && (await queue.PeekMessagesAsync()).Value.Length > 0, "nothing queued");
+    }
+
     [Fact]
     public async Task A_P1_takes_the_urgent_lane_past_a_backlog_in_the_referrals_queue()
     {
@@ -194,6 +216,32 @@ public sealed class WorkerContractTests(AzuriteFixture azurite)
         Assert.Equal(HttpStatusCode.BadRequest, badReplay.StatusCode);
         Assert.Equal(HttpStatusCode.NoContent, erased.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, status.StatusCode); // gone, and stays gone
+    }
+
+    [Fact]
+    public async Task The_worker_serves_the_kept_contract_with_every_partner_and_force_function_in_it_and_nothing_else_and_its_reference_page()
+    {
+        await using var force = await ForceServer.StartAsync();
+        var (settings, _) = Settings(force);
+        await using var worker = await WorkerUnderLocalHost.StartAsync(settings);
+
+        var served = JsonNode.Parse(await worker.Client.GetStringAsync("/api/openapi/v1.json"))!;
+        using var reference = await worker.Client.GetAsync("/api/reference/");
+        var page = await reference.Content.ReadAsStringAsync();
+        using var script = await worker.Client.GetAsync("/api/reference/scalar.js");
+        var metadata = JsonNode.Parse(File.ReadAllText(Path.Combine(WorkerUnderLocalHost.PublishedWorker, "functions.metadata")))!.AsArray();
+        var functions = metadata.SelectMany(f => f!["bindings"]!.AsArray().Where(b => b!["type"]!.GetValue<string>() == "httpTrigger")
+                .SelectMany(b => b!["methods"]!.AsArray().Select(m => $"{m!.GetValue<string>().ToUpperInvariant()} /{b["route"]!.GetValue<string>()}")))
+            .Where(r => r.Contains(" /api/referrals", StringComparison.Ordinal) || r.Contains(" /api/forces/", StringComparison.Ordinal) || r.EndsWith(" /api/health", StringComparison.Ordinal))
+            .Order();
+        var documented = served["paths"]!.AsObject().SelectMany(p => p.Value!.AsObject().Select(o => $"{o.Key.ToUpperInvariant()} {p.Key}")).Order();
+
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(File.ReadAllText(Path.Combine(RepoPaths.Root, "functions", "ReferralIntake.Functions", "OpenApi", "openapi.v1.json"))), served));
+        Assert.Equal(documented, functions); // every partner and force function is documented, and nothing else is
+        Assert.Equal(HttpStatusCode.OK, reference.StatusCode);
+        Assert.Contains("<title>ReferralIntake API reference</title>", page, StringComparison.Ordinal);
+        Assert.Contains("\"url\":\"api/openapi/v1.json\"", page, StringComparison.Ordinal); // over the kept document
+        Assert.Equal((HttpStatusCode.OK, "text/javascript"), (script.StatusCode, script.Content.Headers.ContentType?.MediaType)); // from the package itself
     }
 
     [Fact]

@@ -13,6 +13,7 @@ namespace ReferralIntake.Functions.Tests.Support;
 public sealed partial class WorkerUnderLocalHost : IAsyncDisposable
 {
     private readonly Process _host;
+    private int _disposed;
 
     private WorkerUnderLocalHost(Process host, int port)
     {
@@ -87,8 +88,14 @@ public sealed partial class WorkerUnderLocalHost : IAsyncDisposable
 
     public string Said(int lines = 40) => string.Join('\n', Output.TakeLast(lines));
 
+    /// <summary>SIGTERM to the host (which drains its triggers and stops the worker, as Azure does), bounded; once.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         if (!_host.HasExited && !await ProcessStop.TerminateAsync(_host, TimeSpan.FromSeconds(30)))
         {
             _host.Kill(entireProcessTree: true);

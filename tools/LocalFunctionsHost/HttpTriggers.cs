@@ -114,7 +114,7 @@ internal sealed partial class HttpTriggers : EndpointDataSource, IDisposable
         {
             InvocationId = invocationId,
             FunctionId = function.Id,
-            TraceContext = new RpcTraceContext { TraceParent = Activity.Current?.Id ?? "", TraceState = Activity.Current?.TraceStateString ?? "" },
+            TraceContext = InvocationTrace.Current(),
         };
         // With proxying the HTTP input is an empty RpcHttp; the route values go as trigger metadata.
         request.InputData.Add(new ParameterBinding { Name = function.TriggerName, Data = new TypedData { Http = new RpcHttp() } });

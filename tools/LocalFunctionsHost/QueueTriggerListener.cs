@@ -175,7 +175,7 @@ internal sealed partial class QueueTriggerListener(
         {
             InvocationId = Guid.NewGuid().ToString(),
             FunctionId = function.Id,
-            TraceContext = new RpcTraceContext { TraceParent = System.Diagnostics.Activity.Current?.Id ?? "" },
+            TraceContext = InvocationTrace.Current(),
         };
         var body = message.Body.ToString();
         request.InputData.Add(new ParameterBinding { Name = function.TriggerName, Data = new TypedData { String = body } });

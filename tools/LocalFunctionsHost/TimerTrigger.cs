@@ -52,7 +52,7 @@ internal sealed partial class TimerTrigger(WorkerFunction function, CrontabSched
             ["ScheduleStatus"] = new Dictionary<string, object?> { ["Last"] = last ?? DateTime.MinValue, ["Next"] = schedule.GetNextOccurrence(now), ["LastUpdated"] = now },
             ["IsPastDue"] = isPastDue,
         });
-        var request = new InvocationRequest { InvocationId = Guid.NewGuid().ToString(), FunctionId = function.Id, TraceContext = new RpcTraceContext() };
+        var request = new InvocationRequest { InvocationId = Guid.NewGuid().ToString(), FunctionId = function.Id, TraceContext = InvocationTrace.Current() };
         request.InputData.Add(new ParameterBinding { Name = function.TriggerName, Data = new TypedData { Json = timerInfo } });
         request.TriggerMetadata[function.TriggerName] = new TypedData { Json = timerInfo };
         try

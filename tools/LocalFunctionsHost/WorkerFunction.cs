@@ -2,6 +2,23 @@ using System.Text.Json.Nodes;
 
 namespace LocalFunctionsHost;
 
+/// <summary>The trace context an invocation carries to the worker.</summary>
+internal static class InvocationTrace
+{
+    /// <summary>
+    /// The host's own recorded activity, else a new sampled one, as the Functions host (which records each
+    /// invocation itself) always sends: a parent that was not sampled would make the worker's sampler drop
+    /// every span of the invocation, and of the work that follows it.
+    /// </summary>
+    public static Microsoft.Azure.Functions.Worker.Grpc.Messages.RpcTraceContext Current() => new()
+    {
+        TraceParent = System.Diagnostics.Activity.Current is { Recorded: true } activity
+            ? activity.Id!
+            : $"00-{System.Diagnostics.ActivityTraceId.CreateRandom()}-{System.Diagnostics.ActivitySpanId.CreateRandom()}-01",
+        TraceState = System.Diagnostics.Activity.Current?.TraceStateString ?? "",
+    };
+}
+
 /// <summary>One function as the worker reported it: its id, name and bindings (the raw JSON the host reads).</summary>
 internal sealed record WorkerFunction(string Id, string Name, IReadOnlyList<JsonObject> Bindings)
 {

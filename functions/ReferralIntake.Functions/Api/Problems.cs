@@ -21,6 +21,11 @@ public static class Problems
         StatusCodes.Status401Unauthorized, "unauthorized", "No valid API key",
         "Send your partner API key in the X-Api-Key header.");
 
+    /// <summary>A fault of the service itself (a bug): still a problem document, never a stack trace.</summary>
+    public static ProblemHttpResult Unexpected() => Make(
+        StatusCodes.Status500InternalServerError, "unexpected", "Something went wrong on our side",
+        "The service could not answer this request. Please try again shortly.");
+
     /// <summary>A function that declares no caller: a defect, refused rather than left public.</summary>
     public static ProblemHttpResult Undeclared() => Make(
         StatusCodes.Status500InternalServerError, "undeclared-access", "This function declares no access",

@@ -93,4 +93,8 @@ public sealed record LocalInboxMode(bool Enabled)
 {
     public static LocalInboxMode From(IConfiguration configuration, bool developmentStorage, QueueListenerOptions listener) =>
         new(developmentStorage && listener.Enabled && configuration.GetValue("LocalInbox:Enabled", true));
+
+    /// <summary>The isolated worker against Azurite (./run.sh, under the local Functions host): the host runs the queues, and the inbox stands in as standalone.</summary>
+    public static LocalInboxMode ForWorker(IConfiguration configuration, bool developmentStorage) =>
+        new(developmentStorage && configuration.GetValue("LocalInbox:Enabled", true));
 }

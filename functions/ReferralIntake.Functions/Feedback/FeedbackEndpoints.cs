@@ -22,17 +22,19 @@ public static partial class FeedbackEndpoints
 
     public static RouteGroupBuilder MapFeedback(this RouteGroupBuilder pages)
     {
-        pages.MapGet(WebFormEndpoints.FeedbackPath, (HttpContext http, IAntiforgery af) =>
-        {
-            var t = Catalogue.ForPage(http);
-            var tokens = af.GetAndStoreTokens(http);
-            return Page(http, t, t["feedback.title"], Form(t, tokens, null, "", []));
-        });
+        pages.MapGet(WebFormEndpoints.FeedbackPath, FeedbackPage);
         pages.MapPost(WebFormEndpoints.FeedbackPath, PostAsync).RequireRateLimiting(RateLimits.FeedbackPost);
         return pages;
     }
 
-    private static async Task<IResult> PostAsync(HttpContext http, IAntiforgery af, FeedbackStore store, ILogger<FeedbackStore> log, CancellationToken ct)
+    internal static IResult FeedbackPage(HttpContext http)
+    {
+        var t = Catalogue.ForPage(http);
+        var tokens = http.RequestServices.GetRequiredService<IAntiforgery>().GetAndStoreTokens(http);
+        return Page(http, t, t["feedback.title"], Form(t, tokens, null, "", []));
+    }
+
+    internal static async Task<IResult> PostAsync(HttpContext http, IAntiforgery af, FeedbackStore store, ILogger<FeedbackStore> log, CancellationToken ct)
     {
         if (await WebFormEndpoints.ReadFormAsync(http, ct).ConfigureAwait(false) is not { } form)
         {

@@ -66,7 +66,7 @@ public static class ForceViewPages
         return app;
     }
 
-    private static IResult SignInPage(HttpContext http, IAntiforgery af, LocalInboxMode local, ForceDirectory forces, IConfiguration configuration, string? failed = null)
+    internal static IResult SignInPage(HttpContext http, IAntiforgery af, LocalInboxMode local, ForceDirectory forces, IConfiguration configuration, string? failed = null)
     {
         var tokens = af.GetAndStoreTokens(http);
         var hidden = $"""<input type="hidden" name="{E(tokens.FormFieldName)}" value="{E(tokens.RequestToken)}">""";
@@ -113,7 +113,7 @@ public static class ForceViewPages
         return ForcePage("Sign in", html.ToString(), hasErrors: error is not null, status: error is null ? 200 : 401);
     }
 
-    private static async Task<IResult> SignInAsync(HttpContext http, IAntiforgery af, ForceKeys keys, LocalInboxMode local, ForceDirectory forces, IConfiguration configuration)
+    internal static async Task<IResult> SignInAsync(HttpContext http, IAntiforgery af, ForceKeys keys, LocalInboxMode local, ForceDirectory forces, IConfiguration configuration)
     {
         if (!http.Request.HasFormContentType || !await af.IsRequestValidAsync(http).ConfigureAwait(false))
         {
@@ -134,13 +134,13 @@ public static class ForceViewPages
         return Results.Redirect("/force/referrals", permanent: false, preserveMethod: false);
     }
 
-    private static async Task<IResult> SignOutAsync(HttpContext http)
+    internal static async Task<IResult> SignOutAsync(HttpContext http)
     {
         await http.SignOutAsync(Scheme).ConfigureAwait(false);
         return Results.Redirect("/force");
     }
 
-    private static async Task<IResult> ListAsync(ClaimsPrincipal user, ForceReferralQueries queries, ForceDirectory forces, TimeProvider clock, CancellationToken ct)
+    internal static async Task<IResult> ListAsync(ClaimsPrincipal user, ForceReferralQueries queries, ForceDirectory forces, TimeProvider clock, CancellationToken ct)
     {
         var forceId = ForceAuthentication.ForceId(user);
         var items = await queries.AwaitingAsync(forceId, ct).ConfigureAwait(false);
@@ -179,7 +179,7 @@ public static class ForceViewPages
         return ForcePage("Referrals", html.ToString(), NameOf(forceId, forces));
     }
 
-    private static async Task<IResult> ShowAsync(string reference, string? done, ClaimsPrincipal user, HttpContext http, IAntiforgery af,
+    internal static async Task<IResult> ShowAsync(string reference, string? done, ClaimsPrincipal user, HttpContext http, IAntiforgery af,
         ReferralDelivery delivery, ForceDirectory forces, CancellationToken ct)
     {
         var forceId = ForceAuthentication.ForceId(user);
@@ -194,7 +194,7 @@ public static class ForceViewPages
         return ForcePage(document.Reference, ForceViewMarkup.Referral(document, fetched.Route, done, tokens.FormFieldName, tokens.RequestToken!), NameOf(forceId, forces));
     }
 
-    private static async Task<IResult> AcknowledgeAsync(string reference, ClaimsPrincipal user, HttpContext http, IAntiforgery af,
+    internal static async Task<IResult> AcknowledgeAsync(string reference, ClaimsPrincipal user, HttpContext http, IAntiforgery af,
         ReferralDelivery delivery, ForceDirectory forces, CancellationToken ct)
     {
         var forceId = ForceAuthentication.ForceId(user);

@@ -57,7 +57,8 @@ public static class SettingsCatalogue
 {
     public static readonly IReadOnlyList<SettingSpec> All =
     [
-        new(SettingNames.WorkerRuntime, SettingPlace.Local, "Custom; in Azure set by functionAppConfig.runtime on Flex Consumption"),
+        new(SettingNames.WorkerRuntime, SettingPlace.Local, "dotnet-isolated (the local Functions host and func start read it); in Azure set by functionAppConfig.runtime on Flex Consumption"),
+        new("AzureFunctionsJobHost__{id}", SettingPlace.Optional, "an override of a host.json value, read by the Functions host (locally: a short queue polling interval)"),
         new(SettingNames.StorageConnection, SettingPlace.Local, "connection string (Azurite locally); absent in Azure"),
         new(SettingNames.StorageQueueServiceUri, SettingPlace.Azure, "identity-based storage: queue endpoint"),
         new(SettingNames.StorageBlobServiceUri, SettingPlace.Azure, "identity-based storage: blob endpoint"),

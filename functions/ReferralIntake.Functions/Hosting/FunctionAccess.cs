@@ -24,6 +24,9 @@ public enum Caller
 
     /// <summary>An operator: Entra ID with the Operator role, or locally the admin key (OperatorAuthentication).</summary>
     Operator,
+
+    /// <summary>A person at a force in the browser: the force view's cookie, or a work account through Entra ID.</summary>
+    ForceView,
 }
 
 /// <summary>
@@ -40,12 +43,16 @@ public sealed class AccessAttribute(Caller caller, string? rateLimit = null) : A
     /// <summary>The answer is about a child: no cache may keep it (Cache-Control: no-store).</summary>
     public bool NoStore { get; init; }
 
+    /// <summary>An HTML page: every page's headers (WebFormEndpoints.SetPageHeaders), and a failure answered with a page, not a stack trace.</summary>
+    public bool Page { get; init; }
+
     /// <summary>The authentication scheme that identifies this caller, or null for anyone.</summary>
     public string? Scheme => Caller switch
     {
         Caller.Partner => PartnerAuthentication.SchemeName,
         Caller.Force => ForceAuthentication.SchemeName,
         Caller.Operator => Admin.OperatorAuthentication.SchemeName,
+        Caller.ForceView => ForceView.ForceViewPages.Scheme,
         _ => null,
     };
 }
@@ -67,7 +74,12 @@ public sealed class FunctionAccess : IDisposable
     }
 
     public PartitionedRateLimiter<HttpContext> Limiter(string policy) =>
-        _limiters.GetOrAdd(policy, p => PartitionedRateLimiter.Create<HttpContext, string>(http => RateLimits.Partition(p, http)));
+        _limiters.GetOrAdd(policy, p => p == AllFormPosts
+            ? PartitionedRateLimiter.Create<HttpContext, string>(RateLimits.AllFormPosts)
+            : PartitionedRateLimiter.Create<HttpContext, string>(http => RateLimits.Partition(p, http)));
+
+    /// <summary>The limiter's key for all the form's posts together.</summary>
+    public const string AllFormPosts = "all-form-posts";
 
     public void Dispose()
     {
@@ -79,12 +91,13 @@ public sealed class FunctionAccess : IDisposable
 }
 
 /// <summary>
-/// Runs before every HTTP function: authenticates the caller the function declares, applies its rate limit,
+/// Runs around every HTTP function: authenticates the caller the function declares, applies its rate limit,
 /// and refuses by setting the invocation's result (a problem document) without running the function, so
 /// the invocation still completes for the host (a refusal written by ASP.NET Core middleware would leave
-/// the host waiting for it: ../shared/DESIGN.md).
+/// the host waiting for it: ../shared/DESIGN.md). A function that throws is answered the same way: a page, or
+/// a problem document.
 /// </summary>
-public sealed class FunctionAccessMiddleware(FunctionAccess access) : IFunctionsWorkerMiddleware
+public sealed partial class FunctionAccessMiddleware(FunctionAccess access, ILogger<FunctionAccessMiddleware> log) : IFunctionsWorkerMiddleware
 {
     public static bool IsHttpFunction(FunctionContext context) =>
         context.FunctionDefinition.InputBindings.Values.Any(b => b.Type.Equals("httpTrigger", StringComparison.OrdinalIgnoreCase));
@@ -113,26 +126,56 @@ public sealed class FunctionAccessMiddleware(FunctionAccess access) : IFunctions
         if (declared.Scheme is { } scheme)
         {
             var result = await http.AuthenticateAsync(scheme).ConfigureAwait(false);
+            if (!result.Succeeded && declared.Caller == Caller.ForceView)
+            {
+                result = await http.AuthenticateAsync(ForceView.EntraForceAuthentication.SchemeName).ConfigureAwait(false);
+            }
+
             if (!result.Succeeded)
             {
-                context.GetInvocationResult().Value = Problems.Unauthorized();
+                // An API caller gets a problem document; a person at a force is sent to sign in (the cookie's challenge).
+                context.GetInvocationResult().Value = declared.Caller == Caller.ForceView ? Results.Challenge(null, [scheme]) : Problems.Unauthorized();
                 return;
             }
 
             http.User = result.Principal;
         }
 
+        if (declared.Page)
+        {
+            WebForm.WebFormEndpoints.SetPageHeaders(http.Response);
+        }
+
         if (declared.RateLimit is { } policy)
         {
-            using var lease = await access.Limiter(policy).AcquireAsync(http, 1, http.RequestAborted).ConfigureAwait(false);
-            if (!lease.IsAcquired)
+            // As the app's rate limiter orders them: all the form's posts together first, then this client's own.
+            foreach (var limiter in RateLimits.IsFormPost(policy) ? [FunctionAccess.AllFormPosts, policy] : new[] { policy })
             {
-                var wait = lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : TimeSpan.FromSeconds(10);
-                context.GetInvocationResult().Value = Problems.TooManyRequests(http, wait);
-                return;
+                using var lease = await access.Limiter(limiter).AcquireAsync(http, 1, http.RequestAborted).ConfigureAwait(false);
+                if (!lease.IsAcquired)
+                {
+                    context.GetInvocationResult().Value = RateLimits.Refused(http, lease);
+                    return;
+                }
             }
         }
 
-        await next(context).ConfigureAwait(false);
+        try
+        {
+            await next(context).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A page says so as a page; the API answers a problem document (only the exception's type is logged).
+            if (!declared.Page)
+            {
+                LogFailed(log, context.FunctionDefinition.Name, e.GetType().Name);
+            }
+
+            context.GetInvocationResult().Value = declared.Page ? WebForm.WebFormEndpoints.PageFailed(http, e) : Problems.Unexpected();
+        }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Function {Function} failed ({Error}); answered 500 with a problem document")]
+    private static partial void LogFailed(ILogger logger, string function, string error);
 }

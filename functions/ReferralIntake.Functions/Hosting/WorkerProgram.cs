@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.Azure.Functions.Worker.Builder;
+using ReferralIntake.Functions.ApiReference;
 using ReferralIntake.Functions.Telemetry;
 
 namespace ReferralIntake.Functions.Hosting;
@@ -28,7 +29,19 @@ public static class WorkerProgram
         builder.Services.AddSingleton(listenerOptions);
         builder.AddReferralTelemetry();
         builder.Services.AddReferralIntake(builder.Configuration, listenerOptions);
+        builder.Services.AddSingleton(sp => Delivery.LocalInboxMode.ForWorker(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<Storage.StorageClients>().UsesDevelopmentStorage));
+        // The Functions host forwards every request over loopback with YARP, which rewrites Host and sets
+        // X-Forwarded-Host and -Proto from what it saw: trusted from the host alone (Edge trusts loopback), they
+        // give the worker the address the client used (redirects, the cookies' Secure flag).
+        builder.Services.PostConfigure<Microsoft.AspNetCore.Builder.ForwardedHeadersOptions>(o =>
+            o.ForwardedHeaders |= Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedHost | Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedProto);
         builder.Services.AddSingleton<FunctionAccess>();
+        builder.Services.AddSingleton(sp =>
+        {
+            var reference = new ApiReference.HostedEndpoints(sp);
+            reference.MapApiReference();
+            return reference;
+        });
 
         using var app = builder.Build();
         _ = app.Services.GetRequiredService<Delivery.Destinations>(); // a misconfigured webhook stops the start, with the setting named

@@ -26,17 +26,9 @@ public static class RateLimits
         // Besides each client's own allowance, all form posts together: a flood from many addresses meets this.
         o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http =>
             HttpMethods.IsPost(http.Request.Method) && (http.Request.Path.StartsWithSegments("/report") || http.Request.Path.StartsWithSegments("/feedback") || http.Request.Path.StartsWithSegments("/force/sign-in"))
-                ? Bucket($"{WebFormPost}:all", http.RequestServices.GetRequiredService<WebFormOptions>().GlobalPostsPerMinute)
+                ? AllFormPosts(http)
                 : RateLimitPartition.GetNoLimiter("other"));
-        o.OnRejected = async (context, ct) =>
-        {
-            var wait = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : TimeSpan.FromSeconds(10);
-            var http = context.HttpContext;
-            var answer = http.Request.Path.StartsWithSegments("/api")
-                ? (IResult)Problems.TooManyRequests(http, wait)
-                : WebFormEndpoints.TooManyPosts(http, wait);
-            await answer.ExecuteAsync(http).ConfigureAwait(false);
-        };
+        o.OnRejected = async (context, ct) => await Refused(context.HttpContext, context.Lease).ExecuteAsync(context.HttpContext).ConfigureAwait(false);
     });
 
     /// <summary>The bucket a request falls in under a policy: the standalone app's rate limiter and the
@@ -49,6 +41,20 @@ public static class RateLimits
         FeedbackPost => Bucket($"{FeedbackPost}:{WebFormEndpoints.ClientKey(http)}", http.RequestServices.GetRequiredService<WebFormOptions>().FeedbackPerMinute),
         _ => throw new ArgumentException($"No rate-limit policy '{policy}'.", nameof(policy)),
     };
+
+    /// <summary>Whether a policy's requests also count towards all the form's posts together (the form, feedback, the force view's sign-in).</summary>
+    public static bool IsFormPost(string policy) => policy is WebFormPost or FeedbackPost;
+
+    /// <summary>Besides each client's own allowance, all form posts together: a flood from many addresses meets this.</summary>
+    public static RateLimitPartition<string> AllFormPosts(HttpContext http) =>
+        Bucket($"{WebFormPost}:all", http.RequestServices.GetRequiredService<WebFormOptions>().GlobalPostsPerMinute);
+
+    /// <summary>The answer to a request over its rate: a problem document for the API, a page for the form.</summary>
+    public static IResult Refused(HttpContext http, RateLimitLease lease)
+    {
+        var wait = lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : TimeSpan.FromSeconds(10);
+        return http.Request.Path.StartsWithSegments("/api") ? Problems.TooManyRequests(http, wait) : WebFormEndpoints.TooManyPosts(http, wait);
+    }
 
     private static RateLimitPartition<string> PerPartner(HttpContext http, string purpose)
     {

@@ -23,18 +23,22 @@ public static class StatisticsPages
 
     public static RouteGroupBuilder MapStatistics(this RouteGroupBuilder pages)
     {
-        pages.MapGet(PagePath, async (HttpContext http, StatisticsCache cache, ForceDirectory forces, CancellationToken ct) =>
-        {
-            var t = Catalogue.ForPage(http);
-            return Page(http, t, t["stats.title"], Render(t, await cache.GetAsync(ct).ConfigureAwait(false), forces));
-        });
-        pages.MapGet(CsvPath, async (HttpContext http, StatisticsCache cache, ForceDirectory forces, CancellationToken ct) =>
-        {
-            var t = Catalogue.ForPage(http);
-            http.Response.Headers.ContentDisposition = "attachment; filename=\"referrals-by-force-and-month.csv\"";
-            return Results.Text(Csv(t, await cache.GetAsync(ct).ConfigureAwait(false), forces), "text/csv; charset=utf-8", Encoding.UTF8);
-        });
+        pages.MapGet(PagePath, PageAsync);
+        pages.MapGet(CsvPath, CsvAsync);
         return pages;
+    }
+
+    public static async Task<IResult> PageAsync(HttpContext http, StatisticsCache cache, ForceDirectory forces, CancellationToken ct)
+    {
+        var t = Catalogue.ForPage(http);
+        return Page(http, t, t["stats.title"], Render(t, await cache.GetAsync(ct).ConfigureAwait(false), forces));
+    }
+
+    public static async Task<IResult> CsvAsync(HttpContext http, StatisticsCache cache, ForceDirectory forces, CancellationToken ct)
+    {
+        var t = Catalogue.ForPage(http);
+        http.Response.Headers.ContentDisposition = "attachment; filename=\"referrals-by-force-and-month.csv\"";
+        return Results.Text(Csv(t, await cache.GetAsync(ct).ConfigureAwait(false), forces), "text/csv; charset=utf-8", Encoding.UTF8);
     }
 
     public static string Render(Catalogue t, StatisticsAggregate aggregate, ForceDirectory forces)

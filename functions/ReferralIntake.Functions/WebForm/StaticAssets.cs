@@ -14,20 +14,29 @@ public static class StaticAssets
 
     public static IEndpointRouteBuilder MapStaticAssets(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/assets/{name}", (string name, HttpContext http) =>
-        {
-            if (!Files.TryGetValue(name, out var file))
-            {
-                return Results.NotFound();
-            }
-
-            http.Response.Headers.CacheControl = "public, max-age=86400";
-            http.Response.Headers.ETag = file.ETag;
-            return http.Request.Headers.IfNoneMatch == file.ETag
-                ? Results.StatusCode(StatusCodes.Status304NotModified)
-                : Results.Bytes(file.Content, file.ContentType);
-        }).ExcludeFromDescription();
+        app.MapGet("/assets/{name}", Serve).ExcludeFromDescription();
         return app;
+    }
+
+    /// <summary>The isolated worker's entry point: the assets under their own prefix.</summary>
+    [Microsoft.Azure.Functions.Worker.Function("Assets")]
+    [Hosting.Access(Hosting.Caller.Public)]
+    public static IResult Run(
+        [Microsoft.Azure.Functions.Worker.HttpTrigger(Microsoft.Azure.Functions.Worker.AuthorizationLevel.Anonymous, "get", Route = "assets/{name}")] HttpRequest request,
+        string name) => Serve(name, request.HttpContext);
+
+    public static IResult Serve(string name, HttpContext http)
+    {
+        if (!Files.TryGetValue(name, out var file))
+        {
+            return Results.NotFound();
+        }
+
+        http.Response.Headers.CacheControl = "public, max-age=86400";
+        http.Response.Headers.ETag = file.ETag;
+        return http.Request.Headers.IfNoneMatch == file.ETag
+            ? Results.StatusCode(StatusCodes.Status304NotModified)
+            : Results.Bytes(file.Content, file.ContentType);
     }
 
     private static FrozenDictionary<string, (byte[], string, string)> Load()

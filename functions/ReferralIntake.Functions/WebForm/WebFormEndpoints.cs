@@ -38,34 +38,17 @@ public static partial class WebFormEndpoints
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                // Most likely storage (the anti-forgery keys or the report itself): a page, not a stack trace.
-                LogPageFailed(context.HttpContext.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("WebForm"), e.GetType().Name);
-                var t = Catalogue.ForPage(context.HttpContext);
-                return Page(context.HttpContext, t, t["problem.title"], FormPages.Problem(t, t["problem.title"], t["problem.down"]), status: 503);
+                return PageFailed(context.HttpContext, e);
             }
         });
 
-        pages.MapGet("/", (HttpContext http) =>
-        {
-            var t = Catalogue.ForPage(http);
-            return Page(http, t, t["start.page-title"], FormPages.Start(t));
-        });
+        pages.MapGet("/", StartPage);
         foreach (var (path, page) in ProsePages)
         {
-            pages.MapGet(path, (HttpContext http, RetentionSweep.RetentionOptions retention, WebFormOptions o) =>
-            {
-                var t = Catalogue.ForPage(http);
-                return Page(http, t, t[$"{page}.title"], FormPages.Prose(t, page,
-                    ("retentionDays", retention.Days.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("controller", o.Controller), ("contact", o.ContactEmail)));
-            });
+            pages.MapGet(path, (HttpContext http) => ProsePage(http, page));
         }
 
-        pages.MapGet("/report", (HttpContext http, IAntiforgery af) =>
-        {
-            var t = Catalogue.ForPage(http);
-            var tokens = af.GetAndStoreTokens(http);
-            return Page(http, t, t["questions.title"], FormPages.Questions(t, Empty, [], tokens.FormFieldName, tokens.RequestToken!));
-        });
+        pages.MapGet("/report", QuestionsPage);
         pages.MapPost("/report", CheckAsync).RequireRateLimiting(RateLimits.WebFormPost);
         pages.MapPost("/report/edit", EditAsync).RequireRateLimiting(RateLimits.WebFormPost);
         pages.MapPost("/report/send", SendAsync).RequireRateLimiting(RateLimits.WebFormPost);
@@ -73,6 +56,37 @@ public static partial class WebFormEndpoints
         pages.MapFeedback();
         pages.MapStatistics();
         return app;
+    }
+
+    /// <summary>A page that failed (most likely storage: the anti-forgery keys or the report itself): a page saying so, not a stack trace.</summary>
+    public static IResult PageFailed(HttpContext http, Exception e)
+    {
+        LogPageFailed(http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("WebForm"), e.GetType().Name);
+        var t = Catalogue.ForPage(http);
+        return Page(http, t, t["problem.title"], FormPages.Problem(t, t["problem.title"], t["problem.down"]), status: 503);
+    }
+
+    internal static IResult StartPage(HttpContext http)
+    {
+        var t = Catalogue.ForPage(http);
+        return Page(http, t, t["start.page-title"], FormPages.Start(t));
+    }
+
+    /// <summary>A page of prose: its title and body from the catalogues, with the service's own particulars filled in.</summary>
+    internal static IResult ProsePage(HttpContext http, string page)
+    {
+        var t = Catalogue.ForPage(http);
+        var retention = http.RequestServices.GetRequiredService<RetentionSweep.RetentionOptions>();
+        var o = http.RequestServices.GetRequiredService<WebFormOptions>();
+        return Page(http, t, t[$"{page}.title"], FormPages.Prose(t, page,
+            ("retentionDays", retention.Days.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("controller", o.Controller), ("contact", o.ContactEmail)));
+    }
+
+    internal static IResult QuestionsPage(HttpContext http)
+    {
+        var t = Catalogue.ForPage(http);
+        var tokens = http.RequestServices.GetRequiredService<IAntiforgery>().GetAndStoreTokens(http);
+        return Page(http, t, t["questions.title"], FormPages.Questions(t, Empty, [], tokens.FormFieldName, tokens.RequestToken!));
     }
 
     /// <summary>Every HTML page's headers: a tight content security policy, never cached, no referrer.</summary>
@@ -96,7 +110,7 @@ public static partial class WebFormEndpoints
     public const string FeedbackPath = "/feedback";
 
     /// <summary>The pages of prose, each a title and a body in the catalogues ({page}.title, {page}.body.html).</summary>
-    private static readonly (string Path, string Page)[] ProsePages =
+    internal static readonly (string Path, string Page)[] ProsePages =
     [
         ("/about", "about"), (CoverTracksPath, "tracks"), ("/accessibility", "accessibility"), ("/privacy", "privacy"), ("/cookies", "cookies"),
     ];
@@ -105,7 +119,7 @@ public static partial class WebFormEndpoints
     /// Leave this site: forget the session (the anti-forgery cookie, and anything else the browser keeps
     /// for this site), then go to the everyday exit page without telling it where the user came from.
     /// </summary>
-    private static IResult Leave(HttpContext http, WebFormOptions o, IOptions<AntiforgeryOptions> antiforgery)
+    internal static IResult Leave(HttpContext http, WebFormOptions o, IOptions<AntiforgeryOptions> antiforgery)
     {
         http.Response.Cookies.Delete(antiforgery.Value.Cookie.Name!, new CookieOptions { Path = "/", Secure = http.Request.IsHttps, SameSite = SameSiteMode.Strict });
         // Browsers honour this only over HTTPS or on localhost; the cookie delete above covers the rest.
@@ -116,7 +130,7 @@ public static partial class WebFormEndpoints
     private static readonly FormAnswers Empty = new(new FormCollection([]));
 
     /// <summary>Questions answered: show the errors, or the answers to check.</summary>
-    private static async Task<IResult> CheckAsync(HttpContext http, IAntiforgery af, CancellationToken ct)
+    internal static async Task<IResult> CheckAsync(HttpContext http, IAntiforgery af, CancellationToken ct)
     {
         if (await ReadAsync(http, ct).ConfigureAwait(false) is not { } posted)
         {
@@ -139,7 +153,7 @@ public static partial class WebFormEndpoints
         return Page(http, t, t["check.title"], FormPages.CheckAnswers(t, read.Report, hidden), languageSwitch: SwitchForm(t, answers));
     }
 
-    private static async Task<IResult> EditAsync(HttpContext http, IAntiforgery af, CancellationToken ct)
+    internal static async Task<IResult> EditAsync(HttpContext http, IAntiforgery af, CancellationToken ct)
     {
         if (await ReadAsync(http, ct).ConfigureAwait(false) is not { } posted)
         {
@@ -157,7 +171,7 @@ public static partial class WebFormEndpoints
     /// makes one referral. The confirmation says who will have it and when: the triage policy is pure, so it is
     /// run here for display (triage itself decides again, and records it).
     /// </summary>
-    private static async Task<IResult> SendAsync(HttpContext http, IAntiforgery af, IntakeService intake, TriagePolicy policy, HandOffPolicy handOff, CancellationToken ct)
+    internal static async Task<IResult> SendAsync(HttpContext http, IAntiforgery af, IntakeService intake, TriagePolicy policy, HandOffPolicy handOff, CancellationToken ct)
     {
         if (await ReadAsync(http, ct).ConfigureAwait(false) is not { } posted)
         {
