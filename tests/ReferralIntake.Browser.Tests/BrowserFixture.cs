@@ -32,19 +32,23 @@ public sealed class BrowserFixture : IAsyncLifetime
             ["WebForm:FeedbackPerMinute"] = "1000",
         });
         _playwright = await Playwright.CreateAsync();
-        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            // As DESIGN.md says for this machine: no sandbox as root, and no background calls to the internet.
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-        });
+        Browser = await LaunchChromiumAsync(_playwright);
     }
 
-    /// <summary>A fresh browser context (cookies and all) at a width; the quick exit's destination is answered locally.</summary>
-    public async Task<IPage> NewPageAsync(int width = 1280, bool javaScript = true)
+    /// <summary>Debian's Chromium, headless: as DESIGN.md says for this machine, no sandbox as root and no background calls to the internet.</summary>
+    public static Task<IBrowser> LaunchChromiumAsync(IPlaywright playwright) => playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
     {
-        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
+        ExecutablePath = "/usr/bin/chromium",
+        Headless = true,
+        Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+    });
+
+    /// <summary>A fresh browser context (cookies and all) at a width; the quick exit's destination is answered locally.</summary>
+    public Task<IPage> NewPageAsync(int width = 1280, bool javaScript = true) => NewPageAsync(Browser, width, javaScript);
+
+    public static async Task<IPage> NewPageAsync(IBrowser browser, int width = 1280, bool javaScript = true)
+    {
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions
         {
             ViewportSize = new ViewportSize { Width = width, Height = width < 600 ? 812 : 900 },
             JavaScriptEnabled = javaScript,

@@ -30,7 +30,7 @@ public static class ForceReferralsFunction
     [Access(Caller.Force, RateLimits.PartnerStatus, NoStore = true)]
     public static async Task<IResult> RunListAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/forces/{forceId}/referrals")] HttpRequest request, string forceId) =>
-        await ListAsync(forceId, SubmitReferral.SubmitReferralFunction.Query(request, "state"), request.HttpContext.User,
+        await ListAsync(forceId, request.QueryValue("state"), request.HttpContext.User,
             request.HttpContext.RequestServices.GetRequiredService<ForceReferralQueries>(), request.HttpContext.RequestAborted).ConfigureAwait(false);
 
     [Function("FetchForceReferral")]

@@ -40,7 +40,7 @@ public static class ForceViewFunctions
     [Function("ForceViewReferral")]
     [Access(Caller.ForceView, Page = true)]
     public static Task<IResult> ShowAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "force/referrals/{reference}")] HttpRequest request, string reference) =>
-        ForceViewPages.ShowAsync(reference, SubmitReferral.SubmitReferralFunction.Query(request, "done"), request.HttpContext.User, request.HttpContext,
+        ForceViewPages.ShowAsync(reference, request.QueryValue("done"), request.HttpContext.User, request.HttpContext,
             Service<IAntiforgery>(request), Service<ReferralDelivery>(request), Service<ForceDirectory>(request), request.HttpContext.RequestAborted);
 
     [Function("ForceViewAcknowledge")]

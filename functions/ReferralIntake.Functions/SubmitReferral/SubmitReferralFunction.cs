@@ -24,14 +24,9 @@ public static class SubmitReferralFunction
     [Function("SubmitReferral")]
     [Access(Caller.Partner, RateLimits.PartnerSubmit)]
     public static async Task<IResult> RunAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/referrals")] HttpRequest request) =>
-        await HandleAsync(request, request.HttpContext.User, Header(request, "Idempotency-Key"), Header(request, "Accept-Language"),
+        await HandleAsync(request, request.HttpContext.User, request.HeaderValue("Idempotency-Key"), request.HeaderValue("Accept-Language"),
             request.HttpContext.RequestServices.GetRequiredService<IntakeService>(), request.HttpContext.RequestAborted).ConfigureAwait(false);
 
-    /// <summary>A query value as a minimal API binds a string: null when absent.</summary>
-    internal static string? Query(HttpRequest request, string name) => request.Query.TryGetValue(name, out var value) ? value.ToString() : null;
-
-    /// <summary>A header's value as [FromHeader] binds it: null when absent.</summary>
-    internal static string? Header(HttpRequest request, string name) => request.Headers.TryGetValue(name, out var value) ? value.ToString() : null;
 
     public static async Task<Results<Accepted<AcceptedReferral>, ProblemHttpResult>> HandleAsync(
         HttpRequest request, ClaimsPrincipal user, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
