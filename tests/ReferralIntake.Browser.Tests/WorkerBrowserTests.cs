@@ -34,12 +34,7 @@ public sealed class WorkerBrowserTests : IAsyncLifetime
             ["AzureFunctionsJobHost:extensions:queues:maxPollingInterval"] = "00:00:00.200",
         });
         _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-        });
+        _browser = await BrowserFixture.LaunchChromiumAsync(_playwright);
     }
 
     public async Task DisposeAsync()
@@ -50,12 +45,7 @@ public sealed class WorkerBrowserTests : IAsyncLifetime
         await _azurite.DisposeAsync();
     }
 
-    private async Task<IPage> NewPageAsync(bool javaScript = true)
-    {
-        var context = await _browser.NewContextAsync(new BrowserNewContextOptions { JavaScriptEnabled = javaScript, ViewportSize = new ViewportSize { Width = 390, Height = 812 }, IsMobile = true });
-        await context.RouteAsync("https://www.bbc.co.uk/**", route => route.FulfillAsync(new RouteFulfillOptions { Status = 200, ContentType = "text/html", Body = "<!DOCTYPE html><title>BBC Weather</title>" }));
-        return await context.NewPageAsync();
-    }
+    private Task<IPage> NewPageAsync(bool javaScript = true) => BrowserFixture.NewPageAsync(_browser, width: 390, javaScript);
 
     [Fact]
     public async Task A_parents_report_sent_through_the_form_reaches_the_force_view_where_the_call_handler_accepts_it()

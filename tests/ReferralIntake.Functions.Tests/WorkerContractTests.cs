@@ -41,6 +41,29 @@ public sealed class WorkerContractTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task The_worker_exports_its_invocations_and_the_apps_own_spans_and_metrics_with_the_reference_and_no_report_content()
+    {
+        await using var force = await ForceServer.StartAsync();
+        await using var ingestion = await IngestionServer.StartAsync();
+        var (settings, _) = Settings(force);
+        settings[Telemetry.TelemetryRegistration.AppInsightsSetting] = ingestion.ConnectionString;
+        await using var worker = await WorkerUnderLocalHost.StartAsync(settings);
+
+        using var submitted = await Submit(worker, Samples.WestMerciaP2);
+        var reference = (await submitted.Content.ReadFromJsonAsync<AcceptedReferral>(ContractMapping.Json))!.Reference;
+        await Eventually.ValueAsync(() => Status(worker, reference), s => s.Status == "delivered", Bound, "the referral delivered");
+        // The exporter sends every few seconds; the first delivery attempt is made inside the triage invocation.
+        await Eventually.TrueAsync(() => Task.FromResult(ingestion.Received("referral.deliver") && ingestion.Received("function TriageReferral")),
+            Bound, "the triage invocation's and the delivery's spans at the ingestion endpoint");
+        await worker.DisposeAsync(); // SIGTERM to the host, which stops the worker as Azure does: the app flushes its metrics
+        var exported = string.Join("\n", ingestion.Bodies);
+
+        Assert.All(["function SubmitReferral", "function TriageReferral", "referral.submit", "referral.triage", reference], text => Assert.Contains(text, exported, StringComparison.Ordinal));
+        Assert.Contains("referrals.received", exported, StringComparison.Ordinal); // the app's own metrics too
+        Assert.All(["canary-7f3a", Samples.Postcode, "Ellie", "sam@example.com"], secret => Assert.DoesNotContain(secret, exported, StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
     public async Task The_worker_refuses_a_missing_key_a_wrong_key_and_anothers_referral_as_the_app_does()
     {
         await using var force = await ForceServer.StartAsync();

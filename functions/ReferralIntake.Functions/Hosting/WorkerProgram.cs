@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.Azure.Functions.Worker.Builder;
+using Microsoft.Azure.Functions.Worker.OpenTelemetry;
 using ReferralIntake.Functions.ApiReference;
 using ReferralIntake.Functions.Telemetry;
 
@@ -28,6 +29,9 @@ public static class WorkerProgram
         var listenerOptions = new QueueListenerOptions { Enabled = false, MaxDequeueCount = HostJsonMaxDequeueCount() ?? 5 };
         builder.Services.AddSingleton(listenerOptions);
         builder.AddReferralTelemetry();
+        // The worker's own span per invocation, in the trace the host started, and the Functions resource; the host
+        // then leaves the worker's telemetry to the worker, so nothing is reported twice.
+        builder.Services.AddOpenTelemetry().UseFunctionsWorkerDefaults();
         builder.Services.AddReferralIntake(builder.Configuration, listenerOptions);
         builder.Services.AddSingleton(sp => Delivery.LocalInboxMode.ForWorker(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<Storage.StorageClients>().UsesDevelopmentStorage));
         // The Functions host forwards every request over loopback with YARP, which rewrites Host and sets
