@@ -191,6 +191,37 @@ public static class Benchmarks
         return 0;
     });
 
+    /// <summary>
+    /// The isolated worker's start-up, in one run: process start to the first 202, each worker started by the local
+    /// Functions host (so the host's own start and the gRPC handshake are in both): the app as ./test.sh publishes it
+    /// (artifacts/worker, ReadyToRun; a real report), a bare isolated-worker app that answers 202 (artifacts/bare-worker,
+    /// ReadyToRun), and the bare ASP.NET Core app on the JIT as the floor the earlier tables used.
+    /// </summary>
+    public static Task<int> WorkerStartupAsync(Options options) => WithAzuriteAsync(async azurite =>
+    {
+        StartRow[] rows =
+        [
+            new(AppWorkerRow, Path.Combine(RepoPaths.Root, "artifacts", "worker", "ReferralIntake.Functions.dll"), App: true, UnderLocalHost: true),
+            new(BareWorkerRow, Path.Combine(RepoPaths.Root, "artifacts", "bare-worker", "BareWorker.dll"), App: false, UnderLocalHost: true),
+            new(BareJitRow, BareJitApp, App: false),
+        ];
+        foreach (var missing in rows.Select(r => r.Path).Append(LocalHost).Where(p => !File.Exists(p)))
+        {
+            Console.Error.WriteLine($"{missing} is missing: build and publish it first (docs/benchmarks.md, \"Start-up on the isolated worker\").");
+            return 1;
+        }
+
+        var times = await TimeStartsAsync(azurite, rows, options.Runs);
+        PrintStartupTable($"Start-up on the isolated worker: process start to first 202 ({options.Runs} runs each, interleaved)", "executable", times, baseline: BareWorkerRow);
+        return 0;
+    });
+
+    private const string AppWorkerRow = "app, isolated worker (ReadyToRun) under the local host", BareWorkerRow = "bare isolated worker (ReadyToRun) under the local host";
+
+    /// <summary>The local Functions host, built beside this benchmark.</summary>
+    private static string LocalHost => Path.Combine(RepoPaths.Root, "tools", "LocalFunctionsHost", "bin",
+        Path.GetFileName(Path.GetDirectoryName(AppContext.BaseDirectory.TrimEnd('/')))!, "net10.0", "LocalFunctionsHost.dll");
+
     /// <summary>The bare ASP.NET Core app on the JIT, built beside this benchmark (Release or Debug alike).</summary>
     private static string BareJitApp => Path.Combine(RepoPaths.Root, "benchmarks", "BareApp", "bin",
         Path.GetFileName(Path.GetDirectoryName(AppContext.BaseDirectory.TrimEnd('/')))!, "net10.0", "BareApp.dll");
@@ -227,7 +258,7 @@ public static class Benchmarks
     });
 
     /// <summary>An executable to start: the app (sent a real report, with these settings over the benchmark's own) or a bare app.</summary>
-    private sealed record StartRow(string Name, string Path, bool App, bool CustomHandler = false, Dictionary<string, string>? Settings = null);
+    private sealed record StartRow(string Name, string Path, bool App, bool CustomHandler = false, Dictionary<string, string>? Settings = null, bool UnderLocalHost = false);
 
     private const string BareJitRow = "bare ASP.NET Core, JIT";
 
@@ -245,7 +276,7 @@ public static class Benchmarks
                     settings[key] = value;
                 }
 
-                times[row.Name].Add(await TimeToFirst202Async(row.Path, row.App ? "/api/referrals" : "/", settings, withReport: row.App, row.CustomHandler));
+                times[row.Name].Add(await TimeToFirst202Async(row.Path, row.App ? "/api/referrals" : "/", settings, withReport: row.App, row.CustomHandler, row.UnderLocalHost));
             }
         }
 
@@ -253,12 +284,12 @@ public static class Benchmarks
     }
 
     /// <summary>One start-up table: each row's median and range, and its median against the bare JIT app's (insertion order kept).</summary>
-    private static void PrintStartupTable(string title, string rowHeading, Dictionary<string, List<double>> times)
+    private static void PrintStartupTable(string title, string rowHeading, Dictionary<string, List<double>> times, string baseline = BareJitRow)
     {
         static double Median(List<double> xs) => xs.Order().ElementAt(xs.Count / 2);
-        var bareJit = Median(times[BareJitRow]);
+        var bareJit = Median(times[baseline]);
         Console.WriteLine($"### {title}\n");
-        Console.WriteLine($"| {rowHeading} | median ms | min–max ms | against the bare JIT app |");
+        Console.WriteLine($"| {rowHeading} | median ms | min–max ms | against the {baseline} |");
         Console.WriteLine("| --- | ---: | ---: | ---: |");
         foreach (var (name, ms) in times)
         {
@@ -283,16 +314,27 @@ public static class Benchmarks
         }
     }
 
-    private static async Task<double> TimeToFirst202Async(string dll, string path, Dictionary<string, string> settings, bool withReport, bool customHandler)
+    private static async Task<double> TimeToFirst202Async(string dll, string path, Dictionary<string, string> settings, bool withReport, bool customHandler, bool underLocalHost = false)
     {
         var port = AzuriteFixture.FreePort();
-        var start = AppProcess.StartInfo(dll, port, settings);
+        var start = AppProcess.StartInfo(underLocalHost ? LocalHost : dll, port, settings);
+        if (underLocalHost)
+        {
+            // The host serves the port; the worker picks its own (it inherits the environment, so no ASPNETCORE_URLS).
+            start.Environment.Remove("ASPNETCORE_URLS");
+            foreach (var arg in new[] { "--script-root", Path.GetDirectoryName(dll)!, "--port", port.ToString(CultureInfo.InvariantCulture) })
+            {
+                start.ArgumentList.Add(arg);
+            }
+        }
+
         if (customHandler)
         {
             start.Environment[ReferralIntake.Functions.Hosting.SettingNames.CustomHandlerPort] = port.ToString(CultureInfo.InvariantCulture);
         }
 
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(5) };
+        // Long enough for a first request the local host holds until its worker has loaded its functions.
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(60) };
         var clock = Stopwatch.StartNew();
         using var process = Process.Start(start)!;
         process.BeginOutputReadLine();

@@ -10,6 +10,7 @@ return mode switch
     "triage" => await Benchmarks.TriageAsync(options),
     "startup" => await Benchmarks.StartupAsync(options),
     "startup-ab" => await Benchmarks.StartupVariantsAsync(options),
+    "worker-startup" => await Benchmarks.WorkerStartupAsync(options),
     "all" => await Benchmarks.AllAsync(options),
     "chaos" => await ChaosRun.RunAsync(options),
     "p1-backlog" => await Benchmarks.P1UnderBacklogAsync(options),
@@ -20,6 +21,6 @@ return mode switch
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: LoadBench <intake|triage|startup|startup-ab|all|chaos|p1-backlog|e2e|statistics> [--requests N] [--concurrency 1,8,32] [--messages N] [--runs N] [--referrals N] [--minutes N] [--outage-minutes N] [--outage-at N] [--backlog N] [--probes N] [--idle N] [--idle-gap S] [--rate N] [--seconds N] [--native] [--variant \"name=executable[;Setting=value...]\" ...]");
+    Console.Error.WriteLine("usage: LoadBench <intake|triage|startup|startup-ab|worker-startup|all|chaos|p1-backlog|e2e|statistics> [--requests N] [--concurrency 1,8,32] [--messages N] [--runs N] [--referrals N] [--minutes N] [--outage-minutes N] [--outage-at N] [--backlog N] [--probes N] [--idle N] [--idle-gap S] [--rate N] [--seconds N] [--native] [--variant \"name=executable[;Setting=value...]\" ...]");
     return 2;
 }
