@@ -40,7 +40,7 @@ public static class AcknowledgeReferralFunction
         }
 
         return await HandleAsync(forceId, reference, acknowledgement, request.HttpContext.User,
-            request.HttpContext.RequestServices.GetRequiredService<ReferralDelivery>(), request.HttpContext.RequestAborted).ConfigureAwait(false);
+            request.Service<ReferralDelivery>(), request.HttpContext.RequestAborted).ConfigureAwait(false);
     }
 
     public static async Task<Results<Ok<RouteBody>, ProblemHttpResult>> HandleAsync(

@@ -16,7 +16,7 @@ public static class AdminFunctions
     [Function("ListPoison")]
     [Access(Caller.Operator)]
     public static async Task<IResult> ListPoisonAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/admin/poison")] HttpRequest request) =>
-        await AdminApi.ListPoisonAsync(Service<PoisonReplay>(request), request.HttpContext.RequestAborted).ConfigureAwait(false);
+        await AdminApi.ListPoisonAsync(request.Service<PoisonReplay>(), request.HttpContext.RequestAborted).ConfigureAwait(false);
 
     [Function("ReplayPoison")]
     [Access(Caller.Operator)]
@@ -24,20 +24,18 @@ public static class AdminFunctions
     {
         var (replay, problem) = await RequestBody.ReadJsonAsync(request, MaxReplayBodyBytes, Serialization.AppJsonContext.Default.ReplayRequest,
             "{\"references\": [\"RI-…\"]} or {\"all\": true}").ConfigureAwait(false);
-        return problem ?? await AdminApi.ReplayAsync(replay ?? new AdminApi.ReplayRequest(null), request.HttpContext.User, Service<PoisonReplay>(request),
-            Service<ILoggerFactory>(request), request.HttpContext.RequestAborted).ConfigureAwait(false);
+        return problem ?? await AdminApi.ReplayAsync(replay ?? new AdminApi.ReplayRequest(null), request.HttpContext.User, request.Service<PoisonReplay>(),
+            request.Service<ILoggerFactory>(), request.HttpContext.RequestAborted).ConfigureAwait(false);
     }
 
     [Function("SweepRetention")]
     [Access(Caller.Operator)]
     public static async Task<IResult> SweepAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/admin/retention/sweep")] HttpRequest request) =>
-        await AdminApi.SweepAsync(request.HttpContext.User, Service<RetentionSweep.RetentionSweeper>(request), Service<ILoggerFactory>(request),
+        await AdminApi.SweepAsync(request.HttpContext.User, request.Service<RetentionSweep.RetentionSweeper>(), request.Service<ILoggerFactory>(),
             request.HttpContext.RequestAborted).ConfigureAwait(false);
 
     [Function("EraseReferral")]
     [Access(Caller.Operator)]
     public static async Task<IResult> EraseAsync([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "api/admin/referrals/{reference}")] HttpRequest request, string reference) =>
-        await AdminApi.EraseAsync(reference, request.HttpContext.User, Service<ReferralErasure>(request), request.HttpContext.RequestAborted).ConfigureAwait(false);
-
-    private static T Service<T>(HttpRequest request) where T : notnull => request.HttpContext.RequestServices.GetRequiredService<T>();
+        await AdminApi.EraseAsync(reference, request.HttpContext.User, request.Service<ReferralErasure>(), request.HttpContext.RequestAborted).ConfigureAwait(false);
 }

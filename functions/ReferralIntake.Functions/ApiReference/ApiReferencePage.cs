@@ -31,7 +31,7 @@ public static class ApiReferencePage
     public static async Task<IResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/reference/{*path}")] HttpRequest request)
     {
-        var served = await request.HttpContext.RequestServices.GetRequiredService<HostedEndpoints>().TryServeAsync(request.HttpContext).ConfigureAwait(false);
+        var served = await request.Service<HostedEndpoints>().TryServeAsync(request.HttpContext).ConfigureAwait(false);
         return served ? Results.Empty : Results.NotFound();
     }
 }

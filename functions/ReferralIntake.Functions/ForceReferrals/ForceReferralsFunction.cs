@@ -31,16 +31,15 @@ public static class ForceReferralsFunction
     public static async Task<IResult> RunListAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/forces/{forceId}/referrals")] HttpRequest request, string forceId) =>
         await ListAsync(forceId, request.QueryValue("state"), request.HttpContext.User,
-            request.HttpContext.RequestServices.GetRequiredService<ForceReferralQueries>(), request.HttpContext.RequestAborted).ConfigureAwait(false);
+            request.Service<ForceReferralQueries>(), request.HttpContext.RequestAborted).ConfigureAwait(false);
 
     [Function("FetchForceReferral")]
     [Access(Caller.Force, RateLimits.PartnerStatus, NoStore = true)]
     public static async Task<IResult> RunFetchAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/forces/{forceId}/referrals/{reference}")] HttpRequest request, string forceId, string reference)
     {
-        var services = request.HttpContext.RequestServices;
-        return await FetchAsync(forceId, reference, request.HttpContext.User, request.HttpContext, services.GetRequiredService<ReferralDelivery>(),
-            services.GetRequiredService<ForceDocumentSigner>(), request.HttpContext.RequestAborted).ConfigureAwait(false);
+        return await FetchAsync(forceId, reference, request.HttpContext.User, request.HttpContext, request.Service<ReferralDelivery>(),
+            request.Service<ForceDocumentSigner>(), request.HttpContext.RequestAborted).ConfigureAwait(false);
     }
 
     public static async Task<Results<Ok<ForceReferralList>, ProblemHttpResult>> ListAsync(

@@ -17,7 +17,7 @@ public static class GetReferralStatusFunction
     [Access(Caller.Partner, RateLimits.PartnerStatus)]
     public static async Task<IResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/referrals/{reference}")] HttpRequest request, string reference) =>
-        await HandleAsync(reference, request.HttpContext.User, request.HttpContext, request.HttpContext.RequestServices.GetRequiredService<ReferralStateStore>(),
+        await HandleAsync(reference, request.HttpContext.User, request.HttpContext, request.Service<ReferralStateStore>(),
             request.HttpContext.RequestAborted).ConfigureAwait(false);
 
     public static async Task<Results<Ok<ReferralStatusBody>, ProblemHttpResult>> HandleAsync(
@@ -54,8 +54,8 @@ public static class GetReferralStatusFunction
     [Access(Caller.Partner, RateLimits.PartnerStatus)]
     public static async Task<IResult> RunSandboxAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/referrals/{reference}/sandbox-deliveries")] HttpRequest request, string reference) =>
-        await SandboxAsync(reference, request.HttpContext.User, request.HttpContext, request.HttpContext.RequestServices.GetRequiredService<ReferralStateStore>(),
-            request.HttpContext.RequestServices.GetRequiredService<SandboxInboxStore>(), request.HttpContext.RequestAborted).ConfigureAwait(false);
+        await SandboxAsync(reference, request.HttpContext.User, request.HttpContext, request.Service<ReferralStateStore>(),
+            request.Service<SandboxInboxStore>(), request.HttpContext.RequestAborted).ConfigureAwait(false);
 
     public static async Task<Results<Ok<SandboxDeliveries>, ProblemHttpResult>> SandboxAsync(
         string reference, ClaimsPrincipal user, HttpContext http, ReferralStateStore store, SandboxInboxStore sandbox, CancellationToken ct)

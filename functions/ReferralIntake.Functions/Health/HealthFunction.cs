@@ -15,7 +15,7 @@ public static class HealthFunction
     [Function("Health")]
     [Access(Caller.Public)]
     public static async Task<IResult> RunAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/health")] HttpRequest request) =>
-        await HandleAsync(request.HttpContext, request.HttpContext.RequestServices.GetRequiredService<StorageClients>(),
+        await HandleAsync(request.HttpContext, request.Service<StorageClients>(),
             request.HttpContext.RequestServices.GetRequiredKeyedService<ResiliencePipeline>(IntakeResilience.Key), request.HttpContext.RequestAborted).ConfigureAwait(false);
 
     public static async Task<Results<Ok<HealthBody>, ProblemHttpResult>> HandleAsync(

@@ -25,7 +25,7 @@ public static class SubmitReferralFunction
     [Access(Caller.Partner, RateLimits.PartnerSubmit)]
     public static async Task<IResult> RunAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/referrals")] HttpRequest request) =>
         await HandleAsync(request, request.HttpContext.User, request.HeaderValue("Idempotency-Key"), request.HeaderValue("Accept-Language"),
-            request.HttpContext.RequestServices.GetRequiredService<IntakeService>(), request.HttpContext.RequestAborted).ConfigureAwait(false);
+            request.Service<IntakeService>(), request.HttpContext.RequestAborted).ConfigureAwait(false);
 
 
     public static async Task<Results<Accepted<AcceptedReferral>, ProblemHttpResult>> HandleAsync(

@@ -52,24 +52,24 @@ public static class WebFormFunctions
     [Function("CheckAnswers")]
     [Access(Caller.Public, RateLimits.WebFormPost, Page = true)]
     public static Task<IResult> CheckAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "report")] HttpRequest request) =>
-        WebFormEndpoints.CheckAsync(request.HttpContext, Service<IAntiforgery>(request), request.HttpContext.RequestAborted);
+        WebFormEndpoints.CheckAsync(request.HttpContext, request.Service<IAntiforgery>(), request.HttpContext.RequestAborted);
 
     [Function("ChangeAnswers")]
     [Access(Caller.Public, RateLimits.WebFormPost, Page = true)]
     public static Task<IResult> EditAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "report/edit")] HttpRequest request) =>
-        WebFormEndpoints.EditAsync(request.HttpContext, Service<IAntiforgery>(request), request.HttpContext.RequestAborted);
+        WebFormEndpoints.EditAsync(request.HttpContext, request.Service<IAntiforgery>(), request.HttpContext.RequestAborted);
 
     [Function("SendReport")]
     [Access(Caller.Public, RateLimits.WebFormPost, Page = true)]
     public static Task<IResult> SendAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "report/send")] HttpRequest request) =>
-        WebFormEndpoints.SendAsync(request.HttpContext, Service<IAntiforgery>(request), Service<IntakeService>(request), Service<TriagePolicy>(request),
-            Service<HandOffPolicy>(request), request.HttpContext.RequestAborted);
+        WebFormEndpoints.SendAsync(request.HttpContext, request.Service<IAntiforgery>(), request.Service<IntakeService>(), request.Service<TriagePolicy>(),
+            request.Service<HandOffPolicy>(), request.HttpContext.RequestAborted);
 
     /// <summary>"Leave this site": one tap, from every page, forgetting the session.</summary>
     [Function("LeaveQuickly")]
     [Access(Caller.Public, Page = true)]
     public static IResult Leave([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "leave")] HttpRequest request) =>
-        WebFormEndpoints.Leave(request.HttpContext, Service<WebFormOptions>(request), Service<IOptions<AntiforgeryOptions>>(request));
+        WebFormEndpoints.Leave(request.HttpContext, request.Service<WebFormOptions>(), request.Service<IOptions<AntiforgeryOptions>>());
 
     [Function("FeedbackPage")]
     [Access(Caller.Public, Page = true)]
@@ -79,18 +79,16 @@ public static class WebFormFunctions
     [Function("SendFeedback")]
     [Access(Caller.Public, RateLimits.FeedbackPost, Page = true)]
     public static Task<IResult> SendFeedbackAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "feedback")] HttpRequest request) =>
-        ReferralIntake.Functions.Feedback.FeedbackEndpoints.PostAsync(request.HttpContext, Service<IAntiforgery>(request), Service<ReferralIntake.Functions.Feedback.FeedbackStore>(request),
-            Service<ILogger<ReferralIntake.Functions.Feedback.FeedbackStore>>(request), request.HttpContext.RequestAborted);
+        ReferralIntake.Functions.Feedback.FeedbackEndpoints.PostAsync(request.HttpContext, request.Service<IAntiforgery>(), request.Service<ReferralIntake.Functions.Feedback.FeedbackStore>(),
+            request.Service<ILogger<ReferralIntake.Functions.Feedback.FeedbackStore>>(), request.HttpContext.RequestAborted);
 
     [Function("StatisticsPage")]
     [Access(Caller.Public, Page = true)]
     public static Task<IResult> StatisticsAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "statistics")] HttpRequest request) =>
-        Statistics.StatisticsPages.PageAsync(request.HttpContext, Service<Statistics.StatisticsCache>(request), Service<Domain.Forces.ForceDirectory>(request), request.HttpContext.RequestAborted);
+        Statistics.StatisticsPages.PageAsync(request.HttpContext, request.Service<Statistics.StatisticsCache>(), request.Service<Domain.Forces.ForceDirectory>(), request.HttpContext.RequestAborted);
 
     [Function("StatisticsCsv")]
     [Access(Caller.Public, Page = true)]
     public static Task<IResult> StatisticsCsvAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "statistics.csv")] HttpRequest request) =>
-        Statistics.StatisticsPages.CsvAsync(request.HttpContext, Service<Statistics.StatisticsCache>(request), Service<Domain.Forces.ForceDirectory>(request), request.HttpContext.RequestAborted);
-
-    private static T Service<T>(HttpRequest request) where T : notnull => request.HttpContext.RequestServices.GetRequiredService<T>();
+        Statistics.StatisticsPages.CsvAsync(request.HttpContext, request.Service<Statistics.StatisticsCache>(), request.Service<Domain.Forces.ForceDirectory>(), request.HttpContext.RequestAborted);
 }
