@@ -10,7 +10,7 @@ namespace ReferralIntake.Functions.Tests;
 [Collection(AzuriteCollection.Name)]
 public sealed class BadInputTests(AzuriteFixture azurite) : IDisposable
 {
-    private readonly TestApp _app = new(azurite, new() { ["QueueListener:Enabled"] = "false" });
+    private readonly TestApp _app = new(azurite, new() { [TestApp.QueueTriggersOff] = "true" });
 
     public void Dispose() => _app.Dispose();
 
@@ -119,7 +119,7 @@ public sealed class BadInputTests(AzuriteFixture azurite) : IDisposable
     {
         using var slow = new TestApp(azurite, new()
         {
-            ["QueueListener:Enabled"] = "false",
+            [TestApp.QueueTriggersOff] = "true",
             [$"Partners:{TestApp.PartnerA}:RequestsPerMinute"] = "3",
         });
 

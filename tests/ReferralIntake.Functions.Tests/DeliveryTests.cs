@@ -243,8 +243,8 @@ public sealed class DeliveryTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task The_inbox_does_not_exist_outside_local_development_and_admin_needs_its_key()
     {
-        using var azureLike = new TestApp(azurite, new() { ["QueueListener:Enabled"] = "false", ["CustomHandler:MapTriggers"] = "true", ["Admin:KeySha256"] = Partners.HashKey(AdminKey) });
-        using var noAdmin = new TestApp(azurite, new() { ["QueueListener:Enabled"] = "false" });
+        using var azureLike = new TestApp(azurite, new() { [TestApp.QueueTriggersOff] = "true", ["LocalInbox:Enabled"] = "false", ["Admin:KeySha256"] = Partners.HashKey(AdminKey) });
+        using var noAdmin = new TestApp(azurite, new() { [TestApp.QueueTriggersOff] = "true" });
 
         using var inbox = await azureLike.Client.GetAsync("/inbox");
         var forceSignIn = await azureLike.Client.GetStringAsync("/force");

@@ -25,8 +25,7 @@ public sealed class ErasureTests(AzuriteFixture azurite) : IAsyncLifetime
 
     private TestApp App(bool listener = true) => new(azurite, new()
     {
-        ["QueueListener:Enabled"] = listener ? "true" : "false",
-        ["CustomHandler:MapTriggers"] = listener ? "false" : "true",
+        [TestApp.QueueTriggersOff] = listener ? "false" : "true",
         ["Destinations:default:Url"] = _force.Url.ToString(),
         ["Destinations:default:Secret"] = ForceServer.Secret,
         ["Admin:KeySha256"] = Partners.HashKey(AdminKey),
@@ -76,7 +75,7 @@ public sealed class ErasureTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task A_queued_referral_erased_before_triage_is_dropped_not_poisoned_and_nothing_comes_back()
     {
-        using var app = App(listener: false); // triage runs when the test says, through the host's trigger endpoint
+        using var app = App(listener: false); // triage runs when the test says, in process
         var reference = (await app.SubmitAcceptedAsync(Samples.WestMerciaP2)).Reference;
         await app.PoisonQueue.SendMessageAsync(reference); // and a copy already in poison, from an earlier fault
         await app.PoisonQueue.SendMessageAsync("RI-ZZZZ-ZZZZ-ZZZZ"); // someone else's, which stays
@@ -85,8 +84,7 @@ public sealed class ErasureTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal(["RI-ZZZZ-ZZZZ-ZZZZ"], (await app.PoisonQueue.PeekMessagesAsync(32)).Value.Select(m => m.Body.ToString()));
         foreach (var tryNumber in new[] { 1, 5 }) // the queued message taken, on its first try or its last
         {
-            using var triage = await app.Client.PostAsync("/TriageReferral", JsonContent.Create(new { Data = new { message = reference }, Metadata = new { DequeueCount = tryNumber } }, options: new()));
-            Assert.Equal(HttpStatusCode.OK, triage.StatusCode); // done with: not tried again, never poison
+            await app.TriageByHandAsync(reference, tryNumber); // completes: done with, not tried again, never poison
         }
 
         Assert.Contains(app.Logs, l => l.Contains($"{reference} was erased", StringComparison.Ordinal));

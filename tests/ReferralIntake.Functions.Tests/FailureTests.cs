@@ -34,7 +34,7 @@ public sealed class FailureTests(AzuriteFixture azurite)
     {
         var nothingListens = $"DefaultEndpointsProtocol=http;AccountName={AzuriteFixture.DevAccount};AccountKey={AzuriteFixture.DevKey};" +
             $"BlobEndpoint=http://127.0.0.1:{AzuriteFixture.FreePort()}/{AzuriteFixture.DevAccount};QueueEndpoint=http://127.0.0.1:{AzuriteFixture.FreePort()}/{AzuriteFixture.DevAccount};";
-        using var app = new TestApp(azurite, new() { ["QueueListener:Enabled"] = "false" }, connectionString: nothingListens);
+        using var app = new TestApp(azurite, new() { [TestApp.QueueTriggersOff] = "true" }, connectionString: nothingListens);
 
         var clock = Stopwatch.StartNew();
         using var response = await app.SubmitAsync(Samples.WestMerciaP2);

@@ -46,7 +46,7 @@ public sealed class ForceViewHttpTests(AzuriteFixture azurite)
     [Fact]
     public async Task Without_Entra_ID_switched_on_the_principal_header_is_ignored()
     {
-        using var app = new TestApp(azurite, new() { ["QueueListener:Enabled"] = "false" });
+        using var app = new TestApp(azurite, new() { [TestApp.QueueTriggersOff] = "true" });
 
         using var spoofed = await GetAsync(app, "/force/referrals", EasyAuthPrincipal.HeaderFor("pc.smith@example.police.uk", "Force.west-mercia"));
 

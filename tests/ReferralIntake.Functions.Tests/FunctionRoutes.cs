@@ -1,8 +1,6 @@
-using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Routing.Patterns;
 using Microsoft.AspNetCore.Routing.Template;
-using ReferralIntake.Functions.Tests.Support;
 
 namespace ReferralIntake.Functions.Tests;
 
@@ -54,17 +52,22 @@ public sealed record FunctionRoute(string Function, string Route, IReadOnlyList<
         return true;
     }
 
-    /// <summary>Every HTTP-triggered function.json in the app.</summary>
-    public static IReadOnlyList<FunctionRoute> FromRepo() => FromJsons(
-        Directory.GetDirectories(Path.Combine(RepoPaths.Root, "functions", "ReferralIntake.Functions"))
-            .Where(d => File.Exists(Path.Combine(d, "function.json")))
-            .ToDictionary(d => Path.GetFileName(d), d => File.ReadAllText(Path.Combine(d, "function.json"))));
+    /// <summary>Every function as the worker declares it to the host: functions.metadata in the app's build output.</summary>
+    public static IReadOnlyList<(string Name, string TriggerType)> Functions() =>
+        [.. Metadata().Select(f => (f["name"]!.GetValue<string>(), Trigger(f)["type"]!.GetValue<string>()))];
 
-    public static IReadOnlyList<FunctionRoute> FromJsons(IReadOnlyDictionary<string, string> functionJsons) =>
-        [.. functionJsons.SelectMany(f => JsonDocument.Parse(f.Value).RootElement.GetProperty("bindings").EnumerateArray()
-            .Where(b => b.GetProperty("type").GetString() == "httpTrigger")
-            .Select(b => new FunctionRoute(f.Key, b.GetProperty("route").GetString()!,
-                b.TryGetProperty("methods", out var m) ? [.. m.EnumerateArray().Select(x => x.GetString()!.ToUpperInvariant())] : ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"])))];
+    /// <summary>Every HTTP-triggered function in functions.metadata (host.json's routePrefix is empty).</summary>
+    public static IReadOnlyList<FunctionRoute> FromMetadata() =>
+        [.. Metadata().Select(f => (Name: f["name"]!.GetValue<string>(), Trigger: Trigger(f)))
+            .Where(f => f.Trigger["type"]!.GetValue<string>() == "httpTrigger")
+            .Select(f => new FunctionRoute(f.Name, f.Trigger["route"]?.GetValue<string>() ?? f.Name,
+                f.Trigger["methods"] is System.Text.Json.Nodes.JsonArray m ? [.. m.Select(x => x!.GetValue<string>().ToUpperInvariant())] : ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"]))];
+
+    private static IEnumerable<System.Text.Json.Nodes.JsonObject> Metadata() =>
+        System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "functions.metadata")))!.AsArray().Select(f => f!.AsObject());
+
+    private static System.Text.Json.Nodes.JsonObject Trigger(System.Text.Json.Nodes.JsonObject function) =>
+        function["bindings"]!.AsArray().Select(b => b!.AsObject()).First(b => b["type"]!.GetValue<string>().EndsWith("Trigger", StringComparison.Ordinal));
 
     /// <summary>A path that an app route template would answer: each parameter given a plausible value.</summary>
     public static string SamplePath(string appRoute) =>

@@ -20,7 +20,7 @@ public sealed class FuzzTests(AzuriteFixture azurite) : IDisposable
 
     private readonly TestApp _app = new(azurite, new()
     {
-        ["QueueListener:Enabled"] = "false", // every accepted report stays on the queue, to be counted
+        [TestApp.QueueTriggersOff] = "true", // every accepted report stays on the queue, to be counted
         [$"Partners:{TestApp.PartnerA}:RequestsPerMinute"] = "1000000",
         ["WebForm:PostsPerMinute"] = "1000000",
     });

@@ -177,7 +177,7 @@ public sealed class HandOffTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task A_report_that_is_P1_on_its_own_facts_waits_on_the_urgent_queue_not_behind_the_others()
     {
-        using var app = App(new() { ["QueueListener:Enabled"] = "false" });
+        using var app = App(new() { [TestApp.QueueTriggersOff] = "true" });
 
         var p2 = await app.SubmitAcceptedAsync(Samples.WestMerciaP2);
         var p1 = await app.SubmitAcceptedAsync(Samples.WestMerciaP1);
@@ -257,7 +257,7 @@ public sealed class HandOffTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task Twenty_concurrent_submissions_with_one_Idempotency_Key_queue_the_referral_once()
     {
-        using var app = App(new() { ["QueueListener:Enabled"] = "false" });
+        using var app = App(new() { [TestApp.QueueTriggersOff] = "true" });
 
         var answers = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => app.SubmitAsync(Samples.WestMerciaP2, idempotencyKey: "same-key-queued")));
         foreach (var answer in answers)
@@ -275,7 +275,7 @@ public sealed class HandOffTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task A_retry_after_the_first_attempt_died_between_storing_and_queueing_queues_the_referral()
     {
-        using var app = App(new() { ["QueueListener:Enabled"] = "false" });
+        using var app = App(new() { [TestApp.QueueTriggersOff] = "true" });
         const string key = "died-before-queueing";
         var body = System.Text.Encoding.UTF8.GetBytes(Samples.WestMerciaP2);
         var report = Domain.Reports.ConcernReportReader.Read(body).Report!;

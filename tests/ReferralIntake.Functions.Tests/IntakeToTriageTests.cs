@@ -106,7 +106,7 @@ public sealed class IntakeToTriageTests(AzuriteFixture azurite) : IDisposable
     [Fact]
     public async Task The_queue_message_is_the_reference_alone_base64_encoded_as_the_host_expects()
     {
-        using var listenerOff = new TestApp(azurite, new() { ["QueueListener:Enabled"] = "false" });
+        using var listenerOff = new TestApp(azurite, new() { [TestApp.QueueTriggersOff] = "true" });
         var accepted = await listenerOff.SubmitAcceptedAsync(Samples.WestMerciaP2);
 
         var raw = new Azure.Storage.Queues.QueueClient(listenerOff.ConnectionString, listenerOff.QueueName); // no decoding

@@ -1,17 +1,16 @@
 using Azure;
 using Azure.Core;
 using Azure.Core.Pipeline;
-using Microsoft.Extensions.DependencyInjection;
 using ReferralIntake.Functions.Tests.Support;
 
 namespace ReferralIntake.Functions.Tests;
 
-/// <summary>The standalone listener keeps its lease on a message through a storage blip, as the Functions host does.</summary>
+/// <summary>The (local) Functions host's queue trigger keeps its lease on a message through a storage blip.</summary>
 [Collection(AzuriteCollection.Name)]
 public sealed class LeaseTests(AzuriteFixture azurite)
 {
-    /// <summary>Fails the first lease renewal (a PUT to a message of the named queue) once, as a storage blip would.</summary>
-    private sealed class FailFirstRenewal(string queueName) : HttpPipelinePolicy
+    /// <summary>Fails the first lease renewal (a PUT to a queue message) once, as a storage blip would.</summary>
+    private sealed class FailFirstRenewal : HttpPipelinePolicy
     {
         private int _failed;
 
@@ -32,7 +31,7 @@ public sealed class LeaseTests(AzuriteFixture azurite)
         private void Inject(HttpMessage message)
         {
             var uri = message.Request.Uri.ToString();
-            if (message.Request.Method == RequestMethod.Put && uri.Contains($"/{queueName}/messages/", StringComparison.Ordinal)
+            if (message.Request.Method == RequestMethod.Put && uri.Contains("/messages/", StringComparison.Ordinal)
                 && Interlocked.CompareExchange(ref _failed, 1, 0) == 0)
             {
                 throw new RequestFailedException(503, "Injected: the first lease renewal fails (test).");
@@ -41,7 +40,7 @@ public sealed class LeaseTests(AzuriteFixture azurite)
     }
 
     [Fact]
-    public async Task A_listener_whose_lease_renewal_fails_once_keeps_the_message_and_delivers_it_once()
+    public async Task A_queue_trigger_whose_lease_renewal_fails_once_keeps_the_message_and_delivers_it_once()
     {
         await using var force = await ForceServer.StartAsync();
         force.Then(ForceServer.Slow(TimeSpan.FromSeconds(7))); // longer than the 5-second lease: it must be renewed
@@ -51,8 +50,7 @@ public sealed class LeaseTests(AzuriteFixture azurite)
             ["Destinations:default:Url"] = force.Url.ToString(),
             ["Destinations:default:Secret"] = ForceServer.Secret,
             ["Delivery:MaxRetries"] = "0",
-            ["QueueListener:LeaseSeconds"] = "5",
-        }, services => services.AddSingleton<HttpPipelinePolicy>(sp => fault = new FailFirstRenewal(sp.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>()["ReferralQueueName"]!)));
+        }, hostQueueClients: options => options.AddPolicy(fault ??= new FailFirstRenewal(), HttpPipelinePosition.PerCall)); // TestApp's lease is 5 s
 
         var accepted = await app.SubmitAcceptedAsync(Samples.WestMerciaP2);
         var status = await app.StatusWhenAsync(accepted.Reference, "delivered", TimeSpan.FromSeconds(60));

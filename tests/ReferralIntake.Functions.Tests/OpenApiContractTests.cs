@@ -18,7 +18,7 @@ namespace ReferralIntake.Functions.Tests;
 [Collection(AzuriteCollection.Name)]
 public sealed class OpenApiContractTests(AzuriteFixture azurite) : IDisposable
 {
-    private readonly TestApp _app = new(azurite, new() { ["QueueListener:Enabled"] = "false" });
+    private readonly TestApp _app = new(azurite, new() { [TestApp.QueueTriggersOff] = "true" });
 
     public void Dispose() => _app.Dispose();
 

@@ -32,7 +32,7 @@ public sealed class OperatorTests(AzuriteFixture azurite)
     [Fact]
     public async Task An_operator_signed_in_with_Entra_ID_acts_under_their_own_name_and_a_person_without_the_role_cannot()
     {
-        using var app = new TestApp(azurite, new() { ["EntraId:Enabled"] = "true", ["QueueListener:Enabled"] = "false" });
+        using var app = new TestApp(azurite, new() { ["EntraId:Enabled"] = "true", [TestApp.QueueTriggersOff] = "true" });
         var erased = (await app.SubmitAcceptedAsync(Samples.WestMerciaP2)).Reference;
         var replayed = (await app.SubmitAcceptedAsync(Samples.WestMerciaP2)).Reference;
         await app.PoisonQueue.SendMessageAsync(replayed);
@@ -56,7 +56,7 @@ public sealed class OperatorTests(AzuriteFixture azurite)
     {
         // Not Azurite: the admin key is for local development only, so with nothing else the routes do not exist.
         const string prodLike = "DefaultEndpointsProtocol=https;AccountName=strireferralprod;AccountKey=bm90LWEta2V5;BlobEndpoint=https://203.0.113.10/;QueueEndpoint=https://203.0.113.10/";
-        using var app = new TestApp(azurite, new() { ["QueueListener:Enabled"] = "false", ["Admin:KeySha256"] = Partners.HashKey(AdminKey) }, connectionString: prodLike);
+        using var app = new TestApp(azurite, new() { [TestApp.QueueTriggersOff] = "true", ["Admin:KeySha256"] = Partners.HashKey(AdminKey) }, connectionString: prodLike);
 
         using var withKey = await SendAsync(app, HttpMethod.Get, "/api/admin/poison", key: AdminKey);
 
@@ -66,7 +66,7 @@ public sealed class OperatorTests(AzuriteFixture azurite)
     [Fact]
     public async Task The_OpenAPI_document_lists_only_what_partners_and_forces_may_call()
     {
-        using var app = new TestApp(azurite, new() { ["EntraId:Enabled"] = "true", ["QueueListener:Enabled"] = "false" });
+        using var app = new TestApp(azurite, new() { ["EntraId:Enabled"] = "true", [TestApp.QueueTriggersOff] = "true" });
 
         var document = await app.Client.GetStringAsync("/api/openapi/v1.json");
 

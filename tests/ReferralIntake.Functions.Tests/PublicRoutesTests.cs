@@ -1,46 +1,41 @@
 using System.Net;
 using System.Text;
-using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
 using ReferralIntake.Functions.Tests.Support;
 
 namespace ReferralIntake.Functions.Tests;
 
 /// <summary>
-/// In Azure the Functions host forwards only the routes the function.json files declare. Those are the
-/// app's real pages and APIs, nothing else: a public request can never reach the endpoints by which the
-/// host invokes the queue and timer triggers (/TriageReferral and the rest), and the trigger endpoints
-/// refuse a request that came in through the platform's front end.
+/// The Functions host serves only the routes the worker's HTTP functions declare (functions.metadata). Those
+/// are the app's real pages and APIs, nothing else: no catch-all, and the queue and timer functions have no
+/// HTTP route at all, so a public request can never run triage or a sweep.
 /// </summary>
 [Collection(AzuriteCollection.Name)]
 public sealed class PublicRoutesTests(AzuriteFixture azurite)
 {
-    /// <summary>The host's own calls for the non-HTTP triggers (queues, timers): every function folder whose function.json has no HTTP trigger.</summary>
-    private static readonly string[] TriggerEndpoints = [.. Directory.GetDirectories(Path.Combine(RepoPaths.Root, "functions", "ReferralIntake.Functions"))
-        .Where(d => File.Exists(Path.Combine(d, "function.json")) && !File.ReadAllText(Path.Combine(d, "function.json")).Contains("httpTrigger", StringComparison.Ordinal))
-        .Select(d => "/" + Path.GetFileName(d))];
+    /// <summary>The queue and timer functions, by name (their names were their trigger endpoints' paths under the custom handler).</summary>
+    private static readonly string[] TriggerFunctions = [.. FunctionRoute.Functions().Where(f => f.TriggerType != "httpTrigger").Select(f => "/" + f.Name)];
 
     [Fact]
-    public void The_trigger_endpoints_are_read_from_the_repo()
+    public void The_queue_and_timer_functions_are_read_from_the_metadata()
     {
-        Assert.Superset(new HashSet<string> { "/TriageReferral", "/TriageUrgentReferral", "/DeliverReferral", "/RetentionSweep", "/StatisticsRefresh" }, new HashSet<string>(TriggerEndpoints));
+        Assert.Equal(new HashSet<string> { "/TriageReferral", "/TriageUrgentReferral", "/DeliverReferral", "/RetentionSweep", "/StatisticsRefresh" }, new HashSet<string>(TriggerFunctions));
     }
 
     [Fact]
-    public void No_function_json_declares_a_catch_all_route()
+    public void No_function_declares_a_root_catch_all_route()
     {
-        var routes = FunctionRoute.FromRepo();
+        var routes = FunctionRoute.FromMetadata();
 
-        Assert.NotEmpty(routes);
+        Assert.True(routes.Count > 30, "the HTTP functions were read");
         Assert.All(routes, r => Assert.False(r.Route.TrimStart('/').StartsWith("{*", StringComparison.Ordinal), $"{r.Function} routes '{r.Route}', which takes any path"));
     }
 
     [Fact]
-    public void No_public_route_leads_to_a_trigger_endpoint()
+    public void No_public_route_leads_to_a_queue_or_timer_function()
     {
-        var routes = FunctionRoute.FromRepo();
+        var routes = FunctionRoute.FromMetadata();
 
-        var reachable = from path in TriggerEndpoints
+        var reachable = from path in TriggerFunctions
                         from method in new[] { "GET", "POST" }
                         from route in routes
                         where route.Matches(method, path) || route.Matches(method, path.ToLowerInvariant())
@@ -50,38 +45,20 @@ public sealed class PublicRoutesTests(AzuriteFixture azurite)
     }
 
     [Fact]
-    public void Every_page_and_API_the_app_serves_in_Azure_is_declared_by_a_function_json()
+    public async Task A_path_no_function_declares_is_not_found_and_a_trigger_cannot_be_run_over_HTTP()
     {
-        using var app = new TestApp(azurite, new() { ["QueueListener:Enabled"] = "false", ["CustomHandler:MapTriggers"] = "true", ["LocalInbox:Enabled"] = "false", ["EntraId:Enabled"] = "true" });
-        var routes = FunctionRoute.FromRepo();
-        var served = app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
-            .Where(e => !TriggerEndpoints.Contains("/" + e.RoutePattern.RawText!.Trim('/')))
-            .SelectMany(e => (e.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.HttpMethodMetadata>()?.HttpMethods ?? ["GET"]).Select(m => (Method: m, Path: FunctionRoute.SamplePath(e.RoutePattern.RawText!))))
-            .Distinct()
-            .ToList();
-
-        var undeclared = served.Where(s => !routes.Any(r => r.Matches(s.Method, s.Path))).Select(s => $"{s.Method} {s.Path}");
-
-        Assert.True(served.Count > 15, "the app's endpoints were read");
-        Assert.Empty(undeclared);
-    }
-
-    [Fact]
-    public async Task A_trigger_endpoint_refuses_a_request_that_came_through_the_front_end()
-    {
-        using var app = new TestApp(azurite, new() { ["QueueListener:Enabled"] = "false", ["CustomHandler:MapTriggers"] = "true" });
+        using var app = new TestApp(azurite, new() { [TestApp.QueueTriggersOff] = "true" });
         var accepted = await app.SubmitAcceptedAsync(Samples.WestMerciaP2);
-        var payload = $$$"""{"Data":{"message":"{{{accepted.Reference}}}"},"Metadata":{"DequeueCount":5}}""";
 
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/TriageReferral") { Content = new StringContent(payload, Encoding.UTF8, "application/json") };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/TriageReferral") { Content = new StringContent(accepted.Reference, Encoding.UTF8, "text/plain") };
         request.Headers.Add("X-Forwarded-For", "203.0.113.9"); // what the platform's front end adds to every public request
         using var forwarded = await app.Client.SendAsync(request);
-        using var sweep = new HttpRequestMessage(HttpMethod.Post, "/RetentionSweep");
-        sweep.Headers.Add("X-Forwarded-For", "203.0.113.9");
-        using var swept = await app.Client.SendAsync(sweep);
+        using var swept = await app.Client.PostAsync("/RetentionSweep", null);
+        using var elsewhere = await app.Client.GetAsync("/wp-admin/setup.php");
 
         Assert.Equal(HttpStatusCode.NotFound, forwarded.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, swept.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, elsewhere.StatusCode);
         Assert.Equal("received", (await app.StatusAsync(accepted.Reference))!.Status); // nothing happened to it
     }
 }

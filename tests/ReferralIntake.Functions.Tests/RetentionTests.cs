@@ -25,8 +25,7 @@ public sealed class RetentionTests(AzuriteFixture azurite) : IAsyncLifetime
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         using var app = new TestApp(azurite, new()
         {
-            ["QueueListener:Enabled"] = "false", // triage runs only when the test says, through the host's endpoint
-            ["CustomHandler:MapTriggers"] = "true",
+            [TestApp.QueueTriggersOff] = "true", // triage runs only when the test says, in process
             ["Destinations:default:Url"] = _force.Url.ToString(),
             ["Destinations:default:Secret"] = ForceServer.Secret,
             ["Retention:Days"] = "90",
@@ -34,8 +33,7 @@ public sealed class RetentionTests(AzuriteFixture azurite) : IAsyncLifetime
         }, services => services.AddSingleton<TimeProvider>(clock));
         using var admin = app.CreateClient();
         admin.DefaultRequestHeaders.Add("X-Admin-Key", AdminKey);
-        async Task Triage(string reference) => Assert.Equal(HttpStatusCode.OK,
-            (await app.Client.PostAsync("/TriageReferral", JsonContent.Create(new { Data = new { message = reference }, Metadata = new { DequeueCount = 1 } }, options: new()))).StatusCode);
+        Task Triage(string reference) => app.TriageByHandAsync(reference);
         async Task<int> BlobsOf(string reference)
         {
             var count = 0;
@@ -77,7 +75,7 @@ public sealed class RetentionTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task Feedback_is_deleted_after_12_months_by_the_sweep_and_newer_feedback_is_kept()
     {
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 15, 12, 0, 0, TimeSpan.Zero));
-        using var app = new TestApp(azurite, new() { ["QueueListener:Enabled"] = "false", ["CustomHandler:MapTriggers"] = "true" },
+        using var app = new TestApp(azurite, new() { [TestApp.QueueTriggersOff] = "true" },
             services => services.AddSingleton<TimeProvider>(clock));
         var feedback = app.Services.GetRequiredService<Feedback.FeedbackStore>();
         await feedback.SaveAsync(5, "January's", "en", CancellationToken.None);
@@ -85,9 +83,8 @@ public sealed class RetentionTests(AzuriteFixture azurite) : IAsyncLifetime
         await feedback.SaveAsync(2, "August's", "cy", CancellationToken.None);
 
         clock.Advance(TimeSpan.FromDays(190)); // 13 months after the first, 6 after the second
-        using var swept = await app.Client.PostAsync("/RetentionSweep", null);
+        await app.SweepRetentionByHandAsync(); // the RetentionSweep timer's work
 
-        Assert.Equal(HttpStatusCode.OK, swept.StatusCode);
         Assert.Empty(await feedback.ReadMonthAsync(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), CancellationToken.None));
         Assert.Equal("August's", Assert.Single(await feedback.ReadMonthAsync(new DateTimeOffset(2026, 8, 1, 0, 0, 0, TimeSpan.Zero), CancellationToken.None)).Comment);
     }

@@ -16,7 +16,7 @@ public sealed class SettingsDriftTests(AzuriteFixture azurite, CompiledInfraFixt
 
     private IReadOnlyCollection<string> AppRoutes()
     {
-        using var app = new TestApp(azurite, new() { ["QueueListener:Enabled"] = "false", ["EntraId:Enabled"] = "true" }); // every route Azure serves
+        using var app = new TestApp(azurite, new() { [TestApp.QueueTriggersOff] = "true", ["EntraId:Enabled"] = "true" }); // every route Azure serves
         return [.. app.Services.GetRequiredService<EndpointDataSource>().Endpoints
             .OfType<RouteEndpoint>()
             .Select(e => e.RoutePattern.RawText!.Trim('/'))]; // a group's "" route ends in "/"

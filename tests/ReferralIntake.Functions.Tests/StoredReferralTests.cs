@@ -35,8 +35,7 @@ public sealed class StoredReferralTests(AzuriteFixture azurite)
         await using var force = await ForceServer.StartAsync();
         using var app = new TestApp(azurite, new()
         {
-            ["QueueListener:Enabled"] = "false",
-            ["CustomHandler:MapTriggers"] = "true",
+            [TestApp.QueueTriggersOff] = "true",
             ["Destinations:default:Url"] = force.Url.ToString(),
             ["Destinations:default:Secret"] = ForceServer.Secret,
         });
@@ -50,9 +49,8 @@ public sealed class StoredReferralTests(AzuriteFixture azurite)
         var older = kept with { Concern = kept.Concern with { Description = "old" } };
         await blob.UploadAsync(BinaryData.FromObjectAsJson(older, AppJsonContext.Default.ConcernReport), new Azure.Storage.Blobs.Models.BlobUploadOptions { Metadata = properties.Metadata });
 
-        using var triage = await app.Client.PostAsync("/TriageReferral", CustomHandlerTests.HostPayload(accepted.Reference, 1));
+        await app.TriageByHandAsync(accepted.Reference); // completes: done with, not to be tried again
 
-        Assert.Equal(System.Net.HttpStatusCode.OK, triage.StatusCode);
         var status = await app.StatusWhenAsync(accepted.Reference, "delivered");
         Assert.Equal("P2", status.Triage!.Priority);
         Assert.Contains("\"description\":\"old\"", Encoding.UTF8.GetString(Assert.Single(force.Received).Body), StringComparison.Ordinal); // delivered as kept

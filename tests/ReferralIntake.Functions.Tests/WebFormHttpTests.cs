@@ -7,8 +7,8 @@ namespace ReferralIntake.Functions.Tests;
 [Collection(AzuriteCollection.Name)]
 public sealed class WebFormHttpTests(AzuriteFixture azurite) : IDisposable
 {
-    private readonly TestApp _app = new(azurite, new() { ["QueueListener:Enabled"] = "false", ["WebForm:PostsPerMinute"] = "5" });
-    private readonly TestApp _flooded = new(azurite, new() { ["QueueListener:Enabled"] = "false", ["WebForm:PostsPerMinute"] = "5", ["WebForm:GlobalPostsPerMinute"] = "8" });
+    private readonly TestApp _app = new(azurite, new() { [TestApp.QueueTriggersOff] = "true", ["WebForm:PostsPerMinute"] = "5" });
+    private readonly TestApp _flooded = new(azurite, new() { [TestApp.QueueTriggersOff] = "true", ["WebForm:PostsPerMinute"] = "5", ["WebForm:GlobalPostsPerMinute"] = "8" });
 
     public void Dispose()
     {

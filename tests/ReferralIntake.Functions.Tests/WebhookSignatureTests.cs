@@ -58,7 +58,7 @@ public sealed class WebhookSignatureTests(AzuriteFixture azurite)
         {
             using var app = new TestApp(azurite, new()
             {
-                ["QueueListener:Enabled"] = "false",
+                [TestApp.QueueTriggersOff] = "true",
                 ["Destinations:west-mercia:Url"] = url,
                 ["Destinations:west-mercia:Secret"] = "s",
             });

@@ -33,7 +33,7 @@ public sealed class AppProcess : IDisposable
     public static async Task<AppProcess> StartAsync(IReadOnlyDictionary<string, string> settings, TimeSpan? healthTimeout = null, int? port = null, string? executable = null)
     {
         port ??= AzuriteFixture.FreePort();
-        var app = executable ?? typeof(Program).Assembly.Location; // the app's build output, copied beside the tests
+        var app = executable ?? typeof(ReferralIntake.Functions.Hosting.WorkerProgram).Assembly.Location; // the app's build output, copied beside the tests
         var process = Process.Start(StartInfo(app, port.Value, settings)) ?? throw new InvalidOperationException("The app did not start.");
         var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) { output.Enqueue(e.Data); } };

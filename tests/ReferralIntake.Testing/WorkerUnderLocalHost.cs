@@ -105,6 +105,6 @@ public sealed partial class WorkerUnderLocalHost : IAsyncDisposable
         Client.Dispose();
     }
 
-    [GeneratedRegex(@"Worker process (\d+) started")]
+    [GeneratedRegex(@"Worker process (\d+):")]
     private static partial Regex WorkerStarted();
 }

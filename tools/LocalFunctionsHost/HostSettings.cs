@@ -52,6 +52,22 @@ internal sealed class AppSettings
             _values[(string)variable.Key] = (string?)variable.Value ?? "";
         }
 
+        AddHostSettings(host);
+    }
+
+    /// <summary>A given set in full (a test's), with nothing from the environment.</summary>
+    public AppSettings(HostSettings host, IReadOnlyDictionary<string, string> values)
+    {
+        foreach (var (key, value) in values)
+        {
+            _values[key] = value;
+        }
+
+        AddHostSettings(host);
+    }
+
+    private void AddHostSettings(HostSettings host)
+    {
         _values["FUNCTIONS_WORKER_RUNTIME"] = "dotnet-isolated";
         _values["FUNCTIONS_APPLICATION_DIRECTORY"] = host.ScriptRoot;
         _values.TryAdd("AZURE_FUNCTIONS_ENVIRONMENT", "Development");

@@ -129,7 +129,7 @@ internal sealed partial class HttpTriggers : EndpointDataSource, IDisposable
         using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         var invocation = session.InvokeAsync(request, ended.Token);
         context.Request.Headers[InvocationIdHeader] = invocationId;
-        var error = await _forwarder.SendAsync(context, session.HttpUri.ToString(), _invoker, ForwarderRequestConfig.Empty, HttpTransformer.Default).ConfigureAwait(false);
+        var error = await _forwarder.SendAsync(context, session.HttpUri.ToString(), _invoker, ForwarderRequestConfig.Empty, BehindTheFrontEnd.Instance).ConfigureAwait(false);
 
         InvocationResponse? response = null;
         try
@@ -180,6 +180,27 @@ internal sealed partial class HttpTriggers : EndpointDataSource, IDisposable
                     await Task.Delay(TimeSpan.FromMilliseconds(50 * attempt), cancellationToken).ConfigureAwait(false);
                 }
             }
+        }
+    }
+}
+
+/// <summary>
+/// YARP's default transform (X-Forwarded-For, -Host and -Proto set from what the host saw), except that an
+/// X-Forwarded-For the request already carries is passed on as it came. In Azure the platform's front end
+/// writes that header, with the client's address last, before the host sees the request; locally the caller
+/// plays the front end (a test, or a proxy in front of the local host). Without one, the loopback address is set.
+/// </summary>
+internal sealed class BehindTheFrontEnd : HttpTransformer
+{
+    public static readonly BehindTheFrontEnd Instance = new();
+
+    public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
+    {
+        await Default.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken).ConfigureAwait(false);
+        if (httpContext.Request.Headers.TryGetValue("X-Forwarded-For", out var given))
+        {
+            proxyRequest.Headers.Remove("X-Forwarded-For");
+            proxyRequest.Headers.TryAddWithoutValidation("X-Forwarded-For", (IEnumerable<string>)given!);
         }
     }
 }

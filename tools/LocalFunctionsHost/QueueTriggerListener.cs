@@ -23,13 +23,14 @@ internal sealed partial class QueueTriggerListener(
 
     public string QueueName => queue.Name;
 
-    public static QueueTriggerListener For(WorkerFunction function, AppSettings appSettings, QueueSettings settings, TimeSpan lease, WorkerChannel channel, ILogger log)
+    public static QueueTriggerListener For(WorkerFunction function, AppSettings appSettings, QueueSettings settings, TimeSpan lease, QueueClientSetup setup, WorkerChannel channel, ILogger log)
     {
         var name = appSettings.Resolve(function.TriggerProperty("queueName") ?? throw new InvalidOperationException($"{function.Name}: the queue trigger names no queue."));
         var connectionName = function.TriggerProperty("connection") is { Length: > 0 } c ? c : "AzureWebJobsStorage";
         var connection = appSettings[connectionName] ?? appSettings["AzureWebJobs" + connectionName]
             ?? throw new InvalidOperationException($"{function.Name}: the connection setting '{connectionName}' is not set (the local host takes connection strings only).");
         var options = new QueueClientOptions { MessageEncoding = settings.Base64 ? QueueMessageEncoding.Base64 : QueueMessageEncoding.None };
+        setup.Configure(options);
         return new QueueTriggerListener(function, new QueueClient(connection, name, options), new QueueClient(connection, name + "-poison", options), settings, lease, channel, log);
     }
 
@@ -255,3 +256,6 @@ internal sealed partial class QueueTriggerListener(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Renewing the lease of message {MessageId} failed ({Error})")]
     private static partial void LogRenewFailed(ILogger logger, string messageId, string error);
 }
+
+/// <summary>What is applied to every queue client the triggers make (nothing, unless a test embeds the host).</summary>
+internal sealed record QueueClientSetup(Action<QueueClientOptions> Configure);

@@ -8,7 +8,7 @@ namespace LocalFunctionsHost;
 /// type the local host does not serve is named at start, not silently ignored.
 /// </summary>
 internal sealed partial class TriggerHost(
-    WorkerChannel channel, HttpTriggers http, HostSettings settings, AppSettings appSettings, ILoggerFactory logs, ILogger<TriggerHost> log)
+    WorkerChannel channel, HttpTriggers http, HostSettings settings, AppSettings appSettings, QueueClientSetup queueClients, ILoggerFactory logs, ILogger<TriggerHost> log)
     : BackgroundService
 {
     private readonly List<BackgroundService> _triggers = [];
@@ -18,7 +18,14 @@ internal sealed partial class TriggerHost(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var functions = await channel.Functions.WaitAsync(stoppingToken).ConfigureAwait(false);
+        var reported = await channel.Functions.WaitAsync(stoppingToken).ConfigureAwait(false);
+        // As in Azure, the app setting AzureWebJobs.<name>.Disabled = true turns a function off: no trigger, no route.
+        var functions = reported.Where(f => !IsDisabled(f.Name)).ToList();
+        foreach (var disabled in reported.Except(functions))
+        {
+            LogFunctionDisabled(log, disabled.Name);
+        }
+
         var hostJson = HostJson.Read(settings.ScriptRoot, appSettings);
         http.Map(functions, hostJson.RoutePrefix);
         foreach (var function in functions)
@@ -29,7 +36,7 @@ internal sealed partial class TriggerHost(
                 trigger = function.TriggerType.ToLowerInvariant() switch
                 {
                     "httptrigger" => null,
-                    "queuetrigger" => QueueTriggerListener.For(function, appSettings, hostJson.Queues, settings.QueueLease, channel, logs.CreateLogger("Queue." + function.Name)),
+                    "queuetrigger" => QueueTriggerListener.For(function, appSettings, hostJson.Queues, settings.QueueLease, queueClients, channel, logs.CreateLogger("Queue." + function.Name)),
                     "timertrigger" => TimerTrigger.For(function, appSettings, channel, TimeProvider.System, logs.CreateLogger("Timer." + function.Name)),
                     _ => throw new NotSupportedException($"the local host does not serve '{function.TriggerType}' triggers (HTTP, queue and timer only)"),
                 };
@@ -82,6 +89,12 @@ internal sealed partial class TriggerHost(
         "queuetrigger" => "queueTrigger: " + appSettings.Resolve(function.TriggerProperty("queueName") ?? ""),
         _ => $"{function.TriggerType}: {appSettings.Resolve(function.TriggerProperty("schedule") ?? "")}",
     };
+
+    private bool IsDisabled(string function) =>
+        appSettings[$"AzureWebJobs.{function}.Disabled"] is { } value && (value == "1" || value.Equals("true", StringComparison.OrdinalIgnoreCase));
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "  {Function} is disabled (AzureWebJobs.{Function}.Disabled)")]
+    private static partial void LogFunctionDisabled(ILogger logger, string function);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "  {Function} is in error and will not run: {Reason}")]
     private static partial void LogFunctionInError(ILogger logger, string function, string reason);

@@ -11,11 +11,12 @@ namespace LocalFunctionsHost;
 /// InvocationResponses. The triggers wait for <see cref="ReadyAsync"/>; when the worker goes, the session
 /// fails every invocation in flight and the triggers wait for the next one.
 /// </summary>
-internal sealed partial class WorkerChannel(HostSettings settings, ILogger<WorkerChannel> log) : FunctionRpc.FunctionRpcBase
+internal sealed partial class WorkerChannel(HostSettings settings, ILogger<WorkerChannel> log) : FunctionRpc.FunctionRpcBase, IDisposable
 {
     private readonly object _gate = new();
     private TaskCompletionSource<WorkerSession> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<IReadOnlyList<WorkerFunction>> _functions = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _closing = new();
 
     /// <summary>The session with the running worker, once it has loaded its functions.</summary>
     public Task<WorkerSession> ReadyAsync(CancellationToken ct)
@@ -41,6 +42,13 @@ internal sealed partial class WorkerChannel(HostSettings settings, ILogger<Worke
         }
     }
 
+    /// <summary>Ends every stream from the host's side, once the worker has been stopped: a worker in another
+    /// process closes its connection as it exits, one embedded in a test's process may not, and the web server's
+    /// stop would wait for the open stream.</summary>
+    public void CloseStreams() => _closing.Cancel();
+
+    public void Dispose() => _closing.Dispose();
+
     public override async Task EventStream(IAsyncStreamReader<StreamingMessage> requestStream, IServerStreamWriter<StreamingMessage> responseStream, ServerCallContext context)
     {
         if (!await requestStream.MoveNext(context.CancellationToken).ConfigureAwait(false) || requestStream.Current.StartStream is null)
@@ -51,7 +59,8 @@ internal sealed partial class WorkerChannel(HostSettings settings, ILogger<Worke
 
         var workerId = requestStream.Current.StartStream.WorkerId;
         var session = new WorkerSession(responseStream, log);
-        var reading = session.ReadAsync(requestStream, context.CancellationToken);
+        using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, _closing.Token);
+        var reading = session.ReadAsync(requestStream, ended.Token);
         try
         {
             var functions = await session.StartAsync(settings.ScriptRoot, context.CancellationToken).ConfigureAwait(false);

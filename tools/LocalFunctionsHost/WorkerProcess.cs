@@ -4,17 +4,17 @@ using System.Text.Json.Nodes;
 namespace LocalFunctionsHost;
 
 /// <summary>
-/// Starts the worker as the Functions host does: worker.config.json's executable and worker path, the host's
-/// command-line contract (--functions-uri and friends) and the app settings as environment variables. When
-/// the worker dies the host starts another (after a back-off that grows while it keeps dying). On the host's
-/// own stop, as soon as it begins: the triggers stop and drain first, then the worker gets SIGTERM and a
-/// grace period (the web server's own stop waits for the worker's stream, so it must not come last).
+/// Starts the worker as the Functions host does, with the host's command-line contract (--functions-uri and
+/// friends) and the app settings, through the <see cref="IWorkerLauncher"/> (a process from worker.config.json,
+/// unless a test embeds the worker). When the worker dies the host starts another (after a back-off that grows
+/// while it keeps dying). On the host's own stop, as soon as it begins: the triggers stop and drain first, then
+/// the worker is stopped with a grace period (the web server's own stop waits for the worker's stream, so it
+/// must not come last).
 /// </summary>
 internal sealed partial class WorkerProcess(
-    HostSettings settings, AppSettings appSettings, WorkerChannel channel, GrpcEndpoint grpc, TriggerHost triggers,
+    HostSettings settings, AppSettings appSettings, IWorkerLauncher launcher, WorkerChannel channel, GrpcEndpoint grpc, TriggerHost triggers,
     IHostApplicationLifetime lifetime, ILogger<WorkerProcess> log) : BackgroundService
 {
-    private static readonly TimeSpan Grace = TimeSpan.FromSeconds(10);
     private readonly CancellationTokenSource _stopWorker = new();
     private Task _stopping = Task.CompletedTask;
 
@@ -53,34 +53,91 @@ internal sealed partial class WorkerProcess(
         while (!stoppingToken.IsCancellationRequested)
         {
             var started = DateTimeOffset.UtcNow;
-            using var process = Start(await grpc.Address.WaitAsync(stoppingToken).ConfigureAwait(false));
+            await using var worker = launcher.Start(Describe(await grpc.Address.WaitAsync(stoppingToken).ConfigureAwait(false)));
             Starts++;
+            LogStarted(log, worker.Description);
+            int exitCode;
             try
             {
-                await process.WaitForExitAsync(stoppingToken).ConfigureAwait(false);
+                exitCode = await worker.Exited.WaitAsync(stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
-                await StopAsync(process).ConfigureAwait(false);
+                await worker.StopAsync().ConfigureAwait(false);
+                channel.CloseStreams();
                 return;
             }
 
             channel.WorkerExited();
-            LogExited(log, process.ExitCode);
+            LogExited(log, exitCode);
             // A worker that lived a while is restarted at once; one that keeps dying at start waits longer each time.
             backOff = DateTimeOffset.UtcNow - started > TimeSpan.FromSeconds(30) ? TimeSpan.FromMilliseconds(500) : TimeSpan.FromTicks(Math.Min(backOff.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
             await Task.Delay(backOff, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 
-    private Process Start(Uri grpcAddress)
+    private WorkerStart Describe(Uri grpcAddress)
     {
-        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(settings.ScriptRoot, "worker.config.json")))!["description"]!;
-        var executable = config["defaultExecutablePath"]!.GetValue<string>();
-        var workerPath = Path.Combine(settings.ScriptRoot, config["defaultWorkerPath"]!.GetValue<string>());
         var workerId = Guid.NewGuid().ToString();
         var requestId = Guid.NewGuid().ToString();
-        var info = new ProcessStartInfo(executable) { WorkingDirectory = settings.ScriptRoot, UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        var maxMessage = int.MaxValue.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        // The Functions host's command line for a worker (both spellings: the worker reads the --functions-* ones).
+        var arguments = new List<string>();
+        foreach (var (name, value) in new[]
+        {
+            ("--host", grpcAddress.Host), ("--port", grpcAddress.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("--workerId", workerId), ("--requestId", requestId), ("--grpcMaxMessageLength", maxMessage),
+            ("--functions-uri", grpcAddress.ToString()), ("--functions-worker-id", workerId), ("--functions-request-id", requestId),
+            ("--functions-grpc-max-message-length", maxMessage),
+        })
+        {
+            arguments.Add(name);
+            arguments.Add(value);
+        }
+
+        return new WorkerStart(settings.ScriptRoot, arguments, appSettings.All);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Worker {Worker} started")]
+    private static partial void LogStarted(ILogger logger, string worker);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The worker exited with code {ExitCode}; starting another, as the Functions host does")]
+    private static partial void LogExited(ILogger logger, int exitCode);
+}
+
+/// <summary>What a worker is started with: the app's folder, the host's command line, the app settings.</summary>
+public sealed record WorkerStart(string ScriptRoot, IReadOnlyList<string> Arguments, IReadOnlyDictionary<string, string> Settings);
+
+/// <summary>Starts a worker. The Functions host starts a process; a test may run the worker in its own.</summary>
+public interface IWorkerLauncher
+{
+    IRunningWorker Start(WorkerStart start);
+}
+
+/// <summary>A worker the host started.</summary>
+public interface IRunningWorker : IAsyncDisposable
+{
+    /// <summary>For the host's log: "process 1234: path/to/worker.dll".</summary>
+    string Description { get; }
+
+    /// <summary>Completes with the exit code when the worker ends on its own.</summary>
+    Task<int> Exited { get; }
+
+    /// <summary>Asks the worker to stop and waits for it, within a grace period.</summary>
+    Task StopAsync();
+}
+
+/// <summary>The worker as a process, from worker.config.json, as the Functions host starts it.</summary>
+internal sealed class ProcessLauncher : IWorkerLauncher
+{
+    private static readonly TimeSpan Grace = TimeSpan.FromSeconds(10);
+
+    public IRunningWorker Start(WorkerStart start)
+    {
+        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(start.ScriptRoot, "worker.config.json")))!["description"]!;
+        var executable = config["defaultExecutablePath"]!.GetValue<string>();
+        var workerPath = Path.Combine(start.ScriptRoot, config["defaultWorkerPath"]!.GetValue<string>());
+        var info = new ProcessStartInfo(executable) { WorkingDirectory = start.ScriptRoot, UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         if (string.Equals(executable, "dotnet", StringComparison.OrdinalIgnoreCase))
         {
             info.ArgumentList.Add(workerPath);
@@ -90,21 +147,13 @@ internal sealed partial class WorkerProcess(
             info.FileName = workerPath;
         }
 
-        // The Functions host's command line for a worker (both spellings: the worker reads the --functions-* ones).
-        foreach (var (name, value) in new[]
+        foreach (var argument in start.Arguments)
         {
-            ("--host", grpcAddress.Host), ("--port", grpcAddress.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-            ("--workerId", workerId), ("--requestId", requestId), ("--grpcMaxMessageLength", int.MaxValue.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-            ("--functions-uri", grpcAddress.ToString()), ("--functions-worker-id", workerId), ("--functions-request-id", requestId),
-            ("--functions-grpc-max-message-length", int.MaxValue.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-        })
-        {
-            info.ArgumentList.Add(name);
-            info.ArgumentList.Add(value);
+            info.ArgumentList.Add(argument);
         }
 
         info.Environment.Clear();
-        foreach (var (key, value) in appSettings.All)
+        foreach (var (key, value) in start.Settings)
         {
             info.Environment[key] = value;
         }
@@ -115,36 +164,42 @@ internal sealed partial class WorkerProcess(
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { Console.Error.WriteLine(e.Data); } };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        LogStarted(log, process.Id, workerPath);
-        return process;
+        return new RunningProcess(process, $"process {process.Id}: {workerPath}");
     }
 
-    private static async Task StopAsync(Process process)
+    private sealed class RunningProcess(Process process, string description) : IRunningWorker
     {
-        if (process.HasExited)
+        public string Description => description;
+
+        public Task<int> Exited { get; } = process.WaitForExitAsync().ContinueWith(_ => process.ExitCode, TaskScheduler.Default);
+
+        public async Task StopAsync()
         {
-            return;
+            if (process.HasExited)
+            {
+                return;
+            }
+
+            // SIGTERM: the worker stops its host and finishes what it can.
+            using (var term = Process.Start(new ProcessStartInfo("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false }))
+            {
+                await (term?.WaitForExitAsync() ?? Task.CompletedTask).ConfigureAwait(false);
+            }
+
+            using var grace = new CancellationTokenSource(Grace);
+            await process.WaitForExitAsync(grace.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
         }
 
-        // SIGTERM: the worker stops its host and finishes what it can.
-        using (var term = Process.Start(new ProcessStartInfo("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false }))
+        public ValueTask DisposeAsync()
         {
-            await (term?.WaitForExitAsync() ?? Task.CompletedTask).ConfigureAwait(false);
-        }
-
-        using var grace = new CancellationTokenSource(Grace);
-        await process.WaitForExitAsync(grace.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        if (!process.HasExited)
-        {
-            process.Kill(entireProcessTree: true);
+            process.Dispose();
+            return ValueTask.CompletedTask;
         }
     }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Worker process {ProcessId} started: {WorkerPath}")]
-    private static partial void LogStarted(ILogger logger, int processId, string workerPath);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The worker process exited with code {ExitCode}; starting another, as the Functions host does")]
-    private static partial void LogExited(ILogger logger, int exitCode);
 }
 
 /// <summary>The loopback address of the host's gRPC endpoint, known once Kestrel has bound its port.</summary>

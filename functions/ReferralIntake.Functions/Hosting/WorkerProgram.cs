@@ -19,14 +19,27 @@ public static class WorkerProgram
 
     public static async Task RunAsync(string[] args)
     {
+        using var app = Build(CreateBuilder(args));
+        await app.RunAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>The worker with every service and middleware registered; a test may add settings first and
+    /// replace services after, then <see cref="Build"/>.</summary>
+    public static FunctionsApplicationBuilder CreateBuilder(string[] args, IEnumerable<KeyValuePair<string, string?>>? settings = null)
+    {
         var builder = FunctionsApplication.CreateBuilder(args);
+        if (settings is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(settings);
+        }
+
         builder.ConfigureFunctionsWebApplication();
         builder.UseWhen<FunctionAccessMiddleware>(FunctionAccessMiddleware.IsHttpFunction);
         builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(k => k.Limits.MaxRequestBodySize = 1024 * 1024);
 
         // The host triggers the queues and timers: no listener of the app's own; each queue function is told
         // host.json's maxDequeueCount, so its last try can mark the referral failed before the poison queue.
-        var listenerOptions = new QueueListenerOptions { Enabled = false, MaxDequeueCount = HostJsonMaxDequeueCount() ?? 5 };
+        var listenerOptions = new QueueListenerOptions { Enabled = false, MaxDequeueCount = HostJsonMaxDequeueCount(builder.Configuration) ?? 5 };
         builder.Services.AddSingleton(listenerOptions);
         builder.AddReferralTelemetry();
         // The worker's own span per invocation, in the trace the host started, and the Functions resource; the host
@@ -46,22 +59,36 @@ public static class WorkerProgram
             reference.MapApiReference();
             return reference;
         });
+        return builder;
+    }
 
-        using var app = builder.Build();
-        _ = app.Services.GetRequiredService<Delivery.Destinations>(); // a misconfigured webhook stops the start, with the setting named
-        await app.RunAsync().ConfigureAwait(false);
+    public static IHost Build(FunctionsApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var app = builder.Build();
+        try
+        {
+            _ = app.Services.GetRequiredService<Delivery.Destinations>(); // a misconfigured webhook stops the start, with the setting named
+        }
+        catch
+        {
+            app.Dispose();
+            throw;
+        }
+
+        return app;
     }
 
     /// <summary>host.json's extensions.queues.maxDequeueCount, beside the app (the Functions host reads the same file),
     /// or the app setting that overrides it for the host.</summary>
-    private static int? HostJsonMaxDequeueCount()
+    private static int? HostJsonMaxDequeueCount(IConfiguration configuration)
     {
-        if (int.TryParse(Environment.GetEnvironmentVariable("AzureFunctionsJobHost__extensions__queues__maxDequeueCount"), out var overridden))
+        if (int.TryParse(configuration["AzureFunctionsJobHost:extensions:queues:maxDequeueCount"], out var overridden))
         {
             return overridden;
         }
 
-        var path = Path.Combine(Environment.GetEnvironmentVariable("FUNCTIONS_APPLICATION_DIRECTORY") ?? AppContext.BaseDirectory, "host.json");
+        var path = Path.Combine(configuration["FUNCTIONS_APPLICATION_DIRECTORY"] ?? AppContext.BaseDirectory, "host.json");
         return File.Exists(path) ? JsonNode.Parse(File.ReadAllText(path))?["extensions"]?["queues"]?["maxDequeueCount"]?.GetValue<int>() : null;
     }
 }

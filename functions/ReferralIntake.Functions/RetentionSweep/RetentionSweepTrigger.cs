@@ -13,8 +13,11 @@ public static class RetentionSweepTrigger
     public static async Task RunAsync([TimerTrigger("0 15 3 * * *")] TimerInfo timer, FunctionContext context)
     {
         _ = timer;
-        await context.InstanceServices.GetRequiredService<RetentionSweeper>().SweepAsync(context.CancellationToken).ConfigureAwait(false);
+        await SweepAsync(context.InstanceServices, context.CancellationToken).ConfigureAwait(false);
     }
+
+    public static Task<SweepResult> SweepAsync(IServiceProvider services, CancellationToken ct) =>
+        services.GetRequiredService<RetentionSweeper>().SweepAsync(ct);
 
     public static IEndpointRouteBuilder MapRetentionSweepTrigger(this IEndpointRouteBuilder app)
     {

@@ -97,8 +97,15 @@ public static class StatisticsRefreshTrigger
         Microsoft.Azure.Functions.Worker.FunctionContext context)
     {
         _ = timer;
-        await context.InstanceServices.GetRequiredService<StatisticsJob>().RefreshAsync(context.CancellationToken).ConfigureAwait(false);
-        context.InstanceServices.GetRequiredService<StatisticsCache>().Clear();
+        await RefreshAsync(context.InstanceServices, context.CancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>What one run does: count, then drop the pages' cached figures.</summary>
+    public static async Task<StatisticsRun> RefreshAsync(IServiceProvider services, CancellationToken ct)
+    {
+        var run = await services.GetRequiredService<StatisticsJob>().RefreshAsync(ct).ConfigureAwait(false);
+        services.GetRequiredService<StatisticsCache>().Clear();
+        return run;
     }
 
     public static IEndpointRouteBuilder MapStatisticsRefreshTrigger(this IEndpointRouteBuilder app)
