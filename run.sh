@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 source build/setup.sh
 setup
+publish_worker
 
 [ -f local.settings.json ] || cp local.settings.sample.json local.settings.json
 # An older local.settings.json keeps the developer's own values but gains any setting added to the sample since.
@@ -33,6 +34,6 @@ else
 fi
 
 echo "==> serving on http://127.0.0.1:7071: the isolated worker under the local Functions host (Ctrl-C to stop)"
-app_dir="$PWD/functions/ReferralIntake.Functions/bin/$CONFIGURATION/net10.0"
+# The published worker (artifacts/worker), as Azure gets it.
 dotnet "tools/LocalFunctionsHost/bin/$CONFIGURATION/net10.0/LocalFunctionsHost.dll" \
-  --script-root "$app_dir" --port 7071 --settings "$PWD/local.settings.json"
+  --script-root "$PWD/artifacts/worker" --port 7071 --settings "$PWD/local.settings.json"

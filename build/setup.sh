@@ -28,8 +28,8 @@ ensure_chromium() {
 }
 
 # The function app as Azure runs it: the isolated worker, framework-dependent and ReadyToRun for linux-x64,
-# into artifacts/worker (host.json, functions.metadata and worker.config.json beside it). The worker contract
-# tests and the published-app smoke test run it; ./run.sh will, once every route has moved (issue 24).
+# into artifacts/worker (host.json, functions.metadata and worker.config.json beside it): what infra/ deploys,
+# what ./run.sh serves under the local host, and what the worker contract and smoke tests run.
 publish_worker() {
   cd "$REPO_ROOT"
   echo "==> dotnet publish (isolated worker, ReadyToRun, linux-x64) -> artifacts/worker"

@@ -1,5 +1,5 @@
 // ReferralIntake in Azure: one resource group holding storage (queues and report blobs), a Linux
-// Function App on the Flex Consumption plan running the custom handler, its managed identity,
+// Function App on the Flex Consumption plan running the isolated worker (.NET 10), its managed identity,
 // Key Vault for secrets, Log Analytics with Application Insights, and alerts.
 // Deploy: see README.md, "Deploying to Azure" (what-if first). Every test run compiles this file and
 // each .bicepparam with the pinned Bicep CLI and the linter rules of bicepconfig.json, and checks the
@@ -37,6 +37,10 @@ param frontDoor bool = true
 
 @description('Largest number of instances the app may scale to.')
 param maximumInstanceCount int = 40
+
+@description('Instances of the HTTP functions kept warm at all times (Flex Consumption always ready), so a parent at midnight never waits for a cold start; 0 turns it off (a dev deployment, to save its cost).')
+@minValue(0)
+param alwaysReadyHttpInstances int = 1
 
 var suffix = uniqueString(resourceGroup().id, environmentName)
 var names = {
@@ -155,6 +159,7 @@ module app 'modules/functionapp.bicep' = {
     subnetId: network.outputs.appSubnetId
     frontDoor: frontDoor
     maximumInstanceCount: maximumInstanceCount
+    alwaysReadyHttpInstances: alwaysReadyHttpInstances
   }
 }
 

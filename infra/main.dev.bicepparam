@@ -5,6 +5,8 @@ param location = 'uksouth'
 param alertEmail = 'referralintake-dev-alerts@example.org'
 param retentionDays = 30
 param maximumInstanceCount = 10
+// No warm instance in dev (its cost); production keeps one for the HTTP functions (the default).
+param alwaysReadyHttpInstances = 0
 // A dev deployment goes without Front Door (its cost); production has it.
 param frontDoor = false
 param partners = [

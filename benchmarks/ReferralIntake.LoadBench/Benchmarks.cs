@@ -20,7 +20,7 @@ public static class Benchmarks
         await TriageAsync(options);
         await P1UnderBacklogAsync(options);
         await EndToEndBench.RunAsync(options);
-        await StartupAsync(options);
+        await WorkerStartupAsync(options);
         return 0;
     }
 
@@ -28,7 +28,7 @@ public static class Benchmarks
     public static Task<int> IntakeAsync(Options options) => WithAzuriteAsync(async azurite =>
     {
         var names = Bench.Names("intake");
-        using var app = await AppProcess.StartAsync(Bench.AppSettings(azurite, names, listener: false), executable: options.AppExecutable);
+        using var app = await WorkerUnderLocalHost.StartAsync(Bench.AppSettings(azurite, names, queueTriggers: false));
         using var http = Bench.Client(app.Client.BaseAddress!);
         var (queue, container) = Bench.RawClients(azurite, Bench.Names("raw"));
 
@@ -69,14 +69,14 @@ public static class Benchmarks
     {
         await using var force = await ForceServer.StartAsync();
         var names = Bench.Names("triage");
-        using (var filler = await AppProcess.StartAsync(Bench.AppSettings(azurite, names, listener: false), executable: options.AppExecutable))
+        using (var filler = await WorkerUnderLocalHost.StartAsync(Bench.AppSettings(azurite, names, queueTriggers: false)))
         {
             using var http = Bench.Client(filler.Client.BaseAddress!);
             await Bench.MeasureAsync(options.Messages, 32, async _ => (await Bench.SubmitAsync(http, Bench.ReportBody)).Accepted);
         }
 
         var clock = Stopwatch.StartNew();
-        using (var app = await AppProcess.StartAsync(Bench.AppSettings(azurite, names, listener: true, force.Url), executable: options.AppExecutable))
+        using (var app = await WorkerUnderLocalHost.StartAsync(Bench.AppSettings(azurite, names, queueTriggers: true, force.Url)))
         {
             var started = clock.Elapsed;
             await Eventually.TrueAsync(() => Task.FromResult(force.DistinctDeliveries >= options.Messages), TimeSpan.FromMinutes(10), "every referral delivered");
@@ -122,7 +122,7 @@ public static class Benchmarks
         };
 
         var names = Bench.Names("p1");
-        using (var filler = await AppProcess.StartAsync(Bench.AppSettings(azurite, names, listener: false), executable: options.AppExecutable))
+        using (var filler = await WorkerUnderLocalHost.StartAsync(Bench.AppSettings(azurite, names, queueTriggers: false)))
         {
             using var http = Bench.Client(filler.Client.BaseAddress!);
             await Bench.MeasureAsync(options.Backlog, 32, async _ => (await Bench.SubmitAsync(http, Bench.ReportBody)).Accepted);
@@ -130,7 +130,7 @@ public static class Benchmarks
 
         var p1Body = Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(Bench.ReportBody).Replace("\"imagesRequested\",\"secrecyRequested\"", "\"immediateDanger\"", StringComparison.Ordinal));
         var probes = new List<(string P1, string P2, DateTime At, int Queued)>();
-        using (var app = await AppProcess.StartAsync(Bench.AppSettings(azurite, names, listener: true, force.Url), executable: options.AppExecutable))
+        using (var app = await WorkerUnderLocalHost.StartAsync(Bench.AppSettings(azurite, names, queueTriggers: true, force.Url)))
         {
             using var http = Bench.Client(app.Client.BaseAddress!);
             var queue = new Azure.Storage.Queues.QueueClient(azurite.ConnectionString, names);
@@ -161,35 +161,6 @@ public static class Benchmarks
     });
 
     private static double Median(double[] sorted) => sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
-
-    /// <summary>
-    /// Time from process start to the first 202, in one run, for four executables: the app published
-    /// native (artifacts/native, as ./test.sh publishes it), the app on the JIT (its build output), and a
-    /// bare ASP.NET Core app that answers 202 on the JIT and published native (artifacts/bare-native); the
-    /// app's rows run it standalone, with its queue listeners. A fifth row runs the native app as Azure
-    /// does, as a custom handler (no listeners). Each run starts them in turn, so all meet the same machine.
-    /// </summary>
-    public static Task<int> StartupAsync(Options options) => WithAzuriteAsync(async azurite =>
-    {
-        var native = Path.Combine(RepoPaths.Root, "artifacts", "native", "ReferralIntake.Functions");
-        StartRow[] rows =
-        [
-            new("app, NativeAOT", native, App: true),
-            new("app, JIT", typeof(ReferralIntake.Functions.Intake.IntakeService).Assembly.Location, App: true),
-            new(BareJitRow, BareJitApp, App: false),
-            new("bare ASP.NET Core, NativeAOT", Path.Combine(RepoPaths.Root, "artifacts", "bare-native", "BareApp"), App: false),
-            // As Azure runs it: the Functions host names the port and triggers the queues itself (no listeners).
-            new("app, NativeAOT, as a custom handler", native, App: true, CustomHandler: true),
-        ];
-        foreach (var missing in rows.Where(r => !File.Exists(r.Path)))
-        {
-            Console.Error.WriteLine($"{missing.Path} is missing: publish it first (docs/benchmarks.md, \"Start-up\").");
-            return 1;
-        }
-
-        PrintStartupTable($"Start-up: process start to first 202 ({options.Runs} runs each, interleaved)", "executable", await TimeStartsAsync(azurite, rows, options.Runs));
-        return 0;
-    });
 
     /// <summary>
     /// The isolated worker's start-up, in one run: process start to the first 202, each worker started by the local
@@ -226,39 +197,8 @@ public static class Benchmarks
     private static string BareJitApp => Path.Combine(RepoPaths.Root, "benchmarks", "BareApp", "bin",
         Path.GetFileName(Path.GetDirectoryName(AppContext.BaseDirectory.TrimEnd('/')))!, "net10.0", "BareApp.dll");
 
-    /// <summary>
-    /// Start-up A/B: each <c>--variant "name=executable[;Setting=value...]"</c> (another build of the app, or
-    /// the same one with a setting changed) is started in turn in each run, beside the bare JIT app, so every
-    /// variant meets the same minute of the machine. How the start-up choices in docs/benchmarks.md were
-    /// measured.
-    /// </summary>
-    public static Task<int> StartupVariantsAsync(Options options) => WithAzuriteAsync(async azurite =>
-    {
-        static StartRow? Variant(string text)
-        {
-            if (text.Split('=', 2) is not [var name, var rest])
-            {
-                return null;
-            }
-
-            var parts = rest.Split(';');
-            var settings = parts.Skip(1).Select(kv => kv.Split('=', 2)).Where(kv => kv.Length == 2).ToDictionary(kv => kv[0], kv => kv[1]);
-            return new StartRow(name, Path.GetFullPath(parts[0], RepoPaths.Root), App: true, Settings: settings);
-        }
-
-        var rows = (options.Variants ?? []).Select(Variant).Append(new StartRow(BareJitRow, BareJitApp, App: false)).ToArray();
-        if (rows.Length < 2 || rows.Any(r => r is null || !File.Exists(r.Path)))
-        {
-            Console.Error.WriteLine("startup-ab needs at least one --variant \"name=executable[;Setting=value...]\", each executable built");
-            return 1;
-        }
-
-        PrintStartupTable($"Start-up A/B: process start to first 202 ({options.Runs} runs each, interleaved)", "variant", await TimeStartsAsync(azurite, rows!, options.Runs));
-        return 0;
-    });
-
     /// <summary>An executable to start: the app (sent a real report, with these settings over the benchmark's own) or a bare app.</summary>
-    private sealed record StartRow(string Name, string Path, bool App, bool CustomHandler = false, Dictionary<string, string>? Settings = null, bool UnderLocalHost = false);
+    private sealed record StartRow(string Name, string Path, bool App, Dictionary<string, string>? Settings = null, bool UnderLocalHost = false);
 
     private const string BareJitRow = "bare ASP.NET Core, JIT";
 
@@ -270,13 +210,13 @@ public static class Benchmarks
         {
             foreach (var row in rows)
             {
-                var settings = row.App ? Bench.AppSettings(azurite, Bench.Names("start"), listener: true) : [];
+                var settings = row.App ? Bench.AppSettings(azurite, Bench.Names("start"), queueTriggers: true) : [];
                 foreach (var (key, value) in row.Settings ?? [])
                 {
                     settings[key] = value;
                 }
 
-                times[row.Name].Add(await TimeToFirst202Async(row.Path, row.App ? "/api/referrals" : "/", settings, withReport: row.App, row.CustomHandler, row.UnderLocalHost));
+                times[row.Name].Add(await TimeToFirst202Async(row.Path, row.App ? "/api/referrals" : "/", settings, withReport: row.App, row.UnderLocalHost));
             }
         }
 
@@ -314,23 +254,27 @@ public static class Benchmarks
         }
     }
 
-    private static async Task<double> TimeToFirst202Async(string dll, string path, Dictionary<string, string> settings, bool withReport, bool customHandler, bool underLocalHost = false)
+    private static async Task<double> TimeToFirst202Async(string dll, string path, Dictionary<string, string> settings, bool withReport, bool underLocalHost)
     {
         var port = AzuriteFixture.FreePort();
-        var start = AppProcess.StartInfo(underLocalHost ? LocalHost : dll, port, settings);
+        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetDirectoryName(dll)! };
+        start.ArgumentList.Add(underLocalHost ? LocalHost : dll);
         if (underLocalHost)
         {
-            // The host serves the port; the worker picks its own (it inherits the environment, so no ASPNETCORE_URLS).
-            start.Environment.Remove("ASPNETCORE_URLS");
+            // The host serves the port; the worker picks its own.
             foreach (var arg in new[] { "--script-root", Path.GetDirectoryName(dll)!, "--port", port.ToString(CultureInfo.InvariantCulture) })
             {
                 start.ArgumentList.Add(arg);
             }
         }
-
-        if (customHandler)
+        else
         {
-            start.Environment[ReferralIntake.Functions.Hosting.SettingNames.CustomHandlerPort] = port.ToString(CultureInfo.InvariantCulture);
+            start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
+        }
+
+        foreach (var (key, value) in settings)
+        {
+            start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         }
 
         // Long enough for a first request the local host holds until its worker has loaded its functions.

@@ -55,17 +55,17 @@ public static class ChaosRun
 
         var names = Bench.Names("chaos");
         var port = AzuriteFixture.FreePort();
-        var settings = Bench.AppSettings(azurite, names, listener: true, force.Url);
+        var settings = Bench.AppSettings(azurite, names, queueTriggers: true, force.Url);
         settings["Destinations:police-scotland:Url"] = $"http://127.0.0.1:{AzuriteFixture.FreePort()}/nothing-listens";
         settings["Destinations:police-scotland:Secret"] = "unused";
-        settings["QueueListener:LeaseSeconds"] = "5";
-        settings["QueueListener:RetryDelaySeconds"] = "1";
+        settings["AzureFunctionsJobHost__extensions__queues__visibilityTimeout"] = "00:00:01"; // a failed message is tried again a second later
+        var lease = TimeSpan.FromSeconds(5); // a killed instance's leases run out soon after
         settings["Delivery:MaxRetries"] = "2";
         settings["Delivery:RetryBaseDelaySeconds"] = "0.2";
         settings["Delivery:PerAttemptTimeoutSeconds"] = "2";
         settings["Delivery:BreakerMinimumThroughput"] = "100000";
 
-        var app = await AppProcess.StartAsync(settings, port: port);
+        var app = await WorkerUnderLocalHost.StartAsync(settings, lease, port);
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(15) };
         var references = new ConcurrentDictionary<string, ConcurrentBag<string>>(); // submission key -> references answered
         var scottish = new ConcurrentDictionary<string, bool>();
@@ -86,7 +86,7 @@ public static class ChaosRun
                     break;
                 }
 
-                app.Kill(); // SIGKILL, mid-batch
+                app.Kill(); // SIGKILL to the instance (host and worker), mid-batch
                 app.Dispose();
                 appKills++;
                 if (++cycle % 4 == 0)
@@ -96,7 +96,7 @@ public static class ChaosRun
                     azuriteRestarts++;
                 }
 
-                app = await AppProcess.StartAsync(settings, TimeSpan.FromMinutes(2), port);
+                app = await WorkerUnderLocalHost.StartAsync(settings, lease, port, TimeSpan.FromMinutes(2));
             }
         });
 

@@ -35,10 +35,10 @@ public static class EndToEndBench
         };
 
         var names = Bench.Names("e2e");
-        var settings = Bench.AppSettings(azurite, names, listener: true, force.Url);
-        var maxPolling = TimeSpan.FromSeconds(double.Parse(settings["QueueListener:MaxPollingSeconds"], System.Globalization.CultureInfo.InvariantCulture));
+        var settings = Bench.AppSettings(azurite, names, queueTriggers: true, force.Url);
+        var maxPolling = TimeSpan.Parse(settings["AzureFunctionsJobHost__extensions__queues__maxPollingInterval"], System.Globalization.CultureInfo.InvariantCulture);
         var rows = new List<string>();
-        using (var app = await AppProcess.StartAsync(settings, executable: options.AppExecutable))
+        using (var app = await WorkerUnderLocalHost.StartAsync(settings))
         {
             using var http = Bench.Client(app.Client.BaseAddress!);
             async Task<string> Submit(int _) => (await Bench.SubmitAsync(http, Bench.ReportBody, readReference: true)).Reference! + $":police-force:{Force}";
@@ -69,7 +69,7 @@ public static class EndToEndBench
         await consumer;
 
         Console.WriteLine("### End to end: submission to the force's 2xx\n");
-        Console.WriteLine(FormattableString.Invariant($"Listeners poll every 100 ms when busy, doubling to {maxPolling.TotalSeconds:0.#} s when idle (QueueListener:MaxPollingSeconds); the raw baseline polls the same way.\n"));
+        Console.WriteLine(FormattableString.Invariant($"The host's queue triggers poll every 100 ms when busy, doubling to {maxPolling.TotalSeconds:0.#} s when idle (host.json's maxPollingInterval, overridden); the raw baseline polls the same way.\n"));
         Console.WriteLine("CPU is each process's share of one core over the row's run (the raw baseline's consumer runs in the benchmark process, which also submits).\n");
         Console.WriteLine("| load | path | referrals | median ms | p99 ms | max ms | not delivered | CPU: app (raw: benchmark) | CPU: Azurite |");
         Console.WriteLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");

@@ -19,7 +19,8 @@ public static class Bench
          "suspect":{"usernames":["xx_gamer_41"],"approximateAge":41}}
         """u8.ToArray();
 
-    public static Dictionary<string, string> AppSettings(AzuriteFixture azurite, string names, bool listener, Uri? force = null)
+    /// <param name="queueTriggers">false: the queue functions off (AzureWebJobs.{name}.Disabled), so what is sent stays queued.</param>
+    public static Dictionary<string, string> AppSettings(AzuriteFixture azurite, string names, bool queueTriggers, Uri? force = null)
     {
         var settings = new Dictionary<string, string>
         {
@@ -30,12 +31,16 @@ public static class Bench
             ["ReferralContainerName"] = names,
             ["Partners:bench:KeySha256"] = Partners.HashKey(PartnerKey),
             ["Partners:bench:RequestsPerMinute"] = "100000000",
-            ["QueueListener:Enabled"] = listener ? "true" : "false",
-            ["QueueListener:MaxPollingSeconds"] = "0.5",
+            ["AzureFunctionsJobHost__extensions__queues__maxPollingInterval"] = "00:00:00.5",
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Warning",
-            ["Retention:SweepIntervalHours"] = "24",
         };
+        // The timers are off (their schedules would land in a run at random); the queue functions as asked.
+        foreach (var (key, value) in TestApp.Disabled(queueTriggers ? TestApp.TimerFunctions : [.. TestApp.TimerFunctions, .. TestApp.QueueFunctions]))
+        {
+            settings[key] = value;
+        }
+
         if (force is not null)
         {
             settings["Destinations:default:Url"] = force.ToString();

@@ -2,12 +2,9 @@ using System.Globalization;
 
 namespace ReferralIntake.LoadBench;
 
-/// <param name="Native">Run the app's NativeAOT executable (artifacts/native) instead of its JIT build.</param>
-public sealed record Options(int Requests, int[] Concurrency, int Messages, int Runs, int Referrals, double Minutes, double OutageMinutes = 3, int Backlog = 3000, int Probes = 10, double OutageAtMinutes = 0.5, bool Native = false,
-    int IdleReferrals = 30, double IdleGapSeconds = 1, int Rate = 50, int Seconds = 20, string[]? Variants = null)
+public sealed record Options(int Requests, int[] Concurrency, int Messages, int Runs, int Referrals, double Minutes, double OutageMinutes = 3, int Backlog = 3000, int Probes = 10, double OutageAtMinutes = 0.5,
+    int IdleReferrals = 30, double IdleGapSeconds = 1, int Rate = 50, int Seconds = 20)
 {
-    public string? AppExecutable => Native ? Path.Combine(ReferralIntake.Functions.Tests.Support.RepoPaths.Root, "artifacts", "native", "ReferralIntake.Functions") : null;
-
     public static Options Parse(string[] args)
     {
         string? Get(string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
@@ -23,11 +20,9 @@ public sealed record Options(int Requests, int[] Concurrency, int Messages, int 
             Int("--backlog", 3000),
             Int("--probes", 10),
             double.TryParse(Get("--outage-at"), CultureInfo.InvariantCulture, out var at) ? at : 0.5,
-            args.Contains("--native"),
             Int("--idle", 30),
             double.TryParse(Get("--idle-gap"), CultureInfo.InvariantCulture, out var gap) ? gap : 1,
             Int("--rate", 50),
-            Int("--seconds", 20),
-            [.. args.Select((a, i) => (a, i)).Where(p => p.a == "--variant" && p.i + 1 < args.Length).Select(p => args[p.i + 1])]);
+            Int("--seconds", 20));
     }
 }

@@ -1,6 +1,6 @@
 using ReferralIntake.LoadBench;
 
-// dotnet run -c Release --project benchmarks/ReferralIntake.LoadBench -- <intake|triage|startup|startup-ab|all|chaos|p1-backlog|e2e|statistics> [options]
+// dotnet run -c Release --project benchmarks/ReferralIntake.LoadBench -- <intake|triage|worker-startup|all|chaos|p1-backlog|e2e|statistics> [options]
 // Everything runs on this machine's loopback: its own Azurite, the app as a process, a loopback force.
 var mode = args.FirstOrDefault() ?? "all";
 var options = Options.Parse(args.Skip(1).ToArray());
@@ -8,8 +8,6 @@ return mode switch
 {
     "intake" => await Benchmarks.IntakeAsync(options),
     "triage" => await Benchmarks.TriageAsync(options),
-    "startup" => await Benchmarks.StartupAsync(options),
-    "startup-ab" => await Benchmarks.StartupVariantsAsync(options),
     "worker-startup" => await Benchmarks.WorkerStartupAsync(options),
     "all" => await Benchmarks.AllAsync(options),
     "chaos" => await ChaosRun.RunAsync(options),
@@ -21,6 +19,6 @@ return mode switch
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: LoadBench <intake|triage|startup|startup-ab|worker-startup|all|chaos|p1-backlog|e2e|statistics> [--requests N] [--concurrency 1,8,32] [--messages N] [--runs N] [--referrals N] [--minutes N] [--outage-minutes N] [--outage-at N] [--backlog N] [--probes N] [--idle N] [--idle-gap S] [--rate N] [--seconds N] [--native] [--variant \"name=executable[;Setting=value...]\" ...]");
+    Console.Error.WriteLine("usage: LoadBench <intake|triage|worker-startup|all|chaos|p1-backlog|e2e|statistics> [--requests N] [--concurrency 1,8,32] [--messages N] [--runs N] [--referrals N] [--minutes N] [--outage-minutes N] [--outage-at N] [--backlog N] [--probes N] [--idle N] [--idle-gap S] [--rate N] [--seconds N]");
     return 2;
 }

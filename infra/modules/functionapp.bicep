@@ -1,5 +1,6 @@
-// The function app: Linux, Flex Consumption (FC1), running the custom handler (runtime "custom";
-// host.json names the executable). HTTPS only, TLS 1.2, FTP and basic publishing credentials off.
+// The function app: Linux, Flex Consumption (FC1), an isolated worker on .NET 10 (runtime
+// "dotnet-isolated" 10.0), deployed as the ReadyToRun publish folder (artifacts/worker). HTTP functions
+// kept warm (always ready) when asked. HTTPS only, TLS 1.2, FTP and basic publishing credentials off.
 // Storage is reached with the user-assigned identity (no connection string, no keys); secrets are
 // Key Vault references resolved with the same identity.
 // API versions: Microsoft.Web/serverfarms@2025-03-01, Microsoft.Web/sites@2025-03-01 (and its
@@ -29,6 +30,8 @@ param subnetId string
 @description('Whether Azure Front Door is in front: then the client\'s address is its X-Azure-ClientIP.')
 param frontDoor bool
 param maximumInstanceCount int
+@description('Instances kept warm for the HTTP trigger group ("http"); 0: none.')
+param alwaysReadyHttpInstances int
 
 resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
   name: planName
@@ -67,11 +70,13 @@ resource app 'Microsoft.Web/sites@2025-03-01' = {
           authentication: { type: 'UserAssignedIdentity', userAssignedIdentityResourceId: identityId }
         }
       }
-      // FUNCTIONS_WORKER_RUNTIME = Custom: on Flex Consumption it is set here, not as an app setting.
-      runtime: { name: 'custom', version: '1.0' }
+      // FUNCTIONS_WORKER_RUNTIME = dotnet-isolated: on Flex Consumption it is set here, not as an app setting.
+      runtime: { name: 'dotnet-isolated', version: '10.0' }
       scaleAndConcurrency: {
         maximumInstanceCount: maximumInstanceCount
         instanceMemoryMB: 2048
+        // The HTTP functions scale together as the "http" group; the queue and timer functions each on their own.
+        alwaysReady: alwaysReadyHttpInstances > 0 ? [ { name: 'http', instanceCount: alwaysReadyHttpInstances } ] : []
       }
     }
   }

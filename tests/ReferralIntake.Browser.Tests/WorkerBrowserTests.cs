@@ -7,7 +7,7 @@ namespace ReferralIntake.Browser.Tests;
 /// The public pages and the force view as the isolated worker serves them under the local Functions host (the
 /// published app, as Azure gets it): a parent's whole journey to the confirmation, the call handler reading and
 /// accepting it in the force view, "Leave this site" with JavaScript on and off, and axe on the pages. The rest of
-/// the browser suite still runs against the standalone app until it moves too.
+/// the browser suite runs against the same worker in the tests' own process (BrowserFixture's TestApp).
 /// </summary>
 public sealed class WorkerBrowserTests : IAsyncLifetime
 {

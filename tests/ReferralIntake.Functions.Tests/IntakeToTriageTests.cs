@@ -84,10 +84,10 @@ public sealed class IntakeToTriageTests(AzuriteFixture azurite) : IDisposable
     }
 
     [Fact]
-    public async Task Standalone_the_listeners_first_poll_comes_with_the_apps_first_answer_not_after_the_delay()
+    public async Task A_report_sent_as_the_app_starts_is_triaged_at_once_by_the_hosts_queue_trigger()
     {
-        // The delay is ten minutes: only the first answer (the 202 itself) can have let the listeners poll.
-        using var app = new TestApp(azurite, new() { ["QueueListener:FirstPollDelaySeconds"] = "600" });
+        // The host's queue triggers start with the worker and poll within 0.2 s (TestApp's maxPollingInterval).
+        using var app = new TestApp(azurite);
         var accepted = await app.SubmitAcceptedAsync(Samples.WestMerciaP2);
 
         var status = await app.StatusWhenAsync(accepted.Reference, "delivered", TimeSpan.FromSeconds(30));

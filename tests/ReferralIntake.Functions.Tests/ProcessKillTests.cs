@@ -26,13 +26,13 @@ public sealed class ProcessKillTests(AzuriteFixture azurite)
             ["Destinations:default:Secret"] = ForceServer.Secret,
             ["Delivery:PerAttemptTimeoutSeconds"] = "600",
             ["Delivery:OverallTimeoutSeconds"] = "600",
-            ["QueueListener:LeaseSeconds"] = "3",
             ["Delivery:ClaimSeconds"] = "2", // the killed process's claims on its routes run out soon after it dies
-            ["QueueListener:MaxPollingSeconds"] = "0.2",
+            ["AzureFunctionsJobHost__extensions__queues__maxPollingInterval"] = "00:00:00.2",
         };
 
         var references = new List<string>();
-        using (var first = await AppProcess.StartAsync(settings))
+        var lease = TimeSpan.FromSeconds(3); // the killed instance's leases on its messages run out soon after it dies
+        using (var first = await WorkerUnderLocalHost.StartAsync(settings, lease))
         {
             first.Client.DefaultRequestHeaders.Add("X-Api-Key", TestApp.PartnerAKey);
             for (var i = 0; i < 20; i++)
@@ -48,14 +48,14 @@ public sealed class ProcessKillTests(AzuriteFixture azurite)
             }
             catch (TimeoutException e)
             {
-                throw new TimeoutException($"{e.Message} Force got {force.Received.Count}. App said:\n{string.Join("\n", first.Output.TakeLast(40))}", e);
+                throw new TimeoutException($"{e.Message} Force got {force.Received.Count}. Host said:\n{first.Said()}", e);
             }
 
-            first.Kill();
+            first.Kill(); // the instance: host and worker, SIGKILL
         }
 
         force.Fallback = ForceServer.Answer(202); // the force recovers; a second process takes over
-        using var second = await AppProcess.StartAsync(settings);
+        using var second = await WorkerUnderLocalHost.StartAsync(settings, lease);
         second.Client.DefaultRequestHeaders.Add("X-Api-Key", TestApp.PartnerAKey);
 
         foreach (var reference in references)

@@ -12,7 +12,7 @@ namespace ReferralIntake.Functions.Tests;
 [Collection(AzuriteCollection.Name)]
 public sealed class PublicRoutesTests(AzuriteFixture azurite)
 {
-    /// <summary>The queue and timer functions, by name (their names were their trigger endpoints' paths under the custom handler).</summary>
+    /// <summary>The queue and timer functions, by name, as paths someone might try.</summary>
     private static readonly string[] TriggerFunctions = [.. FunctionRoute.Functions().Where(f => f.TriggerType != "httpTrigger").Select(f => "/" + f.Name)];
 
     [Fact]

@@ -10,10 +10,10 @@ namespace ReferralIntake.Functions.Tests;
 
 /// <summary>
 /// The published app (./test.sh publishes it into artifacts/worker, ReadyToRun for linux-x64, as Azure gets
-/// it) run standalone, end to end against Azurite: the form page, a partner's submission, triage, a signed
-/// delivery to a loopback force, the status delivered, and its telemetry at a loopback Application Insights
-/// ingestion endpoint, flushed at SIGTERM. So the published build cannot rot unnoticed. (It was the NativeAOT
-/// executable's test; the worker contract tests run the same publish under the local Functions host.)
+/// it) under the local Functions host, end to end against Azurite: the form page, a partner's submission,
+/// triage, a signed delivery to a loopback force, the status delivered, and its telemetry at a loopback
+/// Application Insights ingestion endpoint, flushed when the host stops the worker. So the published build
+/// cannot rot unnoticed. (It was the NativeAOT executable's test, then the standalone app's.)
 /// </summary>
 [Collection(AzuriteCollection.Name)]
 public sealed class PublishedAppSmokeTests(AzuriteFixture azurite)
@@ -27,7 +27,7 @@ public sealed class PublishedAppSmokeTests(AzuriteFixture azurite)
         await using var force = await ForceServer.StartAsync();
         await using var ingestion = await IngestionServer.StartAsync();
         var suffix = Guid.NewGuid().ToString("N")[..8];
-        using var app = await AppProcess.StartAsync(new Dictionary<string, string>
+        using var app = await WorkerUnderLocalHost.StartAsync(new Dictionary<string, string>
         {
             ["AzureWebJobsStorage"] = azurite.ConnectionString,
             ["ReferralQueueName"] = $"published-{suffix}",
@@ -37,21 +37,21 @@ public sealed class PublishedAppSmokeTests(AzuriteFixture azurite)
             [$"Partners:{TestApp.PartnerA}:KeySha256"] = Partners.HashKey(TestApp.PartnerAKey),
             ["Destinations:default:Url"] = force.Url.ToString(),
             ["Destinations:default:Secret"] = ForceServer.Secret,
-            ["QueueListener:MaxPollingSeconds"] = "0.2",
+            ["AzureFunctionsJobHost__extensions__queues__maxPollingInterval"] = "00:00:00.2",
             [TelemetryRegistration.AppInsightsSetting] = ingestion.ConnectionString,
-        }, executable: PublishedApp);
+        });
 
         var form = await app.Client.GetStringAsync("/report");
         app.Client.DefaultRequestHeaders.Add("X-Api-Key", TestApp.PartnerAKey);
         using var submitted = await app.Client.PostAsync("/api/referrals", new StringContent(Samples.WestMerciaP2, System.Text.Encoding.UTF8, "application/json"));
         var reference = (await submitted.Content.ReadFromJsonAsync<AcceptedReferral>(ContractMapping.Json))!.Reference;
         var delivery = await Eventually.ValueAsync(() => Task.FromResult(force.Received.FirstOrDefault(r => r.Reference == reference)),
-            r => r is not null, TimeSpan.FromSeconds(30), $"the force to receive {reference}. App said:\n{string.Join("\n", app.Output.TakeLast(20))}");
+            r => r is not null, TimeSpan.FromSeconds(30), $"the force to receive {reference}. Host said:\n{app.Said()}");
         var status = await Eventually.ValueAsync(() => app.Client.GetFromJsonAsync<ReferralStatusBody>($"/api/referrals/{reference}", ContractMapping.Json),
             s => s.Status == "delivered", TimeSpan.FromSeconds(30), "the status to say delivered");
         // The exporter sends every few seconds on its own; the delivery span is the last of the three.
         await Eventually.TrueAsync(() => Task.FromResult(ingestion.Received("referral.deliver")), TimeSpan.FromSeconds(30), "the delivery span at the ingestion endpoint");
-        // Metrics go every 60 seconds, and at shutdown: stopped as the host stops a worker, the app flushes them.
+        // Metrics go every 60 seconds, and at shutdown: the host, stopped, stops its worker, which flushes them.
         await app.StopAsync(TimeSpan.FromSeconds(20));
         var exported = string.Join("\n", ingestion.Bodies);
 

@@ -10,7 +10,7 @@ namespace ReferralIntake.Functions.Tests;
 public sealed record DriftInputs(
     string LocalSettingsSample,
     string HostJson,
-    IReadOnlyDictionary<string, string> FunctionJsons,
+    string FunctionsMetadata,
     JsonObject MainTemplate,
     JsonObject DeploymentParameters)
 {
@@ -25,9 +25,7 @@ public sealed record DriftInputs(
         return new DriftInputs(
             File.ReadAllText(Path.Combine(root, "local.settings.sample.json")),
             File.ReadAllText(Path.Combine(app, "host.json")),
-            Directory.GetDirectories(app)
-                .Where(d => File.Exists(Path.Combine(d, "function.json")))
-                .ToDictionary(d => Path.GetFileName(d), d => File.ReadAllText(Path.Combine(d, "function.json"))),
+            File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "functions.metadata")), // the worker's own list, from its build
             infra.Main.DeepClone().AsObject(),
             infra.ParameterFiles[ParameterFile]["parameters"]!.DeepClone().AsObject());
     }
@@ -73,12 +71,12 @@ public sealed record DriftInputs(
 
 /// <summary>
 /// Finds drift between the code's settings catalogue, local.settings.sample.json, host.json, the
-/// function.json files and the Bicep; and checks the security properties the infra must have.
+/// worker's functions.metadata and the Bicep; and checks the security properties the infra must have.
 /// Returns the problems, in words; none means no drift.
 /// </summary>
 public static partial class SettingsDrift
 {
-    public static List<string> Check(DriftInputs inputs, IReadOnlyList<SettingSpec> catalogue, QueueListenerOptions listener, IReadOnlyCollection<string> appRoutes)
+    public static List<string> Check(DriftInputs inputs, IReadOnlyList<SettingSpec> catalogue)
     {
         var problems = new List<string>();
         var local = JsonDocument.Parse(inputs.LocalSettingsSample).RootElement.GetProperty("Values")
@@ -146,7 +144,7 @@ public static partial class SettingsDrift
             }
         }
 
-        foreach (var queue in QueueSettings(inputs.FunctionJsons).Select(AzureSetting).Where(q => q is not null).Append(AzureSetting(SettingNames.QueueName)).Distinct())
+        foreach (var queue in QueueSettings(inputs.FunctionsMetadata).Select(AzureSetting).Where(q => q is not null).Append(AzureSetting(SettingNames.QueueName)).Distinct())
         {
             if (!queueNames.Contains($"{queue}-poison"))
             {
@@ -154,70 +152,55 @@ public static partial class SettingsDrift
             }
         }
 
-        // host.json: the queue trigger's contract, which the standalone listener keeps too.
-        var host = JsonDocument.Parse(inputs.HostJson).RootElement;
-        var queues = host.GetProperty("extensions").GetProperty("queues");
-        if (queues.GetProperty("maxDequeueCount").GetInt32() != listener.MaxDequeueCount)
+        // host.json: the queue triggers' settings (the Functions host reads them), and nothing of the custom handler.
+        var host = JsonNode.Parse(inputs.HostJson)!.AsObject();
+        var queues = host["extensions"]?["queues"];
+        if ((int?)queues?["maxDequeueCount"] != new QueueTriggerOptions().MaxDequeueCount)
         {
-            problems.Add($"host.json maxDequeueCount {queues.GetProperty("maxDequeueCount")} differs from the listener's {listener.MaxDequeueCount}");
+            problems.Add($"host.json maxDequeueCount {queues?["maxDequeueCount"]} differs from the queue functions' default last try {new QueueTriggerOptions().MaxDequeueCount}");
         }
 
-        if (queues.GetProperty("batchSize").GetInt32() != listener.BatchSize || queues.GetProperty("newBatchThreshold").GetInt32() != listener.NewBatchThreshold)
+        if ((int?)queues?["batchSize"] != 16 || (int?)queues?["newBatchThreshold"] != 8)
         {
-            problems.Add("host.json batchSize/newBatchThreshold differ from the listener's");
+            problems.Add("host.json batchSize/newBatchThreshold are not 16/8");
         }
 
-        if (TimeSpan.Parse(queues.GetProperty("visibilityTimeout").GetString()!, System.Globalization.CultureInfo.InvariantCulture).TotalSeconds != listener.RetryDelaySeconds)
+        if (queues?["visibilityTimeout"] is null || queues["maxPollingInterval"] is null)
         {
-            problems.Add("host.json visibilityTimeout differs from the listener's RetryDelaySeconds");
+            problems.Add("host.json does not set the queues' visibilityTimeout and maxPollingInterval");
         }
 
-        if (queues.GetProperty("messageEncoding").GetString() != "base64")
+        if ((string?)queues?["messageEncoding"] != "base64")
         {
             problems.Add("host.json messageEncoding is not base64, which the app's queue clients use");
         }
 
-        if (host.GetProperty("customHandler").GetProperty("description").GetProperty("defaultExecutablePath").GetString() != "ReferralIntake.Functions")
+        foreach (var stale in new[] { "customHandler", "extensionBundle" }.Where(host.ContainsKey))
         {
-            problems.Add("host.json customHandler does not name the ReferralIntake.Functions executable");
+            problems.Add($"host.json has {stale}, which an isolated worker does not use");
         }
 
-        if (host.GetProperty("extensions").GetProperty("http").GetProperty("routePrefix").GetString() != "")
+        if ((string?)host["extensions"]?["http"]?["routePrefix"] != "")
         {
-            problems.Add("host.json routePrefix must be empty: the function.json routes carry the app's own paths");
+            problems.Add("host.json routePrefix must be empty: the functions' routes carry the app's own paths");
         }
 
-        // function.json: each trigger's names exist, and each HTTP route is one the app serves.
-        foreach (var (function, json) in inputs.FunctionJsons)
+        // functions.metadata: each queue trigger reads its queue name from a setting set locally and in Azure,
+        // through the AzureWebJobsStorage connection.
+        foreach (var function in JsonNode.Parse(inputs.FunctionsMetadata)!.AsArray())
         {
-            foreach (var binding in JsonDocument.Parse(json).RootElement.GetProperty("bindings").EnumerateArray())
+            foreach (var binding in function!["bindings"]!.AsArray().Where(b => (string?)b!["type"] == "queueTrigger"))
             {
-                switch (binding.GetProperty("type").GetString())
+                var name = (string?)function["name"];
+                var queueSetting = ((string?)binding!["queueName"] ?? "").Trim('%');
+                if (!local.ContainsKey(queueSetting) || !azure.Contains(queueSetting))
                 {
-                    case "queueTrigger":
-                        var queueSetting = binding.GetProperty("queueName").GetString()!.Trim('%');
-                        if (!local.ContainsKey(queueSetting) || !azure.Contains(queueSetting))
-                        {
-                            problems.Add($"{function}/function.json reads the queue name from {queueSetting}, which is not set both locally and in Bicep");
-                        }
+                    problems.Add($"the function {name} reads its queue name from {queueSetting}, which is not set both locally and in Bicep");
+                }
 
-                        if (binding.GetProperty("connection").GetString() != SettingNames.StorageConnection)
-                        {
-                            problems.Add($"{function}/function.json uses a storage connection other than {SettingNames.StorageConnection}");
-                        }
-
-                        break;
-                    case "httpTrigger":
-                        var route = binding.GetProperty("route").GetString()!;
-                        // Served when the host would send some app route's request to this function (PublicRoutesTests checks the reverse).
-                        var declared = new FunctionRoute(function, route, ["GET", "POST", "DELETE"]);
-                        var served = appRoutes.Any(r => declared.Matches("GET", FunctionRoute.SamplePath(r)));
-                        if (!served)
-                        {
-                            problems.Add($"{function}/function.json routes {route}, which the app does not serve");
-                        }
-
-                        break;
+                if ((string?)binding["connection"] != SettingNames.StorageConnection)
+                {
+                    problems.Add($"the function {name} uses a storage connection other than {SettingNames.StorageConnection}");
                 }
             }
         }
@@ -319,7 +302,8 @@ public static partial class SettingsDrift
         {
             Expect(site, "properties.httpsOnly", true, "the function app is not HTTPS only", problems);
             Expect(site, "properties.siteConfig.ftpsState", "Disabled", "the function app allows FTP", problems);
-            Expect(site, "properties.functionAppConfig.runtime.name", "custom", "the function app does not run the custom handler", problems);
+            Expect(site, "properties.functionAppConfig.runtime.name", "dotnet-isolated", "the function app does not run the isolated worker", problems);
+            Expect(site, "properties.functionAppConfig.runtime.version", "10.0", "the function app does not run .NET 10", problems);
             Expect(site, "identity.type", "UserAssigned", "the function app does not run as its user-assigned managed identity", problems);
             Expect(site, "properties.siteConfig.vnetRouteAllEnabled", true, "the function app's outbound traffic does not all go through its network", problems);
             if (site.Json["properties"]?["virtualNetworkSubnetId"] is null)
@@ -346,12 +330,12 @@ public static partial class SettingsDrift
         return problems;
     }
 
-    /// <summary>The app settings that function.json queue triggers read their queue names from.</summary>
-    private static IEnumerable<string> QueueSettings(IReadOnlyDictionary<string, string> functionJsons) =>
-        functionJsons.Values
-            .SelectMany(json => JsonDocument.Parse(json).RootElement.GetProperty("bindings").EnumerateArray().ToList())
-            .Where(b => b.GetProperty("type").GetString() == "queueTrigger")
-            .Select(b => b.GetProperty("queueName").GetString()!.Trim('%'));
+    /// <summary>The app settings that the worker's queue triggers read their queue names from.</summary>
+    private static IEnumerable<string> QueueSettings(string functionsMetadata) =>
+        JsonNode.Parse(functionsMetadata)!.AsArray()
+            .SelectMany(f => f!["bindings"]!.AsArray())
+            .Where(b => (string?)b!["type"] == "queueTrigger")
+            .Select(b => ((string?)b!["queueName"] ?? "").Trim('%'));
 
     private static void Expect(ArmResource resource, string path, object expected, string problem, List<string> problems)
     {

@@ -1,28 +1,15 @@
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
 using ReferralIntake.Functions.Hosting;
 using ReferralIntake.Functions.Tests.Infra;
 using ReferralIntake.Functions.Tests.Support;
 
 namespace ReferralIntake.Functions.Tests;
 
-/// <summary>Settings that cannot drift: the code, local.settings.sample.json, host.json, function.json files and the
-/// compiled Bicep (ARM JSON, evaluated with the dev parameter file) agree.</summary>
-[Collection(AzuriteCollection.Name)]
-public sealed class SettingsDriftTests(AzuriteFixture azurite, CompiledInfraFixture compiled) : IClassFixture<CompiledInfraFixture>
+/// <summary>Settings that cannot drift: the code, local.settings.sample.json, host.json, the worker's functions.metadata
+/// and the compiled Bicep (ARM JSON, evaluated with the dev parameter file) agree.</summary>
+public sealed class SettingsDriftTests(CompiledInfraFixture compiled) : IClassFixture<CompiledInfraFixture>
 {
-    private static readonly QueueListenerOptions Listener = new();
-
-    private IReadOnlyCollection<string> AppRoutes()
-    {
-        using var app = new TestApp(azurite, new() { [TestApp.QueueTriggersOff] = "true", ["EntraId:Enabled"] = "true" }); // every route Azure serves
-        return [.. app.Services.GetRequiredService<EndpointDataSource>().Endpoints
-            .OfType<RouteEndpoint>()
-            .Select(e => e.RoutePattern.RawText!.Trim('/'))]; // a group's "" route ends in "/"
-    }
-
-    private List<string> Check(DriftInputs inputs) => SettingsDrift.Check(inputs, SettingsCatalogue.All, Listener, AppRoutes());
+    private static List<string> Check(DriftInputs inputs) => SettingsDrift.Check(inputs, SettingsCatalogue.All);
 
     [Fact]
     public void The_repo_has_no_drift()
@@ -44,9 +31,10 @@ public sealed class SettingsDriftTests(AzuriteFixture azurite, CompiledInfraFixt
         { "setting renamed in Bicep", i => i.WithVariables("functionapp", v => { var s = v["baseSettings"]!.AsObject(); var q = s["ReferralQueueName"]!.DeepClone(); s.Remove("ReferralQueueName"); s["ReferralsQueueName"] = q; }), "ReferralsQueueName, which the code does not read" },
         { "partner setting template renamed in Bicep", i => i.WithVariables("functionapp", v => v["partnerSettings"] = v["partnerSettings"]!.ToString().Replace("Partners__{0}__KeySha256", "Partner__{0}__KeySha256", StringComparison.Ordinal)), "Partner__test-partner__KeySha256, which the code does not read" },
         { "unknown local setting", i => i with { LocalSettingsSample = i.LocalSettingsSample.Replace("\"Values\": {", "\"Values\": {\n    \"ReferalQueueName\": \"x\",", StringComparison.Ordinal) }, "ReferalQueueName, which the code does not read" },
-        { "function.json queue setting renamed", i => i with { FunctionJsons = i.FunctionJsons.ToDictionary(p => p.Key, p => p.Value.Replace("%ReferralQueueName%", "%QueueName%", StringComparison.Ordinal)) }, "reads the queue name from QueueName" },
-        { "function.json route renamed", i => i with { FunctionJsons = i.FunctionJsons.ToDictionary(p => p.Key, p => p.Value.Replace("\"api/referrals\"", "\"api/referral\"", StringComparison.Ordinal)) }, "routes api/referral, which the app does not serve" },
+        { "a queue function's setting renamed", i => i with { FunctionsMetadata = i.FunctionsMetadata.Replace("%ReferralQueueName%", "%QueueName%", StringComparison.Ordinal) }, "reads its queue name from QueueName" },
+        { "a queue function on another connection", i => i with { FunctionsMetadata = i.FunctionsMetadata.Replace("\"connection\": \"AzureWebJobsStorage\"", "\"connection\": \"Storage\"", StringComparison.Ordinal) }, "uses a storage connection other than" },
         { "host.json maxDequeueCount", i => i with { HostJson = i.HostJson.Replace("\"maxDequeueCount\": 5", "\"maxDequeueCount\": 3", StringComparison.Ordinal) }, "maxDequeueCount" },
+        { "host.json back to a custom handler", i => i with { HostJson = i.HostJson.Replace("\"version\": \"2.0\",", "\"version\": \"2.0\", \"customHandler\": {},", StringComparison.Ordinal) }, "customHandler" },
         { "public blob access", i => i.WithResource(Storage, r => r["properties"]!["allowBlobPublicAccess"] = true), "public blob access" },
         { "shared keys", i => i.WithResource(Storage, r => r["properties"]!["allowSharedKeyAccess"] = true), "shared-key access" },
         { "shared keys by parameter", i => i.WithResource(Storage, r => r["properties"]!["allowSharedKeyAccess"] = "[parameters('allowSharedKeys')]"), "shared-key access" },
@@ -54,7 +42,8 @@ public sealed class SettingsDriftTests(AzuriteFixture azurite, CompiledInfraFixt
         { "plain HTTP to storage", i => i.WithResource(Storage, r => r["properties"]!.AsObject().Remove("supportsHttpsTrafficOnly")), "plain HTTP" },
         { "HTTP allowed", i => i.WithResource(Site, r => r["properties"]!["httpsOnly"] = false), "HTTPS only" },
         { "FTP allowed", i => i.WithResource(Site, r => r["properties"]!["siteConfig"]!["ftpsState"] = "AllAllowed"), "allows FTP" },
-        { "not the custom handler", i => i.WithResource(Site, r => r["properties"]!["functionAppConfig"]!["runtime"]!["name"] = "dotnet-isolated"), "custom handler" },
+        { "back to a custom handler", i => i.WithResource(Site, r => r["properties"]!["functionAppConfig"]!["runtime"]!["name"] = "custom"), "isolated worker" },
+        { "an older .NET", i => i.WithResource(Site, r => r["properties"]!["functionAppConfig"]!["runtime"]!["version"] = "8.0"), ".NET 10" },
         { "no managed identity", i => i.WithResource(Site, r => r["identity"]!["type"] = "None"), "managed identity" },
         { "purge protection off", i => i.WithResource(Vault, r => r["properties"]!["enablePurgeProtection"] = false), "purge protection" },
         { "Key Vault access policies", i => i.WithResource(Vault, r => r["properties"]!["enableRbacAuthorization"] = false), "RBAC" },

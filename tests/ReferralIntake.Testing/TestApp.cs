@@ -38,8 +38,8 @@ public sealed class TestApp : IDisposable, IAsyncDisposable
     /// statistics refresh cannot land in the middle of a test).</summary>
     public const string TimersOn = "Test:TimersOn";
 
-    private static readonly string[] QueueFunctions = [TriageReferral.TriageReferralFunction.Name, TriageReferral.TriageReferralFunction.UrgentName, DeliverReferral.DeliverReferralFunction.Name];
-    private static readonly string[] TimerFunctions = [RetentionSweep.RetentionSweepTrigger.Name, Statistics.StatisticsRefreshTrigger.Name];
+    public static readonly string[] QueueFunctions = [TriageReferral.TriageReferralFunction.Name, TriageReferral.TriageReferralFunction.UrgentName, DeliverReferral.DeliverReferralFunction.Name];
+    public static readonly string[] TimerFunctions = [RetentionSweep.RetentionSweepTrigger.Name, Statistics.StatisticsRefreshTrigger.Name];
 
     private readonly WebApplication _host;
     private readonly InProcessWorker _worker;
@@ -79,9 +79,9 @@ public sealed class TestApp : IDisposable, IAsyncDisposable
 
         var queueTriggersOff = all.Remove(QueueTriggersOff, out var off) && string.Equals(off, "true", StringComparison.OrdinalIgnoreCase);
         var timersOn = all.Remove(TimersOn, out var on) && string.Equals(on, "true", StringComparison.OrdinalIgnoreCase);
-        foreach (var function in (queueTriggersOff ? QueueFunctions : []).Concat(timersOn ? [] : TimerFunctions))
+        foreach (var (key, value) in Disabled((queueTriggersOff ? QueueFunctions : []).Concat(timersOn ? [] : TimerFunctions)))
         {
-            all[$"AzureWebJobs.{function}.Disabled"] = "true";
+            all[key] = value;
         }
 
         var capture = new CapturingLoggerProvider(Logs);
@@ -115,6 +115,10 @@ public sealed class TestApp : IDisposable, IAsyncDisposable
         Client = CreateClient();
         Client.DefaultRequestHeaders.Add("X-Api-Key", PartnerAKey);
     }
+
+    /// <summary>The app settings that turn these functions off, as in Azure (AzureWebJobs.{name}.Disabled).</summary>
+    public static IEnumerable<KeyValuePair<string, string>> Disabled(IEnumerable<string> functions) =>
+        functions.Select(f => KeyValuePair.Create($"AzureWebJobs.{f}.Disabled", "true"));
 
     public string QueueName { get; }
 
@@ -181,7 +185,7 @@ public sealed class TestApp : IDisposable, IAsyncDisposable
     {
         await using var scope = Services.CreateAsyncScope();
         var function = ActivatorUtilities.CreateInstance<TriageReferral.TriageReferralFunction>(scope.ServiceProvider);
-        await function.RunAsync(message, dequeueCount, scope.ServiceProvider.GetRequiredService<Hosting.QueueListenerOptions>().MaxDequeueCount, CancellationToken.None);
+        await function.RunAsync(message, dequeueCount, scope.ServiceProvider.GetRequiredService<Hosting.QueueTriggerOptions>().MaxDequeueCount, CancellationToken.None);
     }
 
     /// <summary>What the RetentionSweep timer does, now, in process.</summary>

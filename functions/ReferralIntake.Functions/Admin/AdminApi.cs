@@ -18,23 +18,6 @@ public static partial class AdminApi
 
     public sealed record ReplayResult(IReadOnlyList<string> Replayed);
 
-    public static IEndpointRouteBuilder MapAdminApi(this IEndpointRouteBuilder app)
-    {
-        if (!OperatorAuthentication.Available(app.ServiceProvider.GetRequiredService<IConfiguration>(), app.ServiceProvider.GetRequiredService<StorageClients>()))
-        {
-            return app; // neither Entra ID nor the local admin key: the routes do not exist
-        }
-
-        var admin = app.MapGroup("/api/admin").ExcludeFromDescription().RequireAuthorization(OperatorAuthentication.Policy);
-
-        admin.MapGet("/poison", ListPoisonAsync);
-        admin.MapPost("/poison/replay", ReplayAsync);
-        admin.MapPost("/retention/sweep", SweepAsync);
-        admin.MapDelete("/referrals/{reference}", EraseAsync); // everything about one referral goes and stays gone; the erasure itself is recorded
-
-        return app;
-    }
-
     public static async Task<Ok<IReadOnlyList<PoisonedReferral>>> ListPoisonAsync(PoisonReplay replay, CancellationToken ct) =>
         TypedResults.Ok(await replay.ListAsync(ct).ConfigureAwait(false));
 

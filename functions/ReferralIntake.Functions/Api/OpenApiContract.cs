@@ -21,6 +21,13 @@ public static class OpenApiContract
     /// <summary>A full postcode ("B15 2TT", any case, space optional) or its outward part ("B15").</summary>
     public const string PostcodePattern = "^[A-Za-z]{1,2}[0-9][A-Za-z0-9]?( ?[0-9][A-Za-z]{2})?$";
 
+    /// <summary>
+    /// The generator for this contract, registered from this assembly so its XML comments (the descriptions) are
+    /// included: what tests and tooling call to generate the document from <see cref="ReferralsApi.MapReferralsApiV1"/>;
+    /// the worker serves the document kept in the repo (OpenApi/openapi.v1.json).
+    /// </summary>
+    public static IServiceCollection AddReferralsContract(this IServiceCollection services) => services.AddOpenApi("v1", Configure);
+
     public static void Configure(OpenApiOptions options)
     {
         options.AddDocumentTransformer((document, _, _) =>

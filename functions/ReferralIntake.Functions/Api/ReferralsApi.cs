@@ -6,7 +6,12 @@ using ReferralIntake.Functions.SubmitReferral;
 
 namespace ReferralIntake.Functions.Api;
 
-/// <summary>The partner API, version 1 (../../../shared/API.md): every route at a glance.</summary>
+/// <summary>
+/// The partner and force API, version 1 (../../../shared/API.md), as a route map: every route at a glance,
+/// with the types, statuses and rate limits the OpenAPI generator reads. It is the contract in code:
+/// tests generate the document from it (ContractFromCode) and prove it equal to OpenApi/openapi.v1.json,
+/// which the worker serves; the worker's HTTP functions call the same handlers.
+/// </summary>
 public static class ReferralsApi
 {
     public static IEndpointRouteBuilder MapReferralsApiV1(this IEndpointRouteBuilder app)

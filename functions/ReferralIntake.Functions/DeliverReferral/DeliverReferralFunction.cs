@@ -16,22 +16,16 @@ public sealed partial class DeliverReferralFunction(
     ReferralStateStore store,
     ReferralDelivery delivery,
     DeliverySchedule schedule,
-    QueueListenerOptions listener,
-    ILogger<DeliverReferralFunction> log) : IQueueFunction
+    QueueTriggerOptions triggers,
+    ILogger<DeliverReferralFunction> log)
 {
     public const string Name = "DeliverReferral";
 
     /// <summary>The deliveries queue's trigger (the isolated worker's entry point).</summary>
     [Function(Name)]
     public Task Run([QueueTrigger("%" + SettingNames.DeliveryQueueName + "%", Connection = SettingNames.StorageConnection)] string message, long dequeueCount,
-        CancellationToken ct) => RunAsync(message, dequeueCount, listener.MaxDequeueCount, ct);
+        CancellationToken ct) => RunAsync(message, dequeueCount, triggers.MaxDequeueCount, ct);
 
-    public static IEndpointRouteBuilder MapDeliverReferralTrigger(IEndpointRouteBuilder app)
-    {
-        app.MapPost($"/{Name}", (HttpContext http, DeliverReferralFunction function, QueueListenerOptions options, CancellationToken ct) =>
-            QueueTriggerEndpoint.HandleAsync(http, function, options, ct)).HostOnly();
-        return app;
-    }
 
     public async Task RunAsync(string message, long dequeueCount, int maxDequeueCount, CancellationToken ct)
     {

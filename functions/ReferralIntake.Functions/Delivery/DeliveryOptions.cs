@@ -88,13 +88,9 @@ public sealed class Destinations
     public Destination? For(string id) => _byId.GetValueOrDefault(id) ?? _byId.GetValueOrDefault(DefaultId);
 }
 
-/// <summary>Whether the local inbox stands in for unconfigured destinations: only against Azurite, standalone.</summary>
+/// <summary>Whether the local inbox stands in for unconfigured destinations: only against Azurite (./run.sh), unless LocalInbox:Enabled is false.</summary>
 public sealed record LocalInboxMode(bool Enabled)
 {
-    public static LocalInboxMode From(IConfiguration configuration, bool developmentStorage, QueueListenerOptions listener) =>
-        new(developmentStorage && listener.Enabled && configuration.GetValue("LocalInbox:Enabled", true));
-
-    /// <summary>The isolated worker against Azurite (./run.sh, under the local Functions host): the host runs the queues, and the inbox stands in as standalone.</summary>
-    public static LocalInboxMode ForWorker(IConfiguration configuration, bool developmentStorage) =>
+    public static LocalInboxMode From(IConfiguration configuration, bool developmentStorage) =>
         new(developmentStorage && configuration.GetValue("LocalInbox:Enabled", true));
 }

@@ -20,13 +20,6 @@ public static partial class FeedbackEndpoints
     /// <summary>The ratings, best first, as GOV.UK's satisfaction survey asks: 5 is very satisfied.</summary>
     public static readonly int[] Ratings = [5, 4, 3, 2, 1];
 
-    public static RouteGroupBuilder MapFeedback(this RouteGroupBuilder pages)
-    {
-        pages.MapGet(WebFormEndpoints.FeedbackPath, FeedbackPage);
-        pages.MapPost(WebFormEndpoints.FeedbackPath, PostAsync).RequireRateLimiting(RateLimits.FeedbackPost);
-        return pages;
-    }
-
     internal static IResult FeedbackPage(HttpContext http)
     {
         var t = Catalogue.ForPage(http);

@@ -48,24 +48,6 @@ public static class ForceViewPages
         o.ReturnUrlParameter = "return";
     });
 
-    public static IEndpointRouteBuilder MapForceView(this IEndpointRouteBuilder app)
-    {
-        var view = app.MapGroup("/force").ExcludeFromDescription().AddEndpointFilter(async (context, next) =>
-        {
-            WebFormEndpoints.SetPageHeaders(context.HttpContext.Response);
-            return await next(context).ConfigureAwait(false);
-        });
-        view.MapGet("", (HttpContext http, IAntiforgery af, LocalInboxMode local, ForceDirectory forces, IConfiguration configuration) =>
-            SignInPage(http, af, local, forces, configuration));
-        view.MapPost("/sign-in", SignInAsync).RequireRateLimiting(RateLimits.WebFormPost);
-        view.MapPost("/sign-out", (Delegate)SignOutAsync);
-        var signedIn = view.MapGroup("/referrals").RequireAuthorization(Policy);
-        signedIn.MapGet("", ListAsync);
-        signedIn.MapGet("/{reference}", ShowAsync);
-        signedIn.MapPost("/{reference}/acknowledgement", AcknowledgeAsync);
-        return app;
-    }
-
     internal static IResult SignInPage(HttpContext http, IAntiforgery af, LocalInboxMode local, ForceDirectory forces, IConfiguration configuration, string? failed = null)
     {
         var tokens = af.GetAndStoreTokens(http);

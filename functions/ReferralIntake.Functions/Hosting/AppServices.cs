@@ -25,12 +25,12 @@ using Scalar.AspNetCore;
 namespace ReferralIntake.Functions.Hosting;
 
 /// <summary>
-/// Every service the app is made of, registered once for both ways the app is hosted: the isolated worker
-/// under the Functions host (<see cref="WorkerProgram"/>) and the standalone ASP.NET Core app (Program.cs).
+/// Every service the app is made of: what the worker's functions (<see cref="WorkerProgram"/>) and the
+/// contract's route map (Api/ReferralsApi) are given.
 /// </summary>
 public static class AppServices
 {
-    public static IServiceCollection AddReferralIntake(this IServiceCollection services, IConfiguration configuration, QueueListenerOptions listenerOptions)
+    public static IServiceCollection AddReferralIntake(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(_ => ForceDirectory.Default);
@@ -52,7 +52,6 @@ public static class AppServices
             .AddPolicy(ForceAuthentication.Policy, p => p.AddAuthenticationSchemes(ForceAuthentication.SchemeName).RequireAuthenticatedUser())
             .AddPolicy(OperatorAuthentication.Policy, p => p.AddAuthenticationSchemes(OperatorAuthentication.SchemeName).RequireAuthenticatedUser())
             .AddPolicy(ForceViewPages.Policy, p => p.AddAuthenticationSchemes(ForceViewPages.Scheme, EntraForceAuthentication.SchemeName).RequireAuthenticatedUser());
-        services.AddReferralRateLimits();
         services.AddEdge(configuration);
         services.AddIntakeResilience(configuration.GetSection("IntakeResilience").Get<IntakeResilience.Options>() ?? new IntakeResilience.Options());
         services.AddSingleton<IntakeService>();
@@ -65,8 +64,7 @@ public static class AppServices
         services.AddSingleton<ReferralErasure>();
         services.AddSingleton<ForceReferralQueries>();
         services.AddSingleton<ForceDocumentSigner>();
-        services.AddSingleton(sp => LocalInboxMode.From(
-            sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<StorageClients>().UsesDevelopmentStorage, listenerOptions));
+        services.AddSingleton(sp => LocalInboxMode.From(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<StorageClients>().UsesDevelopmentStorage));
         services.AddSingleton(configuration.GetSection("HandOff").Get<HandOffOptions>() ?? new HandOffOptions());
         services.AddSingleton<HandOffPolicy>();
         services.AddSingleton<DeliverySchedule>();
@@ -81,8 +79,6 @@ public static class AppServices
         services.AddSingleton<StatisticsCache>();
         services.AddSingleton<FeedbackStore>();
         services.AddSingleton<TriageReferralFunction>();
-        services.AddSingleton<StartupWarmup>();
-        services.AddSingleton<FirstResponse>();
         services.AddSingleton(configuration.GetSection("WebForm").Get<WebFormOptions>() ?? new WebFormOptions());
         services.AddAntiforgery(o =>
         {

@@ -3,7 +3,7 @@ namespace ReferralIntake.Functions.Hosting;
 /// <summary>
 /// Every setting the app reads, by the name it has in app settings, local.settings.json and the
 /// environment. SettingsDriftTests checks these names against local.settings.sample.json, host.json,
-/// the function.json files and the Bicep.
+/// the worker's functions.metadata and the Bicep.
 /// </summary>
 public static class SettingNames
 {
@@ -22,18 +22,10 @@ public static class SettingNames
     public const string DeliveryQueueName = "DeliveryQueueName";
     public const string ContainerName = "ReferralContainerName";
 
-    /// <summary>Set by the Functions host when the app runs as its custom handler.</summary>
-    public const string CustomHandlerPort = "FUNCTIONS_CUSTOMHANDLER_PORT";
     public const string WorkerRuntime = "FUNCTIONS_WORKER_RUNTIME";
-
-    /// <summary>Standalone HTTP address (local default http://127.0.0.1:7071).</summary>
-    public const string Urls = "ASPNETCORE_URLS";
 
     /// <summary>Partner keys: Partners__{partnerId}__KeySha256, __LocalOnly, __RequestsPerMinute.</summary>
     public const string Partners = "Partners";
-
-    /// <summary>The standalone queue listener: QueueListener__LeaseSeconds, __RetryDelaySeconds, __MaxPollingSeconds, __Enabled.</summary>
-    public const string QueueListener = "QueueListener";
 }
 
 /// <summary>Where a setting must be given: in local.settings.sample.json, in the Bicep app settings, both, or neither (optional everywhere).</summary>
@@ -51,7 +43,7 @@ public sealed record SettingSpec(string Name, SettingPlace RequiredIn, string Pu
 
 /// <summary>
 /// The catalogue of every setting, checked by SettingsDriftTests against local.settings.sample.json,
-/// host.json, the function.json files and infra/ (a setting in one and missing from another fails).
+/// host.json, the worker's functions.metadata and infra/ (a setting in one and missing from another fails).
 /// </summary>
 public static class SettingsCatalogue
 {
@@ -81,7 +73,6 @@ public static class SettingsCatalogue
         new("Destinations__{id}__Secret", SettingPlace.Optional, "a force's signing secret (webhook, or the documents it pulls)"),
         new("Destinations__{id}__SecondarySecret", SettingPlace.Optional, "during a rotation: the other secret, also signed with"),
         new("Delivery__{id}", SettingPlace.Optional, "delivery budget (DeliveryOptions)"),
-        new("QueueListener__{id}", SettingPlace.Optional, "standalone listener (QueueListenerOptions)"),
         new("IntakeResilience__{id}", SettingPlace.Optional, "intake storage pipeline"),
         new("WebForm__{id}", SettingPlace.Optional, "web form (WebFormOptions)"),
         new("LocalInbox__Enabled", SettingPlace.Optional, "local inbox"),
@@ -89,7 +80,6 @@ public static class SettingsCatalogue
         new("EntraId__Enabled", SettingPlace.Optional, "the force view and the operators' API trust App Service Authentication's Entra ID sign-in (set by infra with it)"),
         new("MICROSOFT_PROVIDER_AUTHENTICATION_SECRET", SettingPlace.Optional, "App Service Authentication's Entra ID client secret (read by the platform, not the app)"),
         new("Retention__Days", SettingPlace.Azure, "retention of delivered referrals"),
-        new("Retention__SweepIntervalHours", SettingPlace.Optional, "standalone sweep interval"),
         new("Admin__KeySha256", SettingPlace.Optional, "the admin key hash: local development (Azurite) only; in Azure operators sign in with Entra ID"),
         new("APPLICATIONINSIGHTS_CONNECTION_STRING", SettingPlace.Azure, "Application Insights, for the host's telemetry and the app's (Azure Monitor exporter)"),
         new("APPLICATIONINSIGHTS_AUTHENTICATION_STRING", SettingPlace.Azure, "Entra ID auth for that telemetry (the managed identity)"),
@@ -97,32 +87,6 @@ public static class SettingsCatalogue
     ];
 }
 
-/// <summary>How the standalone listener keeps the Functions host's queue-trigger contract.</summary>
-public sealed class QueueListenerOptions
-{
-    /// <summary>Off when the Functions host triggers the function (custom handler).</summary>
-    public bool Enabled { get; set; } = true;
-
-    public int BatchSize { get; set; } = 16;
-
-    /// <summary>Fetch the next batch once in-flight messages drop to this many (host default: half the batch).</summary>
-    public int NewBatchThreshold { get; set; } = 8;
-
-    /// <summary>The host's maxDequeueCount: after this many failed tries, a message moves to &lt;queue&gt;-poison.</summary>
-    public int MaxDequeueCount { get; set; } = 5;
-
-    /// <summary>How long a received message stays invisible; renewed at half-time while it is worked on.</summary>
-    public double LeaseSeconds { get; set; } = 30;
-
-    /// <summary>host.json's visibilityTimeout: how long a failed message waits before it comes back.</summary>
-    public double RetryDelaySeconds { get; set; } = 10;
-
-    /// <summary>The ceiling of the polling back-off when the queue is empty (host default 1 minute; short locally).</summary>
-    public double MaxPollingSeconds { get; set; } = 2;
-
-    /// <summary>The longest the listeners wait after start before their first poll; the app's first answer ends the wait sooner (FirstResponse).</summary>
-    public double FirstPollDelaySeconds { get; set; } = 1;
-
-    /// <summary>On shutdown, how long in-flight messages may take before they are released back to the queue.</summary>
-    public double ShutdownGraceSeconds { get; set; } = 10;
-}
+/// <summary>What the queue functions must know of the host's queue trigger: its last try (host.json's maxDequeueCount),
+/// so that try can mark the referral failed before the message goes to poison.</summary>
+public sealed record QueueTriggerOptions(int MaxDequeueCount = 5);

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.HttpOverrides;
 namespace ReferralIntake.Functions.Hosting;
 
 /// <summary>
-/// Who the client is, behind the proxies in front of the app. As a custom handler every request comes
+/// Who the client is, behind the proxies in front of the app. On the isolated worker every request comes
 /// from the Functions host on loopback; the platform's front end appends the address it saw to
 /// X-Forwarded-For. ASP.NET Core's forwarded-headers handling takes addresses from the right of that
 /// chain, and only from proxies it trusts: loopback (the host), and Edge__TrustedProxyNetworks (CIDRs),

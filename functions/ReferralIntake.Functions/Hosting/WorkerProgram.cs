@@ -37,16 +37,14 @@ public static class WorkerProgram
         builder.UseWhen<FunctionAccessMiddleware>(FunctionAccessMiddleware.IsHttpFunction);
         builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(k => k.Limits.MaxRequestBodySize = 1024 * 1024);
 
-        // The host triggers the queues and timers: no listener of the app's own; each queue function is told
-        // host.json's maxDequeueCount, so its last try can mark the referral failed before the poison queue.
-        var listenerOptions = new QueueListenerOptions { Enabled = false, MaxDequeueCount = HostJsonMaxDequeueCount(builder.Configuration) ?? 5 };
-        builder.Services.AddSingleton(listenerOptions);
+        // The host triggers the queues and timers; each queue function is told host.json's maxDequeueCount, so
+        // its last try can mark the referral failed before the poison queue.
+        builder.Services.AddSingleton(new QueueTriggerOptions(HostJsonMaxDequeueCount(builder.Configuration) ?? 5));
         builder.AddReferralTelemetry();
         // The worker's own span per invocation, in the trace the host started, and the Functions resource; the host
         // then leaves the worker's telemetry to the worker, so nothing is reported twice.
         builder.Services.AddOpenTelemetry().UseFunctionsWorkerDefaults();
-        builder.Services.AddReferralIntake(builder.Configuration, listenerOptions);
-        builder.Services.AddSingleton(sp => Delivery.LocalInboxMode.ForWorker(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<Storage.StorageClients>().UsesDevelopmentStorage));
+        builder.Services.AddReferralIntake(builder.Configuration);
         // The Functions host forwards every request over loopback with YARP, which rewrites Host and sets
         // X-Forwarded-Host and -Proto from what it saw: trusted from the host alone (Edge trusts loopback), they
         // give the worker the address the client used (redirects, the cookies' Secure flag).

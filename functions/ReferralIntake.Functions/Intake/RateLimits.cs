@@ -6,33 +6,17 @@ using ReferralIntake.Functions.WebForm;
 namespace ReferralIntake.Functions.Intake;
 
 /// <summary>
-/// Request rates, through ASP.NET Core's rate limiter: a token bucket per partner and purpose (a
+/// Request rates, with System.Threading.RateLimiting's token buckets: one per partner and purpose (a
 /// minute's allowance as a burst, refilled every 10 seconds), one per web form client, and one for all
-/// the form's posts together. Routes name
-/// their policy (<c>RequireRateLimiting</c>); a refusal is a 429 with Retry-After, as a problem document
-/// for the API and as a page for the form.
+/// the form's posts together. Each HTTP function names its policy ([Access(…, rateLimit)], enforced by
+/// Hosting/FunctionAccess); a refusal is a 429 with Retry-After, as a problem document for the API and
+/// as a page for the form.
 /// </summary>
 public static class RateLimits
 {
     public const string PartnerSubmit = "partner-submit", PartnerStatus = "partner-status", WebFormPost = "web-form", FeedbackPost = "feedback";
 
-    public static IServiceCollection AddReferralRateLimits(this IServiceCollection services) => services.AddRateLimiter(o =>
-    {
-        foreach (var policy in new[] { PartnerSubmit, PartnerStatus, WebFormPost, FeedbackPost })
-        {
-            o.AddPolicy(policy, http => Partition(policy, http));
-        }
-
-        // Besides each client's own allowance, all form posts together: a flood from many addresses meets this.
-        o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http =>
-            HttpMethods.IsPost(http.Request.Method) && (http.Request.Path.StartsWithSegments("/report") || http.Request.Path.StartsWithSegments("/feedback") || http.Request.Path.StartsWithSegments("/force/sign-in"))
-                ? AllFormPosts(http)
-                : RateLimitPartition.GetNoLimiter("other"));
-        o.OnRejected = async (context, ct) => await Refused(context.HttpContext, context.Lease).ExecuteAsync(context.HttpContext).ConfigureAwait(false);
-    });
-
-    /// <summary>The bucket a request falls in under a policy: the standalone app's rate limiter and the
-    /// worker's function middleware (Hosting/FunctionAccess) both ask here.</summary>
+    /// <summary>The bucket a request falls in under a policy, as the worker's function middleware (Hosting/FunctionAccess) asks.</summary>
     public static RateLimitPartition<string> Partition(string policy, HttpContext http) => policy switch
     {
         PartnerSubmit or PartnerStatus => PerPartner(http, policy),

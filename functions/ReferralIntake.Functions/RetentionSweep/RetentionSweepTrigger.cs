@@ -3,7 +3,7 @@ using ReferralIntake.Functions.Hosting;
 
 namespace ReferralIntake.Functions.RetentionSweep;
 
-/// <summary>POST /RetentionSweep: how the Functions host invokes the RetentionSweep timer (function.json beside this file).</summary>
+/// <summary>The RetentionSweep timer: referrals past their retention, and old feedback, deleted daily.</summary>
 public static class RetentionSweepTrigger
 {
     public const string Name = "RetentionSweep";
@@ -19,13 +19,4 @@ public static class RetentionSweepTrigger
     public static Task<SweepResult> SweepAsync(IServiceProvider services, CancellationToken ct) =>
         services.GetRequiredService<RetentionSweeper>().SweepAsync(ct);
 
-    public static IEndpointRouteBuilder MapRetentionSweepTrigger(this IEndpointRouteBuilder app)
-    {
-        app.MapPost($"/{Name}", async (RetentionSweeper sweeper, CancellationToken ct) =>
-        {
-            var result = await sweeper.SweepAsync(ct).ConfigureAwait(false);
-            return TypedResults.Ok(new Hosting.InvocationResult([], [$"Checked {result.Checked}, deleted {result.Deleted}"], null));
-        }).HostOnly();
-        return app;
-    }
 }

@@ -5,11 +5,10 @@ using ReferralIntake.Functions.Storage;
 
 namespace ReferralIntake.Functions.RetentionSweep;
 
-/// <summary>How long delivered referrals are kept (Retention__Days, default 90) and how often to sweep.</summary>
+/// <summary>How long delivered referrals are kept (Retention__Days, default 90); the RetentionSweep timer sweeps daily.</summary>
 public sealed class RetentionOptions
 {
     public int Days { get; set; } = 90;
-    public double SweepIntervalHours { get; set; } = 6;
 }
 
 public sealed record SweepResult(int Checked, int Deleted);
@@ -90,17 +89,4 @@ public sealed partial class RetentionSweeper(StorageClients storage, ReferralSta
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Referral {Reference}: {Count} blobs deleted")]
     private static partial void LogDeleted(ILogger logger, string reference, int count);
-}
-
-/// <summary>Standalone, sweeps on a timer; in Azure the RetentionSweep timer trigger does it instead.</summary>
-public sealed class RetentionService(RetentionSweeper sweeper, RetentionOptions options, ILogger<RetentionService> log) : PeriodicService(log)
-{
-    protected override string JobName => "Retention sweep";
-
-    protected override TimeSpan Interval => TimeSpan.FromHours(options.SweepIntervalHours);
-
-    /// <summary>The first sweep waits a minute: start-up (and the first report) comes first.</summary>
-    protected override TimeSpan FirstDelay => TimeSpan.FromMinutes(1);
-
-    protected override Task RunOnceAsync(CancellationToken ct) => sweeper.SweepAsync(ct);
 }

@@ -16,8 +16,8 @@ namespace ReferralIntake.Functions.Serialization;
 /// <summary>
 /// Everything the app serialises, in one source-generated context: the partner contract, what storage
 /// keeps (the domain's own report and decision, state, audit, idempotency records), the webhook document
-/// and partner callback, the custom handler's payloads and the operators' API. No reflection at run
-/// time (cold start, and the NativeAOT build). Web defaults: camelCase names; enums as their names.
+/// and partner callback, and the operators' API. Source-generated for speed at start (the worker itself
+/// uses reflection for its own bindings). Web defaults: camelCase names; enums as their names.
 /// </summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, UseStringEnumConverter = true, Converters = [typeof(UkPostcodeJsonConverter)])]
 // the partner contract
@@ -41,7 +41,6 @@ namespace ReferralIntake.Functions.Serialization;
 [JsonSerializable(typeof(PartnerCallback))]
 [JsonSerializable(typeof(DeliveryMessage))]
 // hosting, operators, health
-[JsonSerializable(typeof(InvocationResult))]
 [JsonSerializable(typeof(AdminApi.ReplayRequest))]
 [JsonSerializable(typeof(AdminApi.ReplayResult))]
 [JsonSerializable(typeof(IReadOnlyList<PoisonedReferral>))]

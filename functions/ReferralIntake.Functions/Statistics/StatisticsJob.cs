@@ -7,11 +7,9 @@ using ReferralIntake.Functions.Storage;
 
 namespace ReferralIntake.Functions.Statistics;
 
-/// <summary>Statistics__…: how often the job runs locally, and how far back it counts months again.</summary>
+/// <summary>Statistics__…: how far back the job counts months again (the StatisticsRefresh timer runs it every 15 minutes).</summary>
 public sealed class StatisticsOptions
 {
-    public double RefreshMinutes { get; set; } = 15;
-
     /// <summary>
     /// Months overlapping the last this-many days are counted again on each run; earlier ones are frozen.
     /// Must stay well inside the retention period (90 days): a month is frozen before retention deletes its first referral.
@@ -86,7 +84,7 @@ public sealed partial class StatisticsJob(StorageClients storage, ReferralStateS
     private static partial void LogRefreshed(ILogger logger, int referrals, int months, double seconds);
 }
 
-/// <summary>POST /StatisticsRefresh: how the Functions host runs the job on its timer (function.json in StatisticsRefresh/).</summary>
+/// <summary>The StatisticsRefresh timer: the job, every 15 minutes.</summary>
 public static class StatisticsRefreshTrigger
 {
     public const string Name = "StatisticsRefresh";
@@ -108,31 +106,4 @@ public static class StatisticsRefreshTrigger
         return run;
     }
 
-    public static IEndpointRouteBuilder MapStatisticsRefreshTrigger(this IEndpointRouteBuilder app)
-    {
-        app.MapPost($"/{Name}", async (StatisticsJob job, StatisticsCache cache, CancellationToken ct) =>
-        {
-            var run = await job.RefreshAsync(ct).ConfigureAwait(false);
-            cache.Clear();
-            return TypedResults.Ok(new InvocationResult([], [$"Counted {run.Referrals} referrals in {run.Months} months"], null));
-        }).HostOnly();
-        return app;
-    }
-}
-
-/// <summary>Standalone, the job runs on a timer (20 seconds after start, then every Statistics__RefreshMinutes); in Azure the timer trigger runs it.</summary>
-public sealed class StatisticsService(StatisticsJob job, StatisticsCache cache, StatisticsOptions options, ILogger<StatisticsService> log) : PeriodicService(log)
-{
-    protected override string JobName => "Statistics refresh";
-
-    protected override TimeSpan Interval => TimeSpan.FromMinutes(options.RefreshMinutes);
-
-    /// <summary>Not during a cold start: the first report comes first.</summary>
-    protected override TimeSpan FirstDelay => TimeSpan.FromSeconds(20);
-
-    protected override async Task RunOnceAsync(CancellationToken ct)
-    {
-        await job.RefreshAsync(ct).ConfigureAwait(false);
-        cache.Clear();
-    }
 }

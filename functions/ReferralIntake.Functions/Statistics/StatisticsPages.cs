@@ -21,13 +21,6 @@ public static class StatisticsPages
 
     public const int ChartMonths = 12;
 
-    public static RouteGroupBuilder MapStatistics(this RouteGroupBuilder pages)
-    {
-        pages.MapGet(PagePath, PageAsync);
-        pages.MapGet(CsvPath, CsvAsync);
-        return pages;
-    }
-
     public static async Task<IResult> PageAsync(HttpContext http, StatisticsCache cache, ForceDirectory forces, CancellationToken ct)
     {
         var t = Catalogue.ForPage(http);

@@ -10,9 +10,9 @@ namespace ReferralIntake.Functions.TriageReferral;
 
 /// <summary>
 /// The queue-triggered function: load the report, run the triage policy, record the decision, then
-/// hand over to delivery. Called by the Functions host (through <see cref="CustomHandlerEndpoint"/>)
-/// or by the standalone <see cref="Hosting.QueueListener"/>; both keep the same contract: throw to
-/// have the message tried again, and after the last try the message goes to the poison queue.
+/// hand over to delivery. The Functions host triggers it from the referrals queue and the urgent lane: it
+/// throws to have the message tried again, and after the last try (host.json's maxDequeueCount) the
+/// message goes to the poison queue.
 /// </summary>
 public sealed partial class TriageReferralFunction(
     ReferralStateStore store,
@@ -20,20 +20,20 @@ public sealed partial class TriageReferralFunction(
     TriagePolicy policy,
     IReferralDelivery delivery,
     TimeProvider clock,
-    QueueListenerOptions listener,
-    ILogger<TriageReferralFunction> log) : Hosting.IQueueFunction
+    QueueTriggerOptions triggers,
+    ILogger<TriageReferralFunction> log)
 {
     public const string Name = "TriageReferral", UrgentName = "TriageUrgentReferral";
 
     /// <summary>The referrals queue's trigger (the isolated worker's entry point; host.json sets its batches and tries).</summary>
     [Function(Name)]
     public Task Run([QueueTrigger("%" + SettingNames.QueueName + "%", Connection = SettingNames.StorageConnection)] string message, long dequeueCount,
-        CancellationToken ct) => RunAsync(message, dequeueCount, listener.MaxDequeueCount, ct);
+        CancellationToken ct) => RunAsync(message, dequeueCount, triggers.MaxDequeueCount, ct);
 
     /// <summary>The urgent lane's own trigger: no backlog in the referrals queue is ever in front of a P1.</summary>
     [Function(UrgentName)]
     public Task RunUrgent([QueueTrigger("%" + SettingNames.UrgentQueueName + "%", Connection = SettingNames.StorageConnection)] string message, long dequeueCount,
-        CancellationToken ct) => RunAsync(message, dequeueCount, listener.MaxDequeueCount, ct);
+        CancellationToken ct) => RunAsync(message, dequeueCount, triggers.MaxDequeueCount, ct);
 
     /// <param name="message">The queue message: a referral reference (claim check), never report content.</param>
     /// <param name="dequeueCount">How many times the message has been received, this time included.</param>
@@ -148,21 +148,6 @@ public sealed partial class TriageReferralFunction(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "A queue message that is not a reference was received (try {DequeueCount})")]
     private static partial void LogMalformedMessage(ILogger logger, long dequeueCount);
-}
-
-/// <summary>The routes the Functions host calls for the two lanes' queue triggers (function.json in TriageReferral/ and TriageUrgentReferral/).</summary>
-public static class TriageReferralTriggers
-{
-    public static IEndpointRouteBuilder MapTriageReferralTriggers(this IEndpointRouteBuilder app)
-    {
-        foreach (var name in new[] { TriageReferralFunction.Name, TriageReferralFunction.UrgentName })
-        {
-            app.MapPost($"/{name}", (HttpContext http, TriageReferralFunction function, Hosting.QueueListenerOptions options, CancellationToken ct) =>
-                Hosting.QueueTriggerEndpoint.HandleAsync(http, function, options, ct)).HostOnly();
-        }
-
-        return app;
-    }
 }
 
 /// <summary>Hands a triaged referral over to its routes (<see cref="Delivery.ReferralDelivery"/>).</summary>

@@ -12,12 +12,6 @@ public static class StaticAssets
 {
     private static readonly FrozenDictionary<string, (byte[] Content, string ContentType, string ETag)> Files = Load();
 
-    public static IEndpointRouteBuilder MapStaticAssets(this IEndpointRouteBuilder app)
-    {
-        app.MapGet("/assets/{name}", Serve).ExcludeFromDescription();
-        return app;
-    }
-
     /// <summary>The isolated worker's entry point: the assets under their own prefix.</summary>
     [Microsoft.Azure.Functions.Worker.Function("Assets")]
     [Hosting.Access(Hosting.Caller.Public)]

@@ -27,37 +27,6 @@ public static partial class WebFormEndpoints
     public const int MaxFormBytes = 128 * 1024;
     public const int PostsPerMinutePerClient = 20;
 
-    public static IEndpointRouteBuilder MapWebForm(this IEndpointRouteBuilder app)
-    {
-        var pages = app.MapGroup("").ExcludeFromDescription().AddEndpointFilter(async (context, next) =>
-        {
-            SetPageHeaders(context.HttpContext.Response);
-            try
-            {
-                return await next(context).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                return PageFailed(context.HttpContext, e);
-            }
-        });
-
-        pages.MapGet("/", StartPage);
-        foreach (var (path, page) in ProsePages)
-        {
-            pages.MapGet(path, (HttpContext http) => ProsePage(http, page));
-        }
-
-        pages.MapGet("/report", QuestionsPage);
-        pages.MapPost("/report", CheckAsync).RequireRateLimiting(RateLimits.WebFormPost);
-        pages.MapPost("/report/edit", EditAsync).RequireRateLimiting(RateLimits.WebFormPost);
-        pages.MapPost("/report/send", SendAsync).RequireRateLimiting(RateLimits.WebFormPost);
-        pages.MapGet(LeavePath, Leave);
-        pages.MapFeedback();
-        pages.MapStatistics();
-        return app;
-    }
-
     /// <summary>A page that failed (most likely storage: the anti-forgery keys or the report itself): a page saying so, not a stack trace.</summary>
     public static IResult PageFailed(HttpContext http, Exception e)
     {

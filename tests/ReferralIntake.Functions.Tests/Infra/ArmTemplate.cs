@@ -331,6 +331,11 @@ public sealed class ArmScope(JsonObject template, IReadOnlyDictionary<string, Js
                     };
                 case "if":
                     return args[0] is JsonValue cond && cond.TryGetValue<bool>(out var holds) ? (holds ? args[1] : args[2])?.DeepClone() : null;
+                case "createarray":
+                    return new JsonArray([.. args.Select(a => a?.DeepClone())]);
+                case "greater":
+                    return double.TryParse(Text(0), CultureInfo.InvariantCulture, out var l) && double.TryParse(Text(1), CultureInfo.InvariantCulture, out var r)
+                        ? JsonValue.Create(l > r) : null;
                 case "createobject":
                     var created = new JsonObject();
                     for (var i = 0; i + 1 < args.Count; i += 2)

@@ -35,6 +35,21 @@ public sealed class InfraCompilationTests(CompiledInfraFixture compiled) : IClas
         Assert.Null(settings.Get("properties.Destinations__warwickshire__Url"));
     }
 
+    [Fact]
+    public void Production_keeps_one_instance_of_the_HTTP_functions_warm_and_dev_none_on_the_isolated_worker()
+    {
+        var prod = Assert.Single(compiled.Infra.With("main.prod.bicepparam").OfType("Microsoft.Web/sites"));
+        var dev = Assert.Single(compiled.Infra.With("main.dev.bicepparam").OfType("Microsoft.Web/sites"));
+
+        var warm = Assert.Single(prod.Get("properties.functionAppConfig.scaleAndConcurrency.alwaysReady")!.AsArray());
+        Assert.Equal(("http", 1), ((string?)warm!["name"], (int?)warm["instanceCount"])); // the HTTP trigger group: the form, the API, the force view
+        Assert.Empty(dev.Get("properties.functionAppConfig.scaleAndConcurrency.alwaysReady")!.AsArray());
+        foreach (var site in new[] { prod, dev })
+        {
+            Assert.Equal(("dotnet-isolated", "10.0"), ((string?)site.Get("properties.functionAppConfig.runtime.name"), (string?)site.Get("properties.functionAppConfig.runtime.version")));
+        }
+    }
+
     public static TheoryData<string, string, string, string, string> BrokenCopies => new()
     {
         // file, what is replaced, by what, the diagnostic expected
