@@ -33,6 +33,7 @@ ensure_chromium() {
 publish_worker() {
   cd "$REPO_ROOT"
   echo "==> dotnet publish (isolated worker, ReadyToRun, linux-x64) -> artifacts/worker"
+  rm -rf artifacts/worker # a clean folder: nothing an older build left behind is served or deployed
   dotnet publish functions/ReferralIntake.Functions -c Release -r linux-x64 --self-contained false -o artifacts/worker --nologo -v quiet -clp:ErrorsOnly
 }
 

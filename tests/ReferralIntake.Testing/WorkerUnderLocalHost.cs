@@ -69,6 +69,9 @@ public sealed partial class WorkerUnderLocalHost : IAsyncDisposable, IDisposable
             start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         }
 
+        // The host's "Worker process N started" line, which WorkerProcessIds reads, whatever level the settings ask for.
+        start.Environment["Logging__LogLevel__LocalFunctionsHost.WorkerProcess"] = "Information";
+
         var running = new WorkerUnderLocalHost(Process.Start(start)!, hostPort);
         running._host.OutputDataReceived += (_, e) => { if (e.Data is not null) { running.Output.Enqueue(e.Data); } };
         running._host.ErrorDataReceived += (_, e) => { if (e.Data is not null) { running.Output.Enqueue(e.Data); } };
