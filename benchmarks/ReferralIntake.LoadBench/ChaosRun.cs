@@ -96,7 +96,14 @@ public static class ChaosRun
                     azuriteRestarts++;
                 }
 
+                var restarting = DateTime.UtcNow;
                 app = await WorkerUnderLocalHost.StartAsync(settings, lease, port, TimeSpan.FromMinutes(2));
+                if (appKills % 10 == 0)
+                {
+                    // Progress, so a slow run shows where its time goes.
+                    Console.WriteLine(FormattableString.Invariant(
+                        $"{DateTime.UtcNow:HH:mm:ss} kills {appKills}, Azurite restarts {azuriteRestarts}, accepted {references.Count}, submitter retries {retriesBySubmitter}; last restart took {(DateTime.UtcNow - restarting).TotalSeconds:0.0} s"));
+                }
             }
         });
 
@@ -136,8 +143,8 @@ public static class ChaosRun
         // Every accepted reference must reach delivered, or (Police Scotland) be retrying on schedule; wait for that, bounded.
         var container = new Azure.Storage.Blobs.BlobContainerClient(azurite.ConnectionString, names);
         var acceptedReferences = references.SelectMany(p => p.Value.Distinct().Select(r => (Key: p.Key, Reference: r))).ToList();
-        Dictionary<string, ReferralState?> states = [];
-        while (DateTime.UtcNow < deadline)
+        Dictionary<string, ReferralState?> states;
+        do // at least once, even when submitting used up the run's time
         {
             states = (await Task.WhenAll(acceptedReferences.Select(async a => (a.Reference, State: await ReadStateAsync(container, a.Reference)))))
                 .ToDictionary(x => x.Reference, x => x.State);
@@ -148,6 +155,7 @@ public static class ChaosRun
 
             await Task.Delay(2000);
         }
+        while (DateTime.UtcNow < deadline);
 
         var poison = new HashSet<string>();
         foreach (var queue in new[] { $"{names}-poison", $"{names}-urgent-poison", $"{names}-deliveries-poison" })
@@ -182,13 +190,23 @@ public static class ChaosRun
         table.AppendLine(FormattableString.Invariant($"| in a poison queue | {poison.Count} |"));
         table.AppendLine(FormattableString.Invariant($"| force answers 503 during the outage (each a failed attempt, scheduled again) | {outageAnswers} |"));
         table.AppendLine(FormattableString.Invariant($"| **lost** (accepted, neither delivered nor being tried) | **{lost}** |"));
-        table.AppendLine(FormattableString.Invariant($"| **duplicate effects** (one submission, two referrals; or the force acting on an unknown key) | **{duplicateEffects}** |"));
+        table.AppendLine(FormattableString.Invariant($"| **duplicate effects** (one submission, two referrals; or the force acting on an unknown key) | **{duplicateEffects}** ({keysWithTwoReferrals}; {phantom}) |"));
         table.AppendLine(FormattableString.Invariant($"| delivered but never acknowledged by the force | {notAtForce} |"));
         table.AppendLine(FormattableString.Invariant($"| repeat deliveries absorbed by the idempotency key (force answered 2xx again for a key) | {accepted.Values.Sum(n => n - 1)} |"));
         table.AppendLine(FormattableString.Invariant($"| not yet settled at the deadline, by status; messages still queued | {string.Join(", ", stuck)}; {waiting.Value.ApproximateMessagesCount} |"));
         table.AppendLine(FormattableString.Invariant($"| app SIGKILLs / Azurite restarts / submitter retries | {appKills} / {azuriteRestarts} / {retriesBySubmitter} |"));
         table.AppendLine(FormattableString.Invariant($"| time: submitting / settling | {(submitted - started).TotalSeconds:0} s / {(DateTime.UtcNow - submitted).TotalSeconds:0} s |"));
         Console.WriteLine(table);
+        foreach (var key in references.Where(p => p.Value.Distinct().Count() > 1).Take(5))
+        {
+            Console.WriteLine($"two referrals for one submission: {key.Key} -> {string.Join(", ", key.Value.Distinct())}");
+        }
+
+        foreach (var key in accepted.Keys.Where(k => !deliveredKeys.Contains(k)).Take(5))
+        {
+            var reference = key.Split(':')[0];
+            Console.WriteLine($"at the force but not delivered in storage: {key} (status {(states.TryGetValue(reference, out var state) ? state?.Status.Wire() ?? "no state" : "not accepted by the client")})");
+        }
 
         app.Dispose();
         await azurite.DisposeAsync();
