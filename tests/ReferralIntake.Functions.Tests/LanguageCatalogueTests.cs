@@ -64,7 +64,7 @@ public sealed partial class LanguageCatalogueTests
             .Concat(ReportQuestions.Indicators.Select(i => $"indicator.{WireNames.Of(i)}"))
             .Concat(Enumerable.Range(1, 12).SelectMany(m => new[] { $"month.{m}", $"month.short.{m}" }))
             .Concat(Feedback.FeedbackEndpoints.Ratings.Select(r => $"feedback.rating.{r}"))
-            .Concat([.. Advice().Select(a => a.TextKey), "error.invalid"])
+            .Concat([.. Advice().SelectMany(a => a.StepKeys.Prepend(a.TextKey)), "error.invalid"])
             .ToList();
 
         var missing = Both.SelectMany(t => built.Except(t.Keys).Select(k => $"{t.Code}: {k}")).ToList();
@@ -85,6 +85,28 @@ public sealed partial class LanguageCatalogueTests
         Assert.Contains(AcknowledgementAdvice.NspccPhone, t["advice.nspcc-helpline"], StringComparison.Ordinal);
         Assert.Contains(AcknowledgementAdvice.NspccEmail, t["advice.nspcc-helpline"], StringComparison.Ordinal);
         Assert.Contains(AcknowledgementAdvice.ReportRemoveInfo, t["advice.report-remove.adult"], StringComparison.Ordinal);
+        foreach (var who in new[] { "child", "adult" })
+        {
+            Assert.Contains(AcknowledgementAdvice.TakeItDown, t[$"advice.blackmail.images.{who}"], StringComparison.Ordinal);
+            Assert.Contains("Report Remove", t[$"advice.blackmail.images.{who}"], StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void The_blackmail_advice_says_what_TRIAGE_md_asks_a_child_first_that_it_is_not_their_fault()
+    {
+        var t = Catalogue.English;
+
+        Assert.StartsWith("This is not your fault. You are not in trouble for telling us.", t["advice.blackmail.child"], StringComparison.Ordinal);
+        Assert.Contains("not the child's fault", t["advice.blackmail.adult"], StringComparison.Ordinal);
+        foreach (var who in new[] { "child", "adult" })
+        {
+            Assert.Contains("do not pay any more", t[$"advice.blackmail.dont-pay.{who}"], StringComparison.Ordinal);
+            Assert.Contains("block", t[$"advice.blackmail.block.{who}"], StringComparison.Ordinal);
+            Assert.StartsWith("Do not delete anything", t[$"advice.blackmail.evidence.{who}"], StringComparison.Ordinal);
+        }
+
+        Assert.StartsWith("Nid eich bai chi yw hyn.", Catalogue.Welsh["advice.blackmail.child"], StringComparison.Ordinal);
     }
 
     [Fact]
@@ -115,9 +137,12 @@ public sealed partial class LanguageCatalogueTests
     private static IEnumerable<SafetyAdvice> Advice() =>
         from role in new[] { ReporterRole.Child, ReporterRole.Parent }
         from images in new[] { true, false }
+        from blackmail in new[] { true, false }
         from a in AcknowledgementAdvice.For(new ConcernReport(
             new Reporter(role, null, null, null, false), ChildDetails.Unknown,
-            new Concern("Someone keeps messaging my child.", [], images ? [Indicator.ImagesShared] : [], null), SuspectDetails.Unknown))
+            new Concern("Someone keeps messaging my child.", [],
+                [.. images ? [Indicator.ImagesShared] : Array.Empty<Indicator>(), .. blackmail ? [Indicator.MoneyDemanded] : Array.Empty<Indicator>()], null),
+            SuspectDetails.Unknown))
         select a;
 
     private static HashSet<string> Placeholders(string text) => [.. Placeholder().Matches(text).Select(m => m.Value)];

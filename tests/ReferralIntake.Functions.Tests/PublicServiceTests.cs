@@ -42,6 +42,43 @@ public sealed partial class PublicServiceTests(AzuriteFixture azurite) : IAsyncL
         Assert.Equal("en", LanguageDelivered(english.Reference));
     }
 
+    /// <summary>TRIAGE.md, "Advice fitted to the harm": the 202 carries the blackmail advice right after the emergency
+    /// line, in the answer's language, its steps in order in the one text; no blackmail ticked, no such advice.</summary>
+    [Fact]
+    public async Task The_API_gives_the_blackmail_advice_after_999_in_English_and_Welsh_when_a_child_is_threatened()
+    {
+        using var app = new TestApp(azurite, new() { ["Destinations:west-mercia:Url"] = _force.Url.ToString(), ["Destinations:west-mercia:Secret"] = ForceServer.Secret });
+        var child = $$$"""
+            {"reporter":{"role":"child"},"child":{"age":14,"postcode":"{{{Samples.Postcode}}}"},
+             "concern":{"description":"He says he will send my pictures to everyone unless I pay him","indicators":["threats","moneyDemanded","imagesShared"]}}
+            """;
+        var parent = $$$"""
+            {"reporter":{"role":"parent"},"child":{"age":15,"postcode":"{{{Samples.Postcode}}}"},
+             "concern":{"description":"Someone is demanding money from my son online","indicators":["moneyDemanded"]}}
+            """;
+
+        var english = await SubmitAsync(app, child, "en");
+        var welsh = await SubmitAsync(app, child, "cy");
+        var adult = await SubmitAsync(app, parent, "en");
+        var notBlackmail = await SubmitAsync(app, Samples.WestMerciaP2, "en");
+
+        Assert.Equal(["emergency", "blackmail", "non-emergency", "childline", "report-remove"], english.Advice.Select(a => a.Kind));
+        Assert.Equal(english.Advice.Select(a => a.Kind), welsh.Advice.Select(a => a.Kind));
+        var steps = english.Advice[1].Text;
+        Assert.StartsWith("This is not your fault. You are not in trouble for telling us.", steps, StringComparison.Ordinal);
+        Assert.True(steps.IndexOf("Do not pay them", StringComparison.Ordinal) < steps.IndexOf("block them", StringComparison.Ordinal)
+            && steps.IndexOf("block them", StringComparison.Ordinal) < steps.IndexOf("Do not delete anything", StringComparison.Ordinal)
+            && steps.IndexOf("Do not delete anything", StringComparison.Ordinal) < steps.IndexOf("https://takeitdown.ncmec.org", StringComparison.Ordinal), steps);
+        Assert.StartsWith("Nid eich bai chi yw hyn.", welsh.Advice[1].Text, StringComparison.Ordinal);
+        Assert.Contains("Peidiwch â thalu", welsh.Advice[1].Text, StringComparison.Ordinal);
+        Assert.Contains("https://takeitdown.ncmec.org", welsh.Advice[1].Text, StringComparison.Ordinal);
+
+        Assert.Equal(["emergency", "blackmail", "non-emergency", "nspcc-helpline"], adult.Advice.Select(a => a.Kind));
+        Assert.Contains("not the child's fault", adult.Advice[1].Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("takeitdown", adult.Advice[1].Text, StringComparison.Ordinal); // no images shared
+        Assert.DoesNotContain("blackmail", notBlackmail.Advice.Select(a => a.Kind));
+    }
+
     private string LanguageDelivered(string reference)
     {
         var delivery = _force.Received.First(r => r.Reference == reference);

@@ -20,6 +20,8 @@ public sealed record SuspectBody(IReadOnlyList<string>? Usernames, string? Platf
 /// <summary>The 202 answer: a reference, and safety advice to show at once.</summary>
 public sealed record AcceptedReferral(string Reference, string Status, string StatusUrl, IReadOnlyList<AdviceBody> Advice);
 
+/// <summary>One piece of safety advice. <c>kind</c> names it (the contract's; <c>blackmail</c> is this service's
+/// addition); <c>text</c> is all of it in the answer's language, its steps in order after the first sentence.</summary>
 public sealed record AdviceBody(string Kind, string Text);
 
 /// <summary>The status answer. <see cref="Triage"/> is absent until triage has run.</summary>

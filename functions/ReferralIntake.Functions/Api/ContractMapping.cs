@@ -24,7 +24,7 @@ public static class ContractMapping
 
     /// <summary>The advice for a report, in the catalogue's language (the API's Accept-Language; the form's page).</summary>
     public static IReadOnlyList<AdviceBody> ToAdvice(ConcernReport report, Localisation.Catalogue language) =>
-        [.. AcknowledgementAdvice.For(report).Select(a => new AdviceBody(a.Kind, language[a.TextKey]))];
+        [.. AcknowledgementAdvice.For(report).Select(a => new AdviceBody(a.Kind, string.Join(' ', a.StepKeys.Prepend(a.TextKey).Select(key => language[key]))))];
 
     /// <summary>The decision as the status endpoint and partner callbacks show it: every route, those added
     /// after triage (CEOP on escalation or as a fallback) included, each with its hand-off.</summary>

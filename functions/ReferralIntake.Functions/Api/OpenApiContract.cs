@@ -141,6 +141,11 @@ public static class OpenApiContract
             {
                 Require(schema, "at", "event");
             }
+            else if (type == typeof(AdviceBody))
+            {
+                // blackmail is this service's addition to API.md's kinds (TRIAGE.md, "Advice fitted to the harm").
+                Text(schema, "kind", null, values: ReferralIntake.Domain.Advice.AcknowledgementAdvice.Kinds);
+            }
 
             if (type == typeof(ReferralRequest))
             {

@@ -232,14 +232,22 @@ public static class FormPages
     public static string Confirmation(Catalogue t, string reference, ConcernReport report, TriageDecision decision, HandOffPolicy handOff)
     {
         var advice = new StringBuilder();
-        foreach (var a in AcknowledgementAdvice.For(report))
+        var advices = AcknowledgementAdvice.For(report);
+        foreach (var a in advices)
         {
-            advice.Append(a.Kind == "emergency"
-                ? $"""<div class="govuk-warning-text"><span class="govuk-warning-text__icon" aria-hidden="true">!</span><strong class="govuk-warning-text__text"><span class="govuk-visually-hidden">{E(t["page.warning"])}</span> {E(t[a.TextKey])}</strong></div>"""
-                : $"""<p class="govuk-body" data-advice="{E(a.Kind)}">{E(t[a.TextKey])}</p>""");
+            advice.Append(a.Kind switch
+            {
+                "emergency" => $"""<div class="govuk-warning-text"><span class="govuk-warning-text__icon" aria-hidden="true">!</span><strong class="govuk-warning-text__text"><span class="govuk-visually-hidden">{E(t["page.warning"])}</span> {E(t[a.TextKey])}</strong></div>""",
+                // Blackmail: set apart where a frightened reader cannot miss it, the steps as a list; no script needed.
+                "blackmail" => $"""<div class="govuk-inset-text app-advice-steps" data-advice="blackmail"><p class="govuk-body govuk-!-font-weight-bold">{E(t[a.TextKey])}</p><ul class="govuk-list govuk-list--bullet">{string.Concat(a.StepKeys.Select(step => $"<li>{E(t[step])}</li>"))}</ul></div>""",
+                _ => $"""<p class="govuk-body" data-advice="{E(a.Kind)}">{E(t[a.TextKey])}</p>""",
+            });
         }
 
         var child = report.Reporter.IsChild;
+        // A child being blackmailed needs "don't pay, don't delete" before anything about what happens next.
+        var help = $"""<h2 class="govuk-heading-m">{E(t["confirmation.help.title"])}</h2>{advice}""";
+        var blackmail = advices.Any(a => a.Kind == "blackmail");
         return $"""
             <div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
             <div class="govuk-panel govuk-panel--confirmation">
@@ -247,13 +255,13 @@ public static class FormPages
               <div class="govuk-panel__body">{E(t["confirmation.reference"])}<br><strong id="reference">{E(reference)}</strong></div>
             </div>
             <p class="govuk-body">{E(t[child ? "confirmation.thanks.child" : "confirmation.thanks"])} {E(t["confirmation.keep-reference"])}</p>
+            {(blackmail ? help : "")}
             <h2 class="govuk-heading-m">{E(t["confirmation.next.title"])}</h2>
             {WhoAndWhen(t, decision, handOff)}
             <h2 class="govuk-heading-m">{E(t["confirmation.police.title"])}</h2>
             <p class="govuk-body">{E(t["confirmation.police.body"])}</p>
             <p class="govuk-body">{E(t[report.Reporter.ContactConsent && (report.Reporter.Email ?? report.Reporter.Phone) is not null ? "confirmation.police.contact" : "confirmation.police.no-contact"])}</p>
-            <h2 class="govuk-heading-m">{E(t["confirmation.help.title"])}</h2>
-            {advice}
+            {(blackmail ? "" : help)}
             <h2 class="govuk-heading-m">{E(t["confirmation.evidence.title"])}</h2>
             <p class="govuk-body">{E(t["confirmation.evidence.body"])}</p>
             <h2 class="govuk-heading-m">{E(t["confirmation.copy.title"])}</h2>
