@@ -35,7 +35,9 @@ public static class AppServices
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(_ => ForceDirectory.Default);
         services.AddSingleton<TriagePolicy>();
-        services.AddSingleton(sp => new StorageClients(sp.GetRequiredService<IConfiguration>(), sp.GetServices<Azure.Core.Pipeline.HttpPipelinePolicy>()));
+        services.AddSingleton<StorageCallCounter>();
+        services.AddSingleton(sp => new StorageClients(
+            sp.GetRequiredService<IConfiguration>(), sp.GetServices<Azure.Core.Pipeline.HttpPipelinePolicy>(), sp.GetRequiredService<StorageCallCounter>()));
         services.AddSingleton<ReportStore>();
         services.AddSingleton<ReferralStateStore>();
         services.AddSingleton<IdempotencyStore>();

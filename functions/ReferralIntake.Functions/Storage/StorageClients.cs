@@ -16,7 +16,7 @@ namespace ReferralIntake.Functions.Storage;
 /// </summary>
 public sealed class StorageClients
 {
-    public StorageClients(IConfiguration configuration, IEnumerable<HttpPipelinePolicy>? queuePolicies = null)
+    public StorageClients(IConfiguration configuration, IEnumerable<HttpPipelinePolicy>? queuePolicies = null, StorageCallCounter? counter = null)
     {
         string Name(string setting, string fallback) => configuration[setting] is { Length: > 0 } value ? value : fallback;
         var queueName = Name(SettingNames.QueueName, "referrals");
@@ -40,6 +40,13 @@ public sealed class StorageClients
         var listingOptions = new BlobClientOptions();
         listingOptions.Retry.MaxRetries = 3;
         listingOptions.Retry.NetworkTimeout = TimeSpan.FromMinutes(2);
+
+        if (counter is not null)
+        {
+            queueOptions.AddPolicy(counter.For("queue"), HttpPipelinePosition.PerRetry);
+            blobOptions.AddPolicy(counter.For("blob"), HttpPipelinePosition.PerRetry);
+            listingOptions.AddPolicy(counter.For("blob"), HttpPipelinePosition.PerRetry);
+        }
 
         foreach (var policy in queuePolicies ?? [])
         {
