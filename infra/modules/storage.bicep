@@ -71,6 +71,13 @@ resource statisticsContainer 'Microsoft.Storage/storageAccounts/blobServices/con
   properties: { publicAccess: 'None' }
 }
 
+// The hand-off's per-destination records: each force's health and the routes waiting for it (names only, no report).
+resource handoffContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-06-01' = {
+  parent: blobs
+  name: '${containerName}-handoff'
+  properties: { publicAccess: 'None' }
+}
+
 resource deployment 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-06-01' = {
   parent: blobs
   name: 'app-package'
@@ -188,6 +195,16 @@ resource feedbackRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
 resource statisticsRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(account.id, '${containerName}-statistics', identityResourceId, blobDataContributor)
   scope: statisticsContainer
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', blobDataContributor)
+    principalId: identityPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource handoffRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(account.id, '${containerName}-handoff', identityResourceId, blobDataContributor)
+  scope: handoffContainer
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', blobDataContributor)
     principalId: identityPrincipalId

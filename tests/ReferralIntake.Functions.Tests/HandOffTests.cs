@@ -30,13 +30,16 @@ public sealed class HandOffTests(AzuriteFixture azurite) : IAsyncLifetime
         await _ceop.DisposeAsync();
     }
 
-    private TestApp App(Dictionary<string, string?>? extra = null)
+    private TestApp App(Dictionary<string, string?>? extra = null) => App(azurite, _clock, _force, _ceop, extra);
+
+    /// <summary>The hand-off tests' app: one loopback force and CEOP, one call per attempt, scheduled messages round at once, on the fake clock.</summary>
+    internal static TestApp App(AzuriteFixture azurite, FakeTimeProvider clock, ForceServer force, ForceServer ceop, Dictionary<string, string?>? extra = null)
     {
         var settings = new Dictionary<string, string?>
         {
-            ["Destinations:west-mercia:Url"] = _force.Url.ToString(),
+            ["Destinations:west-mercia:Url"] = force.Url.ToString(),
             ["Destinations:west-mercia:Secret"] = ForceServer.Secret,
-            ["Destinations:ceop:Url"] = _ceop.Url.ToString(),
+            ["Destinations:ceop:Url"] = ceop.Url.ToString(),
             ["Destinations:ceop:Secret"] = ForceServer.Secret,
             ["Delivery:MaxRetries"] = "0",                    // one call per attempt, so the test can count them
             ["Delivery:MaxScheduleHopSeconds"] = "0.1",       // scheduled messages come round at once, and find out from the clock whether they are due
@@ -47,7 +50,7 @@ public sealed class HandOffTests(AzuriteFixture azurite) : IAsyncLifetime
             settings[k] = v;
         }
 
-        return new TestApp(azurite, settings, s => s.AddSingleton<TimeProvider>(_clock));
+        return new TestApp(azurite, settings, s => s.AddSingleton<TimeProvider>(clock));
     }
 
     private static Task<RouteBody> RouteWhenAsync(TestApp app, string reference, string kind, Func<RouteBody, bool> done, string what) =>

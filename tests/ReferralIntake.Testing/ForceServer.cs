@@ -30,19 +30,24 @@ public sealed class ForceServer : IAsyncDisposable
         {
             using var buffer = new MemoryStream();
             await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
-            Received.Enqueue(new ReceivedDelivery(
+            var received = new ReceivedDelivery(
                 DateTimeOffset.UtcNow,
                 context.Request.Headers[WebhookSignature.IdempotencyHeader].ToString(),
                 context.Request.Headers[WebhookSignature.TimestampHeader].ToString(),
                 context.Request.Headers[WebhookSignature.SignatureHeader].ToString(),
                 context.Request.Headers[WebhookSignature.ReferenceHeader].ToString(),
-                buffer.ToArray()));
+                buffer.ToArray());
+            (received.IsPing ? Pings : Received).Enqueue(received);
             var behave = _script.TryDequeue(out var next) ? next : Fallback;
             await behave(context);
         });
     }
 
+    /// <summary>Every referral document posted (each attempt), in order of arrival.</summary>
     public ConcurrentQueue<ReceivedDelivery> Received { get; } = new();
+
+    /// <summary>The probes of a destination whose routes wait (API.md's addition): never a referral. They get the same answers.</summary>
+    public ConcurrentQueue<ReceivedDelivery> Pings { get; } = new();
 
     /// <summary>What the server does once the script has run out (default: accept).</summary>
     public Func<HttpContext, Task> Fallback { get; set; } = Answer(StatusCodes.Status202Accepted);
@@ -108,4 +113,7 @@ public sealed class ForceServer : IAsyncDisposable
     }
 }
 
-public sealed record ReceivedDelivery(DateTimeOffset At, string IdempotencyKey, string Timestamp, string Signature, string Reference, byte[] Body);
+public sealed record ReceivedDelivery(DateTimeOffset At, string IdempotencyKey, string Timestamp, string Signature, string Reference, byte[] Body)
+{
+    public bool IsPing => IdempotencyKey.StartsWith("ping:", StringComparison.Ordinal);
+}

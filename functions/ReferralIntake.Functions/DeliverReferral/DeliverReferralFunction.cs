@@ -16,6 +16,7 @@ public sealed partial class DeliverReferralFunction(
     ReferralStateStore store,
     ReferralDelivery delivery,
     DeliverySchedule schedule,
+    DestinationRecovery recovery,
     QueueTriggerOptions triggers,
     ILogger<DeliverReferralFunction> log)
 {
@@ -29,7 +30,7 @@ public sealed partial class DeliverReferralFunction(
 
     public async Task RunAsync(string message, long dequeueCount, int maxDequeueCount, CancellationToken ct)
     {
-        if (DeliverySchedule.Read(message) is not { } due || !References.IsWellFormed(due.Reference))
+        if (DeliverySchedule.Read(message) is not { } due || !(References.IsWellFormed(due.Reference) || due is { Reference: "", Destination: { Length: > 0 } }))
         {
             LogMalformed(log, dequeueCount);
             throw new InvalidDataException("The deliveries queue message is not a delivery message.");
@@ -37,6 +38,12 @@ public sealed partial class DeliverReferralFunction(
 
         if (await schedule.PostponeIfEarlyAsync(due, ct).ConfigureAwait(false))
         {
+            return;
+        }
+
+        if (due.Reference.Length == 0)
+        {
+            await recovery.HandleAsync(due, ct).ConfigureAwait(false); // the destination's own: its probe, or the release of its waiting routes
             return;
         }
 

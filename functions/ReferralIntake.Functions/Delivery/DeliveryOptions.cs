@@ -19,6 +19,23 @@ public sealed class DeliveryOptions
     /// <summary>How long a worker's claim on a route lasts: longer than one attempt can take.</summary>
     public double ClaimSeconds { get; set; } = 120;
 
+    /// <summary>A failing destination's first probe comes this long after it failed; each probe that fails doubles it, up to <see cref="MaxProbeSeconds"/>.</summary>
+    public double FirstProbeSeconds { get; set; } = 2;
+
+    public double MaxProbeSeconds { get; set; } = 300;
+
+    /// <summary>The longest pause a destination's Retry-After is honoured for at once (a longer one is asked again when it ends).</summary>
+    public double MaxRetryAfterSeconds { get; set; } = 3600;
+
+    /// <summary>A probe this late is taken as lost (its message gone to poison, say), and another is scheduled.</summary>
+    public double ProbeOverdueSeconds { get; set; } = 120;
+
+    /// <summary>How many waiting routes one release takes, in order, before handing the rest to the next release message.</summary>
+    public int ReleaseBatch { get; set; } = 16;
+
+    /// <summary>A release stops after this many failures in a row (the destination is failing again); a 429 stops it at once.</summary>
+    public int ReleaseStopAfterFailures { get; set; } = 3;
+
     /// <summary>The longest a scheduled message stays hidden before it is looked at again (a later time is reached in hops).</summary>
     public double MaxScheduleHopSeconds { get; set; } = 3600;
 }

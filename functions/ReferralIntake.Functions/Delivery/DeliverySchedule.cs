@@ -9,9 +9,16 @@ namespace ReferralIntake.Functions.Delivery;
 /// report content. <see cref="Route"/>: a route's next delivery attempt. <see cref="Check"/>: an
 /// escalation check (<see cref="DeliveredCheck"/>, <see cref="AcknowledgedCheck"/>, <see cref="CeopCheck"/>). <see cref="DueAt"/>: when it is due.
 /// </summary>
-public sealed record DeliveryMessage(string Reference, string? Route = null, string? Check = null, DateTimeOffset? DueAt = null)
+/// A message with <see cref="Destination"/> and no reference is the destination's own: its probe
+/// (<see cref="Probe"/>, the probe's id) or, without one, the release of the routes waiting for it.
+public sealed record DeliveryMessage(string Reference, string? Route = null, string? Check = null, DateTimeOffset? DueAt = null,
+    string? Destination = null, string? Probe = null)
 {
     public const string DeliveredCheck = "delivered", AcknowledgedCheck = "acknowledged", CeopCheck = "ceop";
+
+    public static DeliveryMessage ProbeOf(string destination, string probeId) => new("", Destination: destination, Probe: probeId);
+
+    public static DeliveryMessage ReleaseOf(string destination) => new("", Destination: destination);
 }
 
 /// <summary>
@@ -36,6 +43,7 @@ public sealed class DeliverySchedule(StorageClients storage, DeliveryOptions opt
     {
         if (message.DueAt is { } due && due > clock.GetUtcNow())
         {
+            using var hop = Telemetry.ReferralTelemetry.StartForDestination("referral.postpone", message.Destination ?? "referral"); // apart in the storage count: a hop, not work
             await ScheduleAsync(message, due, ct).ConfigureAwait(false);
             return true;
         }
@@ -47,7 +55,8 @@ public sealed class DeliverySchedule(StorageClients storage, DeliveryOptions opt
     {
         try
         {
-            return JsonSerializer.Deserialize(body, AppJsonContext.Default.DeliveryMessage) is { Reference.Length: > 0 } message ? message : null;
+            return JsonSerializer.Deserialize(body, AppJsonContext.Default.DeliveryMessage) is { } message
+                && (message.Reference.Length > 0 || message.Destination is { Length: > 0 }) ? message : null;
         }
         catch (JsonException)
         {

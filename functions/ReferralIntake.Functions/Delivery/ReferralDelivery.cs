@@ -19,7 +19,11 @@ namespace ReferralIntake.Functions.Delivery;
 /// given. A route is claimed before it is sent (so no two workers send it), its outcome saved at once,
 /// and a failure scheduled to be tried again (<see cref="HandOffPolicy.NextAttempt"/>) on the
 /// deliveries queue, for 72 hours from acceptance; after that the route is undeliverable, operations
-/// are alerted and CEOP gets it instead. Escalation checks are scheduled at triage and run when due.
+/// are alerted and CEOP gets it instead. When the destination itself is down (5xx, timeouts, its
+/// breaker open) or asks for time (429), the route instead waits for the destination
+/// (<see cref="DestinationHealthStore"/>): no message of its own, one audit line, until the destination's
+/// probe finds it answering and <see cref="DestinationRecovery"/> releases its routes, P1 first.
+/// Escalation checks are scheduled at triage and run when due.
 /// Only a fault of the service itself (storage down, a bug) fails the queue message.
 /// </summary>
 public sealed partial class ReferralDelivery(
@@ -33,6 +37,7 @@ public sealed partial class ReferralDelivery(
     DeliverySchedule schedule,
     HandOffPolicy policy,
     DeliveryOptions options,
+    DestinationHealthStore health,
     TimeProvider clock,
     ILogger<ReferralDelivery> log) : IReferralDelivery
 {
@@ -79,6 +84,16 @@ public sealed partial class ReferralDelivery(
             return; // settled meanwhile (or unknown): nothing to do
         }
 
+        if (delivery.WaitingFor is not null)
+        {
+            if (clock.GetUtcNow() >= work.State.ReceivedAt + policy.RetryWindow)
+            {
+                await AttemptAsync(work, route, ct, released: true).ConfigureAwait(false); // the window's end: one last try decides
+            }
+
+            return; // it waits for its destination's release (an earlier message of its own is dropped)
+        }
+
         if (delivery.NextAttemptAt is { } due && due > clock.GetUtcNow())
         {
             await schedule.ScheduleAsync(new DeliveryMessage(work.Reference, routeKey), due, ct).ConfigureAwait(false);
@@ -94,9 +109,9 @@ public sealed partial class ReferralDelivery(
         foreach (var route in work.State.AllRoutes.Where(IsAuthority).ToList())
         {
             var key = RouteKeys.KeyOf(route);
-            if (work.State.DeliveryOf(key) is not { Final: false } delivery)
+            if (work.State.DeliveryOf(key) is not { Final: false, WaitingFor: null } delivery)
             {
-                continue;
+                continue; // settled, or waiting for its destination
             }
 
             if (delivery.NextAttemptAt is { } due && due > clock.GetUtcNow())
@@ -122,11 +137,26 @@ public sealed partial class ReferralDelivery(
         return (s with { Deliveries = deliveries }).WithDerivedStatus();
     }
 
-    /// <summary>One attempt on one route: claim it, send, save the outcome, schedule what follows.</summary>
-    private async Task AttemptAsync(ReferralWork work, Route route, CancellationToken ct)
+    /// <summary>The webhook a route goes to, when it has one (not a sandbox referral, not a pulling force, not the local inbox).</summary>
+    private Destination? WebhookOf(ReferralWork work, Route route) =>
+        !work.State.Sandbox && destinations.For(route.Force?.Id ?? "ceop") is { Pull: false } destination ? destination : null;
+
+    /// <summary>
+    /// One attempt on one route: claim it, send, save the outcome, schedule what follows. A route whose
+    /// destination this instance knows to be down waits for it instead, unless <paramref name="released"/>
+    /// (by the destination's release, or at the window's end).
+    /// </summary>
+    private async Task AttemptAsync(ReferralWork work, Route route, CancellationToken ct, bool released = false)
     {
         var key = RouteKeys.KeyOf(route);
         var now = clock.GetUtcNow();
+        var webhook = WebhookOf(work, route);
+        if (!released && webhook is not null && health.KnownWaiting(webhook.Id))
+        {
+            await WaitForDestinationAsync(work, route, webhook.Id, null, work.State.DeliveryOf(key)?.WaitingFor is not null, ct).ConfigureAwait(false);
+            return;
+        }
+
         var claimed = await store.SaveAsync(work, s => s.DeliveryOf(key) is { Final: false } d && !d.ClaimedAt(now)
             ? s.WithDelivery(key, d with { ClaimedUntil = now + TimeSpan.FromSeconds(options.ClaimSeconds) })
             : null, ct).ConfigureAwait(false);
@@ -141,6 +171,7 @@ public sealed partial class ReferralDelivery(
             return;
         }
 
+        var wasWaiting = work.State.DeliveryOf(key)?.WaitingFor is not null;
         var attempts = new List<DeliveryAttempt>();
         using var activity = ReferralTelemetry.Start("referral.deliver", work.Reference);
         activity?.SetTag("referral.route", key);
@@ -157,7 +188,8 @@ public sealed partial class ReferralDelivery(
 
         var before = work.State.Status;
         var at = clock.GetUtcNow();
-        var madeAttempt = failure is not { CircuitOpen: true };
+        var madeAttempt = attempts.Any(a => a.Outcome != "circuit-open"); // an open breaker after a real call still spent a chance
+        var waitsFor = failure is { DestinationDown: true } && webhook is not null ? webhook.Id : null;
         var fallback = (Route?)null;
         await store.SaveAsync(work, s =>
         {
@@ -169,19 +201,19 @@ public sealed partial class ReferralDelivery(
             if (failure is null)
             {
                 return delivered
-                    ? s.WithDelivery(key, d with { State = RouteState.Delivered, Attempts = d.Attempts + 1, DeliveredAt = at, NextAttemptAt = null, ClaimedUntil = null, LastError = null })
-                    : s.WithDelivery(key, d with { State = RouteState.Pending, NextAttemptAt = null, ClaimedUntil = null, LastError = null }); // waits for the force to fetch it
+                    ? s.WithDelivery(key, d with { State = RouteState.Delivered, Attempts = d.Attempts + 1, DeliveredAt = at, NextAttemptAt = null, ClaimedUntil = null, LastError = null, WaitingFor = null })
+                    : s.WithDelivery(key, d with { State = RouteState.Pending, NextAttemptAt = null, ClaimedUntil = null, LastError = null, WaitingFor = null }); // waits for the force to fetch it
             }
 
             var attemptsSoFar = d.Attempts + (madeAttempt ? 1 : 0);
-            var retryAfter = failure.CircuitOpen ? TimeSpan.FromSeconds(1) : failure.RetryAfter;
-            if (policy.NextAttempt(s.ReceivedAt, at, Math.Max(attemptsSoFar, 1), retryAfter) is { } next)
+            if (policy.NextAttempt(s.ReceivedAt, at, Math.Max(attemptsSoFar, 1), failure.CircuitOpen ? null : failure.RetryAfter) is { } next)
             {
-                return s.WithDelivery(key, d with { State = RouteState.Retrying, Attempts = attemptsSoFar, NextAttemptAt = next, ClaimedUntil = null, LastError = failure.Message });
+                // Its own schedule (not before next); when the destination is down, it waits for it rather than polling.
+                return s.WithDelivery(key, d with { State = RouteState.Retrying, Attempts = attemptsSoFar, NextAttemptAt = next, ClaimedUntil = null, LastError = failure.Message, WaitingFor = waitsFor });
             }
 
             // The retry window is spent: undeliverable, and CEOP gets it instead (unless this was CEOP).
-            var given = s.WithDelivery(key, d with { State = RouteState.Undeliverable, Attempts = attemptsSoFar, NextAttemptAt = null, ClaimedUntil = null, LastError = failure.Message });
+            var given = s.WithDelivery(key, d with { State = RouteState.Undeliverable, Attempts = attemptsSoFar, NextAttemptAt = null, ClaimedUntil = null, LastError = failure.Message, WaitingFor = null });
             fallback = route.Kind != RouteKind.Ceop && !given.AllRoutes.Any(r => r.Kind == RouteKind.Ceop)
                 ? new Route(RouteKind.Ceop, $"Fallback: {route.Force?.Name ?? key} could not be reached for {policy.Options.RetryWindowHours:0} hours after acceptance.")
                 : null;
@@ -190,9 +222,16 @@ public sealed partial class ReferralDelivery(
 
         var saved = work.State.DeliveryOf(key)!;
         activity?.SetTag("referral.delivery.outcome", saved.State.Wire());
-        work.Audit.AddRange(attempts.Select(a => new AuditEntry(a.At, "delivery-attempt", null, key, a.Outcome, a.StatusCode, Math.Round(a.DurationMs, 1), a.Number)));
+        // One line per real call, numbered by the route's attempt (the open breaker's non-call is not one).
+        var attemptNumber = saved.Attempts;
+        work.Audit.AddRange(attempts.Where(a => a.Outcome != "circuit-open")
+            .Select(a => new AuditEntry(a.At, "delivery-attempt", null, key, a.Outcome, a.StatusCode, Math.Round(a.DurationMs, 1), attemptNumber)));
         switch (saved.State)
         {
+            case RouteState.Retrying when saved.WaitingFor is { } waitingFor:
+                await health.ReportDownAsync(waitingFor, failure!.AskedForTime ? failure.RetryAfter ?? TimeSpan.FromSeconds(1) : null, failure.Message, ct).ConfigureAwait(false);
+                await WaitForDestinationAsync(work, route, waitingFor, failure.Message, wasWaiting, ct).ConfigureAwait(false);
+                break;
             case RouteState.Pending when failure is null:
                 work.Audit.Add(new AuditEntry(at, "available-to-pull", $"{route.Force?.Name ?? key} collects its referrals through the force API", key, saved.State.Wire()));
                 break;
@@ -220,6 +259,91 @@ public sealed partial class ReferralDelivery(
         }
 
         await AfterChangeAsync(work, before, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The route waits for its destination: in the destination's waiting index, marked waiting in its state
+    /// (one audit line, and its retry window's end scheduled, the first time), then, in case the destination came
+    /// back meanwhile (its release may have listed the index just before this entry was written), a release
+    /// scheduled at once. Nothing more until the destination's release or the window's end.
+    /// </summary>
+    private async Task WaitForDestinationAsync(ReferralWork work, Route route, string destinationId, string? why, bool wasWaiting, CancellationToken ct)
+    {
+        var key = RouteKeys.KeyOf(route);
+        var now = clock.GetUtcNow();
+        await health.AddWaitingAsync(destinationId, work.State.Triage!.Priority.ToString(), work.State.ReceivedAt, work.Reference, key, ct).ConfigureAwait(false);
+        var firstTime = !wasWaiting;
+        if (work.State.DeliveryOf(key) is { WaitingFor: null })
+        {
+            // Not yet marked (it waits without being tried): mark it; another worker may have done so first.
+            firstTime = await store.SaveAsync(work, s => s.DeliveryOf(key) is { Final: false, WaitingFor: null } d
+                ? s.WithDelivery(key, d with { WaitingFor = destinationId, ClaimedUntil = null })
+                : null, ct).ConfigureAwait(false);
+        }
+
+        if (firstTime)
+        {
+            // One line when it starts waiting; a released route that fails again says nothing more than its attempt.
+            var name = route.Force?.Name ?? "CEOP";
+            work.Audit.Add(new AuditEntry(now, "waiting-for-destination",
+                $"{name} is not taking referrals ({why ?? "it is failing"}); this referral goes as soon as it answers again", key, work.State.DeliveryOf(key)!.State.Wire()));
+            LogWaiting(log, work.Reference, key, destinationId);
+        }
+
+        if (firstTime)
+        {
+            await schedule.ScheduleAsync(new DeliveryMessage(work.Reference, key), work.State.ReceivedAt + policy.RetryWindow, ct).ConfigureAwait(false);
+        }
+
+        if (!await health.StillDownAsync(destinationId, ct).ConfigureAwait(false))
+        {
+            await health.ScheduleReleaseAsync(destinationId, now, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// A waiting route, released by its destination (<see cref="DestinationRecovery"/>): tried now if its own
+    /// schedule allows. Says what became of it: settled or no longer waiting (its index entry can go), waiting
+    /// again (the try failed), or not yet due (with when).
+    /// </summary>
+    public async Task<(ReleaseOutcome Outcome, DateTimeOffset? NotBefore)> ReleaseAsync(WaitingRoute entry, CancellationToken ct)
+    {
+        if (await store.LoadWorkAsync(entry.Reference, ct).ConfigureAwait(false) is not { } work)
+        {
+            return (ReleaseOutcome.Done, null); // erased, or swept by retention
+        }
+
+        try
+        {
+            if (work.State.AllRoutes.FirstOrDefault(r => RouteKeys.KeyOf(r) == entry.RouteKey) is not { } route
+                || work.State.DeliveryOf(entry.RouteKey) is not { Final: false, WaitingFor: not null } delivery)
+            {
+                return (ReleaseOutcome.Done, null);
+            }
+
+            if (delivery.NextAttemptAt is { } notBefore && notBefore > clock.GetUtcNow())
+            {
+                return (ReleaseOutcome.NotYet, notBefore);
+            }
+
+            await AttemptAsync(work, route, ct, released: true).ConfigureAwait(false);
+            return (work.State.DeliveryOf(entry.RouteKey) is { Final: false, WaitingFor: not null } ? ReleaseOutcome.Waiting : ReleaseOutcome.Done, null);
+        }
+        catch (ReferralErasedException)
+        {
+            return (ReleaseOutcome.Done, null);
+        }
+        finally
+        {
+            try
+            {
+                await store.FlushAuditAsync(work, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (ReferralErasedException)
+            {
+                // erased meanwhile: its trail is gone with it
+            }
+        }
     }
 
     /// <summary>An escalation check, once due: a P1 or P2 not yet with its force also goes to CEOP; a P3, or a failing CEOP route, alerts operations.</summary>
@@ -549,6 +673,9 @@ public sealed partial class ReferralDelivery(
         work.Audit.Add(new AuditEntry(clock.GetUtcNow(), "partner-notified", Destination: "partner-callback", Outcome: outcome));
     }
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Referral {Reference}: {Route} waits for {Destination}, which is not taking referrals")]
+    private static partial void LogWaiting(ILogger logger, string reference, string route, string destination);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Referral {Reference} delivered on all {RouteCount} routes")]
     private static partial void LogDelivered(ILogger logger, string reference, int routeCount);
 
@@ -566,6 +693,14 @@ public sealed partial class ReferralDelivery(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Referral {Reference}: callback to partner {PartnerId} failed ({Error})")]
     private static partial void LogCallbackFailed(ILogger logger, string reference, string partnerId, string error);
+}
+
+/// <summary>A released route: done with (settled, gone, or no longer waiting), waiting again (its try failed), or not yet due by its own schedule.</summary>
+public enum ReleaseOutcome
+{
+    Done,
+    Waiting,
+    NotYet,
 }
 
 /// <summary>What a force's acknowledgement did: recorded; the same outcome again; no such route for the force; not yet delivered; a different outcome already recorded.</summary>

@@ -19,6 +19,9 @@ public static class WebhookDelivery
 {
     public const string HttpClientName = "webhooks";
     public const string PipelineName = "webhook-delivery";
+
+    /// <summary>The probes' client: signed like a delivery, but one call, no retries and no breaker (the probe is what decides).</summary>
+    public const string ProbeClientName = "webhook-probes";
     public static readonly HttpRequestOptionsKey<WebhookCall> CallKey = new("ReferralIntake.WebhookCall");
 
     public static IServiceCollection AddWebhookDelivery(this IServiceCollection services)
@@ -30,6 +33,10 @@ public static class WebhookDelivery
                 builder, context.ServiceProvider.GetRequiredService<DeliveryOptions>(), context.ServiceProvider.GetRequiredService<TimeProvider>()))
             .SelectPipelineBy(_ => request => request.Options.TryGetValue(CallKey, out var call) ? call.Destination.Id : "unknown");
         http.AddHttpMessageHandler<WebhookSigningHandler>(); // added after: inside the pipeline, once per attempt
+        services.AddHttpClient(ProbeClientName)
+            .ConfigureHttpClient((sp, c) => c.Timeout = TimeSpan.FromSeconds(sp.GetRequiredService<DeliveryOptions>().PerAttemptTimeoutSeconds))
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false })
+            .AddHttpMessageHandler<WebhookSigningHandler>();
         services.AddSingleton<WebhookSender>();
         return services;
     }
@@ -53,6 +60,10 @@ public static class WebhookDelivery
         builder
             .AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions
             {
+                // A 429 is the destination asking for time (honoured through Retry-After), not a failure.
+                ShouldHandle = args => args.Outcome.Result?.StatusCode == System.Net.HttpStatusCode.TooManyRequests
+                    ? PredicateResult.False()
+                    : ValueTask.FromResult(HttpClientResiliencePredicates.IsTransient(args.Outcome)),
                 FailureRatio = 0.5,
                 MinimumThroughput = options.BreakerMinimumThroughput,
                 SamplingDuration = TimeSpan.FromSeconds(Math.Max(options.BreakSeconds * 2, 10)),

@@ -59,6 +59,8 @@ public static class AppServices
         services.AddSingleton<IntakeService>();
         services.AddSingleton(configuration.GetSection("Delivery").Get<DeliveryOptions>() ?? new DeliveryOptions());
         services.AddSingleton<Destinations>();
+        services.AddSingleton<DestinationHealthStore>();
+        services.AddSingleton<DestinationRecovery>();
         services.AddWebhookDelivery();
         services.AddSingleton<ForceInboxStore>();
         services.AddSingleton<ErasureRegistry>();

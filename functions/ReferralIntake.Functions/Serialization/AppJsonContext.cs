@@ -40,6 +40,7 @@ namespace ReferralIntake.Functions.Serialization;
 [JsonSerializable(typeof(ReferralDocument))]
 [JsonSerializable(typeof(PartnerCallback))]
 [JsonSerializable(typeof(DeliveryMessage))]
+[JsonSerializable(typeof(DestinationHealthRecord))]
 // hosting, operators, health
 [JsonSerializable(typeof(AdminApi.ReplayRequest))]
 [JsonSerializable(typeof(AdminApi.ReplayResult))]

@@ -135,12 +135,17 @@ public sealed record RouteDelivery(
     string? Escalated = null,
     string? LastError = null,
     DateTimeOffset? ClaimedUntil = null,
-    string? ForceNote = null)
+    string? ForceNote = null,
+    string? WaitingFor = null)
 {
     /// <summary>Nothing more will be sent on this route.</summary>
     public bool Final => State is RouteState.Delivered or RouteState.Acknowledged or RouteState.WrongArea or RouteState.Undeliverable or RouteState.Recorded;
 
     public bool ClaimedAt(DateTimeOffset now) => ClaimedUntil is { } until && until > now;
+
+    // WaitingFor: the destination (Destinations key) this route waits for while it is down. The route then has no
+    // message of its own: the destination's release sends it (not before NextAttemptAt, its own schedule), or its
+    // retry window's end decides it (DestinationHealthStore, DestinationRecovery).
 }
 
 /// <summary>One line of a referral's append-only audit trail. Never report content: events, routes, outcomes.</summary>

@@ -75,6 +75,7 @@ public sealed class StorageClients
         ContainerForListing = container(containerName, listingOptions);
         Feedback = container($"{containerName}-feedback", blobOptions);
         Statistics = container($"{containerName}-statistics", blobOptions);
+        HandOff = container($"{containerName}-handoff", blobOptions);
 
         Queue = queue(queueName);
         PoisonQueue = queue($"{queueName}-poison");
@@ -84,7 +85,7 @@ public sealed class StorageClients
         DeliveryPoisonQueue = queue($"{deliveryName}-poison");
         // On a cold start the first report waits for the first of these: only what a report needs. The
         // feedback and statistics containers are made by their own first use.
-        _created = new Once(ct => CreateWhereMissingAsync([Container], [Queue, PoisonQueue, UrgentQueue, UrgentPoisonQueue, DeliveryQueue, DeliveryPoisonQueue], ct));
+        _created = new Once(ct => CreateWhereMissingAsync([Container, HandOff], [Queue, PoisonQueue, UrgentQueue, UrgentPoisonQueue, DeliveryQueue, DeliveryPoisonQueue], ct));
         _publicCreated = new Once(ct => CreateWhereMissingAsync([Feedback, Statistics], [], ct));
     }
 
@@ -115,6 +116,9 @@ public sealed class StorageClients
 
     /// <summary>The public statistics' aggregate ({container}-statistics): counts only, never a reference or a report.</summary>
     public BlobContainerClient Statistics { get; }
+
+    /// <summary>The hand-off's records by destination ({container}-handoff): each one's health, and the routes waiting for it.</summary>
+    public BlobContainerClient HandOff { get; }
 
     /// <summary>True for Azurite (loopback or the well-known development account): local-only features may run.</summary>
     public bool UsesDevelopmentStorage { get; }

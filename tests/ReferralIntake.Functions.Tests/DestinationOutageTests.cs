@@ -1,0 +1,194 @@
+using System.Collections.Concurrent;
+using Azure.Storage.Blobs;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using ReferralIntake.Functions.Api;
+using ReferralIntake.Functions.Delivery;
+using ReferralIntake.Functions.Serialization;
+using ReferralIntake.Functions.Storage;
+using ReferralIntake.Functions.Tests.Support;
+
+namespace ReferralIntake.Functions.Tests;
+
+/// <summary>
+/// A force that is down or flaky, on a fake clock against Azurite and a loopback force: the waiting belongs
+/// to the destination (one probe on a back-off, not every referral polling), a 429 is the force asking for
+/// time, and when it answers again its referrals go at once, P1 first, each exactly once.
+/// </summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class DestinationOutageTests(AzuriteFixture azurite) : IAsyncLifetime
+{
+    private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow);
+    private ForceServer _force = null!;
+    private ForceServer _ceop = null!;
+
+    public async Task InitializeAsync()
+    {
+        _force = await ForceServer.StartAsync();
+        _ceop = await ForceServer.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _force.DisposeAsync();
+        await _ceop.DisposeAsync();
+    }
+
+    private TestApp App() => HandOffTests.App(azurite, _clock, _force, _ceop);
+
+    /// <summary>The force's health as the hand-off keeps it, read with a client of the test's own (not counted as the app's).</summary>
+    private static async Task<DestinationHealthRecord?> HealthAsync(TestApp app, string destination = "west-mercia")
+    {
+        var blob = new BlobContainerClient(app.ConnectionString, $"{app.ContainerName}-handoff").GetBlobClient($"health/{destination}.json");
+        return await blob.ExistsAsync() ? (await blob.DownloadContentAsync()).Value.Content.ToObjectFromJson(AppJsonContext.Default.DestinationHealthRecord) : null;
+    }
+
+    private static async Task<IReadOnlyList<ReferralStatusBody>> StatusesAsync(TestApp app, IEnumerable<string> references) =>
+        (await Task.WhenAll(references.Select(app.StatusAsync))).Select(s => s!).ToList();
+
+    private static RouteBody Police(ReferralStatusBody status) => Assert.Single(status.Triage!.Routes, r => r.Kind == "police-force");
+
+    private static bool Delivered(ReferralStatusBody status) => status.Triage?.Routes.Any(r => r.Kind == "police-force" && r.State == "delivered") == true;
+
+    [Fact]
+    public async Task Ten_referrals_each_refused_with_a_500_then_a_429_are_all_delivered_exactly_once_within_two_minutes()
+    {
+        var tries = new ConcurrentDictionary<string, int>();
+        _force.Fallback = context =>
+        {
+            var key = context.Request.Headers[WebhookSignature.IdempotencyHeader].ToString();
+            var answer = key.StartsWith("ping:", StringComparison.Ordinal) ? ForceServer.Answer(StatusCodes.Status200OK)
+                : tries.AddOrUpdate(key, 1, (_, n) => n + 1) switch
+                {
+                    1 => ForceServer.Answer(StatusCodes.Status500InternalServerError),
+                    2 => ForceServer.Answer(StatusCodes.Status429TooManyRequests, retryAfterSeconds: 1),
+                    _ => ForceServer.Answer(StatusCodes.Status202Accepted),
+                };
+            return answer(context);
+        };
+        using var app = App();
+        var start = _clock.GetUtcNow();
+        var references = new List<string>();
+        for (var i = 0; i < 10; i++)
+        {
+            references.Add((await app.SubmitAcceptedAsync(Samples.WestMerciaP2)).Reference);
+        }
+
+        // The force's own count says when each was accepted (a status read per poll would meet the partner's rate limit).
+        await Eventually.TrueAsync(
+            () =>
+            {
+                _clock.Advance(TimeSpan.FromSeconds(0.5)); // time passes; the force's pauses and the probes come due
+                return Task.FromResult(tries.Count(t => t.Value >= 3) == 10);
+            },
+            TimeSpan.FromSeconds(120), "all ten accepted by the force");
+        var took = _clock.GetUtcNow() - start;
+        Assert.True(took <= TimeSpan.FromMinutes(2), $"the last was delivered {took.TotalSeconds:0} s after the first was accepted");
+        foreach (var reference in references)
+        {
+            var status = await Eventually.ValueAsync(() => app.StatusAsync(reference), Delivered, TimeSpan.FromSeconds(30), $"{reference} delivered");
+            var key = ReferralDelivery.IdempotencyKeyOf(status.Reference, "police-force:west-mercia");
+            Assert.Equal(3, tries[key]); // refused twice, accepted once: exactly once
+            Assert.Equal(3, Police(status).Attempts);
+            Assert.Single(status.Audit!, a => a.Event == "route-delivered");
+            Assert.Equal([1, 2, 3], status.Audit!.Where(a => a.Event == "delivery-attempt").Select(a => a.Attempt)); // each real attempt, numbered
+        }
+
+        Assert.Equal(30, _force.Received.Count);
+        Assert.Empty(_ceop.Received); // P2: nothing was late enough to escalate
+    }
+
+    [Fact]
+    public async Task A_ten_hour_outage_with_twenty_referrals_waiting_costs_a_bounded_number_of_storage_calls_and_a_short_audit_trail()
+    {
+        _force.Fallback = ForceServer.Answer(StatusCodes.Status503ServiceUnavailable);
+        using var app = App();
+        var references = new List<string>();
+        for (var i = 0; i < 20; i++)
+        {
+            references.Add((await app.SubmitAcceptedAsync(Samples.WestMerciaP3)).Reference); // P3: no escalation within ten hours
+        }
+
+        foreach (var reference in references)
+        {
+            await Eventually.ValueAsync(async () => (await app.StatusAsync(reference))!, s => s.Audit?.Any(a => a.Event == "waiting-for-destination") == true,
+                TimeSpan.FromSeconds(30), $"{reference} waiting for the force");
+        }
+
+        var counter = app.Services.GetRequiredService<StorageCallCounter>();
+        long Counted() => counter.Snapshot().Where(c => c.Key.Step != "referral.postpone").Sum(c => c.Value); // the hops of a message not yet due are the test's 0.1 s, not work
+        var before = Counted();
+        var pingsBefore = _force.Pings.Count;
+        var triedBefore = _force.Received.Count;
+        Assert.InRange(triedBefore, 1, 20); // the first few tried once and found it down; the rest waited without trying
+        var end = _clock.GetUtcNow() + TimeSpan.FromHours(10);
+        while (_clock.GetUtcNow() < end)
+        {
+            _clock.Advance(TimeSpan.FromMinutes(5));
+            var now = _clock.GetUtcNow();
+            await Eventually.ValueAsync(() => HealthAsync(app), h => h is { Status: DestinationHealthRecord.Failing } && h.NextProbeAt > now,
+                TimeSpan.FromSeconds(30), $"the probe due by {now:O} made");
+        }
+
+        var calls = Counted() - before;
+        var pings = _force.Pings.Count - pingsBefore;
+        // A probe is a read, a scheduled message and a write; nothing per waiting referral. 120 five-minute steps, a probe in each at most.
+        Assert.InRange(pings, 100, 130);
+        Assert.True(calls <= 3 * pings + 10, $"{calls} storage calls for {pings} probes over ten hours with 20 referrals waiting");
+        Assert.Equal(triedBefore, _force.Received.Count); // ten hours of waiting: probes only, no referral's own try
+
+        _force.Fallback = ForceServer.Answer(StatusCodes.Status202Accepted);
+        var statuses = await Eventually.ValueAsync(
+            async () =>
+            {
+                _clock.Advance(TimeSpan.FromMinutes(1)); // the next probe finds it answering
+                return await StatusesAsync(app, references);
+            },
+            all => all.All(Delivered), TimeSpan.FromSeconds(60), "all delivered after the outage");
+        foreach (var status in statuses)
+        {
+            Assert.True(status.Audit!.Count <= 20, $"{status.Reference}: {status.Audit!.Count} audit lines");
+            Assert.Single(status.Audit!, a => a.Event == "waiting-for-destination");
+            Assert.InRange(_force.Received.Count(r => r.Reference == status.Reference), 1, 2); // at most a first try, and the one that went through
+        }
+
+        Assert.Equal(triedBefore + 20, _force.Received.Count); // each delivered exactly once
+    }
+
+    [Fact]
+    public async Task After_an_outage_the_waiting_P1s_reach_the_force_before_the_P2s()
+    {
+        _force.Fallback = ForceServer.Answer(StatusCodes.Status503ServiceUnavailable);
+        using var app = App();
+        var p2s = new List<string>();
+        var p1s = new List<string>();
+        for (var i = 0; i < 5; i++)
+        {
+            p2s.Add((await app.SubmitAcceptedAsync(Samples.WestMerciaP2)).Reference); // the P2s first: accepted earlier
+            _clock.Advance(TimeSpan.FromSeconds(1)); // each accepted at its own time
+        }
+
+        for (var i = 0; i < 5; i++)
+        {
+            p1s.Add((await app.SubmitAcceptedAsync(Samples.WestMerciaP1)).Reference);
+        }
+
+        foreach (var reference in p2s.Concat(p1s))
+        {
+            await Eventually.ValueAsync(async () => (await app.StatusAsync(reference))!, s => s.Audit?.Any(a => a.Event == "waiting-for-destination") == true,
+                TimeSpan.FromSeconds(30), $"{reference} waiting for the force");
+        }
+
+        var failedCalls = _force.Received.Count;
+        _force.Fallback = ForceServer.Answer(StatusCodes.Status202Accepted);
+        _clock.Advance(TimeSpan.FromSeconds(30)); // within the P1s' five minutes: no escalation; past the first probe and every route's own back-off
+        await Eventually.ValueAsync<IReadOnlyList<ReferralStatusBody>>(async () => await StatusesAsync(app, p1s.Concat(p2s)), all => all.All(Delivered),
+            TimeSpan.FromSeconds(60), "all delivered after the outage");
+
+        var order = _force.Received.Skip(failedCalls).Select(r => r.Reference).ToList();
+        Assert.Equal(10, order.Count); // once each
+        Assert.Equal(p1s.ToHashSet(), order.Take(5).ToHashSet());
+        Assert.Equal(p2s, order.Skip(5)); // and the P2s in the order they were accepted
+    }
+}
