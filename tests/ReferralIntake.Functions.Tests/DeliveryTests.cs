@@ -116,19 +116,21 @@ public sealed class DeliveryTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_force_that_is_down_is_tried_again_on_schedule_and_never_parks_the_referral_in_poison()
+    public async Task A_force_that_is_down_is_probed_and_gets_the_referral_when_it_answers_and_never_parks_it_in_poison()
     {
-        _force.Then([.. Enumerable.Repeat(ForceServer.Answer(503), 6)]); // down for six calls, then up
+        // Down for four calls, then up: the first attempt's two calls, then two pings; the third ping finds it up.
+        _force.Then([.. Enumerable.Repeat(ForceServer.Answer(503), 4)]);
         using var app = new TestApp(azurite, ForceSettings(maxRetries: 1));
 
         var accepted = await app.SubmitAcceptedAsync(Samples.WestMerciaP2);
         var delivered = await app.StatusWhenAsync(accepted.Reference, "delivered", TimeSpan.FromSeconds(60));
 
         var police = Assert.Single(delivered.Triage!.Routes, r => r.Kind == "police-force");
-        Assert.Equal(("delivered", 4), (police.State, police.Attempts)); // 3 scheduled attempts of 2 calls failed, the 4th delivered
-        Assert.Equal(7, _force.Received.Count);
+        Assert.Equal(("delivered", 2), (police.State, police.Attempts)); // the attempt that found it down, and the one after it answered
+        Assert.Equal(3, _force.Received.Count);                          // 2 calls, then 1
+        Assert.Equal(3, _force.Pings.Count);                             // 2 refused, the third answered: no referral's own try was spent on them
         Assert.Single(_force.Received.Select(r => r.IdempotencyKey).Distinct());
-        Assert.Equal(3, delivered.Audit!.Count(a => a.Event == "retry-scheduled"));
+        Assert.Single(delivered.Audit!, a => a.Event == "waiting-for-destination");
         Assert.Single(delivered.Audit!, a => a.Event == "route-delivered");
         foreach (var poison in new[] { app.PoisonQueue, app.UrgentPoisonQueue, app.DeliveryPoisonQueue })
         {
@@ -191,7 +193,7 @@ public sealed class DeliveryTests(AzuriteFixture azurite) : IAsyncLifetime
 
         Assert.Equal(["police-force", "childline", "report-remove"], status.Triage!.Routes.Select(r => r.Kind));
         var events = status.Audit!.Select(a => (a.Event, a.Destination)).ToArray();
-        Assert.Single(events, e => e == ("retry-scheduled", "police-force:west-mercia"));
+        Assert.Single(events, e => e == ("waiting-for-destination", "police-force:west-mercia")); // its force failed once: it waited for it, once
         Assert.Single(events, e => e == ("route-delivered", "police-force:west-mercia"));
         Assert.Single(events, e => e == ("advice-recorded", "report-remove"));
         Assert.Single(events, e => e == ("advice-recorded", "childline"));

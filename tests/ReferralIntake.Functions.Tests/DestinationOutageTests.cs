@@ -38,7 +38,7 @@ public sealed class DestinationOutageTests(AzuriteFixture azurite) : IAsyncLifet
     private TestApp App() => HandOffTests.App(azurite, _clock, _force, _ceop);
 
     /// <summary>The force's health as the hand-off keeps it, read with a client of the test's own (not counted as the app's).</summary>
-    private static async Task<DestinationHealthRecord?> HealthAsync(TestApp app, string destination = "west-mercia")
+    internal static async Task<DestinationHealthRecord?> HealthAsync(TestApp app, string destination = "west-mercia")
     {
         var blob = new BlobContainerClient(app.ConnectionString, $"{app.ContainerName}-handoff").GetBlobClient($"health/{destination}.json");
         return await blob.ExistsAsync() ? (await blob.DownloadContentAsync()).Value.Content.ToObjectFromJson(AppJsonContext.Default.DestinationHealthRecord) : null;

@@ -62,12 +62,34 @@ public sealed class HandOffTests(AzuriteFixture azurite) : IAsyncLifetime
     private static Task<ReferralStatusBody> AuditWhenAsync(TestApp app, string reference, Func<AuditEntry, bool> entry, string what) =>
         Eventually.ValueAsync(async () => (await app.StatusAsync(reference))!, s => s.Audit?.Any(entry) == true, TimeSpan.FromSeconds(30), $"{reference}: {what} in the audit");
 
-    /// <summary>Moves the clock, then waits until the route's due attempt has been made (it is settled, or due later).</summary>
+    /// <summary>
+    /// Moves the clock, then waits until what was due has happened: the route is settled or due later, or, while it
+    /// waits for its force, the force's probe due by now has been made (the next one is later).
+    /// </summary>
     private async Task<RouteBody> AdvanceAsync(TestApp app, string reference, TimeSpan by)
     {
         _clock.Advance(by);
         var now = _clock.GetUtcNow();
-        return await RouteWhenAsync(app, reference, "police-force", r => r.State != "retrying" || r.NextAttemptAt > now, $"the attempt due by {now:O}");
+        return await Eventually.ValueAsync(
+            async () =>
+            {
+                var route = (await app.StatusAsync(reference))?.Triage?.Routes.FirstOrDefault(r => r.Kind == "police-force");
+                if (route is null || route.State != "retrying" || route.NextAttemptAt > now)
+                {
+                    return route;
+                }
+
+                return await DestinationOutageTests.HealthAsync(app) is { Waiting: true } health && health.NextProbeAt > now ? route : null;
+            },
+            _ => true, TimeSpan.FromSeconds(30), $"{reference}: the attempt or probe due by {now:O}");
+    }
+
+    /// <summary>Moves the clock, then waits until the force's probe due by now has been made.</summary>
+    private async Task ProbedAsync(TestApp app, TimeSpan by)
+    {
+        _clock.Advance(by);
+        var now = _clock.GetUtcNow();
+        await Eventually.ValueAsync(() => DestinationOutageTests.HealthAsync(app), h => h.Waiting && h.NextProbeAt > now, TimeSpan.FromSeconds(30), $"the probe due by {now:O}");
     }
 
     [Fact]
@@ -83,30 +105,29 @@ public sealed class HandOffTests(AzuriteFixture azurite) : IAsyncLifetime
 
         foreach (var reference in references)
         {
-            await RouteWhenAsync(app, reference, "police-force", r => r is { State: "retrying", Attempts: 1 }, "the first attempt failed and a retry is scheduled");
+            await AuditWhenAsync(app, reference, a => a.Event == "waiting-for-destination", "waiting for the force");
         }
 
+        var triedBefore = _force.Received.Count;
         for (var minute = 0; minute < 10; minute++)
         {
-            _clock.Advance(TimeSpan.FromMinutes(1));
-            var now = _clock.GetUtcNow();
-            foreach (var reference in references)
-            {
-                await RouteWhenAsync(app, reference, "police-force", r => r.State == "retrying" && r.NextAttemptAt > now, $"retried by {now:O}");
-            }
+            await ProbedAsync(app, TimeSpan.FromMinutes(1)); // the force is probed on its back-off; its referrals wait
         }
 
+        Assert.True(_force.Pings.Count >= 5, $"{_force.Pings.Count} probes in ten minutes");
+        Assert.Equal(triedBefore, _force.Received.Count); // no referral's own try while it was down
         var failedCalls = _force.Received.Count;
         _force.Fallback = ForceServer.Answer(202); // the force is back
-        _clock.Advance(TimeSpan.FromHours(1));     // past every scheduled attempt (the back-off is at most an hour)
+        _clock.Advance(TimeSpan.FromMinutes(5));   // past the next probe (the back-off is at most five minutes)
         foreach (var reference in references)
         {
             var status = await app.StatusWhenAsync(reference, "delivered");
             var police = Assert.Single(status.Triage!.Routes, r => r.Kind == "police-force");
             Assert.Equal("delivered", police.State);
-            Assert.True(police.Attempts > 3, $"tried {police.Attempts} times over ten minutes");
+            Assert.InRange(police.Attempts ?? 0, 1, 2); // at most the try that found it down, then the one that went through
             Assert.Equal(police.Attempts, _force.Received.Count(r => r.Reference == reference)); // every call was an attempt, counted once
             Assert.Single(status.Audit!, a => a.Event == "route-delivered");
+            Assert.Single(status.Audit!, a => a.Event == "waiting-for-destination");
         }
 
         Assert.Equal(references.Count, _force.Received.Skip(failedCalls).Count()); // after recovery: exactly one call each
@@ -135,7 +156,8 @@ public sealed class HandOffTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal("retrying", justInside.State); // still within the 72-hour window
         Assert.Empty(_ceop.Received);
 
-        var given = await AdvanceAsync(app, reference, TimeSpan.FromMinutes(10));
+        _clock.Advance(TimeSpan.FromMinutes(10)); // past the 72 hours: its window-end message gives the route up
+        var given = await RouteWhenAsync(app, reference, "police-force", r => r.State != "retrying", "the route settled after its 72 hours");
         Assert.Equal("undeliverable", given.State);
         var delivered = await app.StatusWhenAsync(reference, "delivered"); // CEOP has it
         var ceop = Assert.Single(delivered.Triage!.Routes, r => r.Kind == "ceop");
@@ -193,33 +215,30 @@ public sealed class HandOffTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task An_open_breaker_spends_no_chance_and_the_route_is_tried_again_after_the_break()
+    public async Task A_route_waiting_for_its_force_spends_no_chance_and_goes_once_a_probe_finds_the_force_up()
     {
         _force.Fallback = ForceServer.Answer(503);
-        using var app = App(new() { ["Delivery:BreakerMinimumThroughput"] = "2", ["Delivery:BreakSeconds"] = "30" });
-        foreach (var _ in Enumerable.Range(0, 2))
-        {
-            var failing = (await app.SubmitAcceptedAsync(Samples.WestMerciaP3)).Reference;
-            await RouteWhenAsync(app, failing, "police-force", r => r is { State: "retrying", Attempts: 1 }, "a failed attempt");
-        }
+        using var app = App();
+        var failing = (await app.SubmitAcceptedAsync(Samples.WestMerciaP3)).Reference;
+        await RouteWhenAsync(app, failing, "police-force", r => r is { State: "retrying", Attempts: 1 }, "a failed attempt");
 
         var reference = (await app.SubmitAcceptedAsync(Samples.WestMerciaP3)).Reference;
-        var route = await RouteWhenAsync(app, reference, "police-force", r => r.State == "retrying", "scheduled after the open breaker");
+        var waiting = await AuditWhenAsync(app, reference, a => a.Event == "waiting-for-destination", "waiting for the force");
 
-        Assert.Equal(0, route.Attempts); // the force was not called, so no chance was spent
-        Assert.Equal(2, _force.Received.Count);
-        await AuditWhenAsync(app, reference, a => a.Event == "delivery-attempt" && a.Outcome == "circuit-open", "the circuit-open attempt");
+        Assert.Equal(0, Assert.Single(waiting.Triage!.Routes, r => r.Kind == "police-force").Attempts); // the force was known down: not called, no chance spent
+        Assert.Single(_force.Received);
 
         _force.Fallback = ForceServer.Answer(202);
-        _clock.Advance(TimeSpan.FromSeconds(31)); // the break is over: one trial call goes through and closes it
         var delivered = await Eventually.ValueAsync(
             async () =>
             {
-                _clock.Advance(TimeSpan.FromSeconds(2)); // routes that met the half-open breaker come round again
+                _clock.Advance(TimeSpan.FromSeconds(2)); // the probe comes due
                 return (await app.StatusAsync(reference))!;
             },
-            s => s.Status == "delivered", TimeSpan.FromSeconds(30), "delivered once the breaker closed");
+            s => s.Status == "delivered", TimeSpan.FromSeconds(30), "delivered once the probe found the force up");
         Assert.Equal(1, Assert.Single(delivered.Triage!.Routes, r => r.Kind == "police-force").Attempts);
+        Assert.Single(_force.Received, r => r.Reference == reference);
+        Assert.DoesNotContain(delivered.Audit!, a => a.Event == "delivery-attempt" && a.Outcome == "circuit-open"); // an idle wait is not an attempt
     }
 
     [Fact]
