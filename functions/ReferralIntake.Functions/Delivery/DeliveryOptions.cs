@@ -33,9 +33,6 @@ public sealed class DeliveryOptions
     /// <summary>How many waiting routes one release takes, in order, before handing the rest to the next release message.</summary>
     public int ReleaseBatch { get; set; } = 16;
 
-    /// <summary>A release stops after this many failures in a row (the destination is failing again); a 429 stops it at once.</summary>
-    public int ReleaseStopAfterFailures { get; set; } = 3;
-
     /// <summary>The longest a scheduled message stays hidden before it is looked at again (a later time is reached in hops).</summary>
     public double MaxScheduleHopSeconds { get; set; } = 3600;
 }
