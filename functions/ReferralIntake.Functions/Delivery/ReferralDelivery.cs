@@ -188,7 +188,8 @@ public sealed partial class ReferralDelivery(
 
         var before = work.State.Status;
         var at = clock.GetUtcNow();
-        var madeAttempt = attempts.Any(a => a.Outcome != "circuit-open"); // an open breaker after a real call still spent a chance
+        var calls = attempts.Where(a => a.Outcome != "circuit-open").ToList(); // the open breaker's non-call is not a call
+        var madeAttempt = calls.Count > 0; // an open breaker after a real call still spent a chance
         var waitsFor = failure is { DestinationDown: true } && webhook is not null ? webhook.Id : null;
         var fallback = (Route?)null;
         await store.SaveAsync(work, s =>
@@ -224,8 +225,7 @@ public sealed partial class ReferralDelivery(
         activity?.SetTag("referral.delivery.outcome", saved.State.Wire());
         // One line per real call, numbered by the route's attempt (the open breaker's non-call is not one).
         var attemptNumber = saved.Attempts;
-        work.Audit.AddRange(attempts.Where(a => a.Outcome != "circuit-open")
-            .Select(a => new AuditEntry(a.At, "delivery-attempt", null, key, a.Outcome, a.StatusCode, Math.Round(a.DurationMs, 1), attemptNumber)));
+        work.Audit.AddRange(calls.Select(a => new AuditEntry(a.At, "delivery-attempt", null, key, a.Outcome, a.StatusCode, Math.Round(a.DurationMs, 1), attemptNumber)));
         switch (saved.State)
         {
             case RouteState.Retrying when saved.WaitingFor is { } waitingFor:
@@ -288,10 +288,6 @@ public sealed partial class ReferralDelivery(
             work.Audit.Add(new AuditEntry(now, "waiting-for-destination",
                 $"{name} is not taking referrals ({why ?? "it is failing"}); this referral goes as soon as it answers again", key, work.State.DeliveryOf(key)!.State.Wire()));
             LogWaiting(log, work.Reference, key, destinationId);
-        }
-
-        if (firstTime)
-        {
             await schedule.ScheduleAsync(new DeliveryMessage(work.Reference, key), work.State.ReceivedAt + policy.RetryWindow, ct).ConfigureAwait(false);
         }
 
