@@ -116,6 +116,37 @@ public sealed class DeliveryTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_429_is_the_force_asking_for_time_and_never_opens_its_breaker()
+    {
+        _force.Then([.. Enumerable.Repeat(ForceServer.Answer(429, retryAfterSeconds: 1), 5)]);
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var options = new DeliveryOptions { MaxRetries = 0, BreakerMinimumThroughput = 2, BreakSeconds = 30, PerAttemptTimeoutSeconds = 60 };
+        await using var services = new ServiceCollection()
+            .AddSingleton<TimeProvider>(clock)
+            .AddSingleton(options)
+            .AddWebhookDelivery()
+            .BuildServiceProvider();
+        var sender = services.GetRequiredService<WebhookSender>();
+        var force = new Destination("force-a", _force.Url, ForceServer.Secret);
+        var attempts = new List<DeliveryAttempt>();
+        Task Send() => sender.SendAsync(force, "RI-TEST-0000-0000", "key", "{}"u8.ToArray(), attempts, CancellationToken.None);
+
+        for (var i = 0; i < 5; i++)
+        {
+            var refused = await Assert.ThrowsAsync<DeliveryFailedException>(Send);
+            Assert.True(refused.AskedForTime);
+            Assert.False(refused.CircuitOpen);
+            Assert.Equal(TimeSpan.FromSeconds(1), refused.RetryAfter);
+        }
+
+        await Send(); // at once, on the same clock: no break to wait out, as there would be after five failures
+
+        Assert.Equal(6, _force.Received.Count); // every call reached the force: the breaker never opened
+        Assert.Equal([.. Enumerable.Repeat("failed", 5), "delivered"], attempts.Select(a => a.Outcome));
+        Assert.DoesNotContain(attempts, a => a.Outcome == "circuit-open");
+    }
+
+    [Fact]
     public async Task A_force_that_is_down_is_probed_and_gets_the_referral_when_it_answers_and_never_parks_it_in_poison()
     {
         // Down for four calls, then up: the first attempt's two calls, then two pings; the third ping finds it up.
@@ -174,8 +205,8 @@ public sealed class DeliveryTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         public volatile bool Fixed;
 
-        public Task DeliverAsync(Storage.ReferralWork work, long dequeueCount, CancellationToken ct) =>
-            Fixed ? real.DeliverAsync(work, dequeueCount, ct) : throw new InvalidOperationException("a bug in a release (test)");
+        public Task<bool> DeliverAsync(Storage.ReferralWork work, Domain.Triage.TriageDecision? decision, long dequeueCount, CancellationToken ct) =>
+            Fixed ? real.DeliverAsync(work, decision, dequeueCount, ct) : throw new InvalidOperationException("a bug in a release (test)");
     }
 
     [Fact]

@@ -13,15 +13,15 @@ public sealed class FailureTests(AzuriteFixture azurite)
     [Fact]
     public async Task A_handler_that_always_throws_sends_the_message_to_poison_after_5_tries_and_marks_it_failed()
     {
-        var delivery = new AlwaysFailingDelivery();
-        using var app = new TestApp(azurite, services: s => s.AddSingleton<IReferralDelivery>(delivery));
+        AlwaysFailingDelivery? delivery = null;
+        using var app = new TestApp(azurite, services: s => s.AddSingleton<IReferralDelivery>(sp => delivery = new AlwaysFailingDelivery(sp.GetRequiredService<Storage.ReferralStateStore>())));
 
         var accepted = await app.SubmitAcceptedAsync(Samples.WestMerciaP2);
 
         await Eventually.TrueAsync(async () => await app.QueueLengthAsync(app.PoisonQueue) == 1, TimeSpan.FromSeconds(30), "the poison message");
         var status = (await app.StatusAsync(accepted.Reference))!;
         Assert.Equal("failed", status.Status);
-        Assert.Equal(5, delivery.Calls);
+        Assert.Equal(5, delivery!.Calls);
         Assert.Contains("Gave up after 5 tries", status.FailureReason, StringComparison.Ordinal);
         Assert.NotNull(status.Triage); // the decision stands: only delivery failed
         Assert.Equal(["received", "triaged", "failed"], status.Audit!.Select(a => a.Event));
@@ -48,15 +48,17 @@ public sealed class FailureTests(AzuriteFixture azurite)
         Assert.Equal(HttpStatusCode.ServiceUnavailable, health.StatusCode);
     }
 
-    private sealed class AlwaysFailingDelivery : IReferralDelivery
+    /// <summary>Records the decision as the real hand-off does, then fails as a bug after it would.</summary>
+    private sealed class AlwaysFailingDelivery(Storage.ReferralStateStore store) : IReferralDelivery
     {
         private int _calls;
 
         public int Calls => _calls;
 
-        public Task DeliverAsync(Storage.ReferralWork work, long dequeueCount, CancellationToken ct)
+        public async Task<bool> DeliverAsync(Storage.ReferralWork work, Domain.Triage.TriageDecision? decision, long dequeueCount, CancellationToken ct)
         {
             Interlocked.Increment(ref _calls);
+            await BrokenDelivery.RecordDecisionAsync(store, work, decision, ct);
             throw new HttpRequestException("The force endpoint refused the connection (test).");
         }
     }

@@ -35,7 +35,8 @@ public sealed class ForceApiTests(AzuriteFixture azurite) : IAsyncLifetime
 
     /// <param name="pullingForce">A force set to pull (no webhook), with its own signing secret.</param>
     /// <param name="partnerCallback">Where partner A's callback goes, if anywhere.</param>
-    private TestApp App(string? pullingForce = null, Uri? partnerCallback = null)
+    /// <param name="webhookOnlyForce">A force that takes webhooks into its own systems and does not use the force view.</param>
+    private TestApp App(string? pullingForce = null, Uri? partnerCallback = null, string? webhookOnlyForce = null)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -54,6 +55,13 @@ public sealed class ForceApiTests(AzuriteFixture azurite) : IAsyncLifetime
         {
             settings[$"Destinations:{pullingForce}:Pull"] = "true";
             settings[$"Destinations:{pullingForce}:Secret"] = PullSecret;
+        }
+
+        if (webhookOnlyForce is not null)
+        {
+            settings[$"Destinations:{webhookOnlyForce}:Url"] = _forces.Url.ToString();
+            settings[$"Destinations:{webhookOnlyForce}:Secret"] = ForceServer.Secret;
+            settings[$"Destinations:{webhookOnlyForce}:ForceView"] = "false";
         }
 
         if (partnerCallback is not null)
@@ -82,6 +90,24 @@ public sealed class ForceApiTests(AzuriteFixture azurite) : IAsyncLifetime
         Eventually.ValueAsync(
             async () => (await app.StatusAsync(reference))?.Triage?.Routes.FirstOrDefault(r => r.Kind == kind && r.ForceId == forceId),
             done, TimeSpan.FromSeconds(30), $"{reference}: {what}");
+
+    [Fact]
+    public async Task A_webhook_force_that_does_not_use_the_force_view_gets_its_referral_with_no_copy_kept_and_acknowledges_it_from_its_own_system()
+    {
+        using var app = App(webhookOnlyForce: "west-mercia");
+        var reference = (await app.SubmitAcceptedAsync(Samples.WestMerciaP2)).Reference;
+        await app.StatusWhenAsync(reference, "delivered");
+
+        Assert.Single(_forces.Received, r => r.IdempotencyKey == $"{reference}:police-force:west-mercia");
+        Assert.False((await app.Container.GetBlobClient(Storage.ForceInboxStore.DocumentPath("west-mercia", reference)).ExistsAsync()).Value); // no copy
+        using var list = await GetAsForceAsync(app, "/api/forces/west-mercia/referrals", KeyOf("west-mercia"));
+        Assert.Equal(HttpStatusCode.OK, list.StatusCode);
+        Assert.DoesNotContain(reference, await list.Content.ReadAsStringAsync(), StringComparison.Ordinal); // and no list entry
+
+        using var ack = await AcknowledgeAsync(app, "west-mercia", reference, "accepted");
+        Assert.Equal(HttpStatusCode.OK, ack.StatusCode);
+        Assert.Equal("acknowledged", (await app.StatusAsync(reference))!.Status);
+    }
 
     [Fact]
     public async Task A_P1_acknowledged_in_time_does_not_escalate_and_one_not_acknowledged_in_15_minutes_also_goes_to_CEOP()

@@ -61,7 +61,7 @@ public sealed class QueueFunctionTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task A_failed_invocation_throws_for_a_retry_and_on_the_last_try_marks_the_referral_failed()
     {
-        using var app = new TestApp(azurite, ByHand, s => s.AddSingleton<IReferralDelivery, Broken>());
+        using var app = new TestApp(azurite, ByHand, s => s.AddSingleton<IReferralDelivery>(sp => new Broken(sp.GetRequiredService<Storage.ReferralStateStore>())));
         var accepted = await app.SubmitAcceptedAsync(Samples.WestMerciaP2);
 
         await Assert.ThrowsAnyAsync<Exception>(() => app.TriageByHandAsync(accepted.Reference, 1)); // the host's signal to retry
@@ -93,9 +93,13 @@ public sealed class QueueFunctionTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
     }
 
-    private sealed class Broken : IReferralDelivery
+    /// <summary>Records the decision as the real hand-off does, then fails as a bug after it would.</summary>
+    private sealed class Broken(Storage.ReferralStateStore store) : IReferralDelivery
     {
-        public Task DeliverAsync(Storage.ReferralWork work, long dequeueCount, CancellationToken ct) =>
+        public async Task<bool> DeliverAsync(Storage.ReferralWork work, Domain.Triage.TriageDecision? decision, long dequeueCount, CancellationToken ct)
+        {
+            await BrokenDelivery.RecordDecisionAsync(store, work, decision, ct);
             throw new HttpRequestException("force down (test)");
+        }
     }
 }

@@ -57,26 +57,25 @@ public sealed class StoredReferralTests(AzuriteFixture azurite)
     }
 
     [Fact]
-    public async Task A_kill_between_saving_the_decision_and_writing_the_audit_loses_no_line()
+    public async Task A_state_whose_trail_lacks_its_first_lines_shows_them_and_keeps_them_at_the_next_write()
     {
         using var app = new TestApp(azurite);
         var accepted = await app.SubmitAcceptedAsync(Samples.WestMerciaP2);
         await app.StatusWhenAsync(accepted.Reference, "delivered");
 
-        // The window: state.json holds the decision, but the process died before audit.jsonl was written.
-        var audit = app.Container.GetAppendBlobClient(ReferralStateStore.AuditPath(accepted.Reference));
-        Assert.True(await audit.DeleteIfExistsAsync());
+        // A state.json with the decision but no trail (as the layout before the trail moved into it left one).
+        var stateBlob = app.Container.GetBlobClient(ReferralStateStore.StatePath(accepted.Reference));
+        var stored = (await stateBlob.DownloadContentAsync()).Value.Content.ToObjectFromJson(AppJsonContext.Default.ReferralState)!;
+        await stateBlob.UploadAsync(BinaryData.FromObjectAsJson(stored with { Audit = null }, AppJsonContext.Default.ReferralState), overwrite: true);
 
         var read = (await app.StatusAsync(accepted.Reference))!;
         Assert.Equal(["received", "triaged"], read.Audit?.Select(a => a.Event));
         Assert.StartsWith("P2; routes: ", read.Audit![1].Detail ?? "", StringComparison.Ordinal);
 
-        // The next write that creates the trail writes its first lines too, so they are kept, not only shown.
+        // The next write writes its first lines too, so they are kept, not only shown.
         var store = app.Services.GetRequiredService<ReferralStateStore>();
         await store.AppendAuditAsync(accepted.Reference, new AuditEntry(DateTimeOffset.UtcNow, "replayed"), CancellationToken.None);
-        var lines = Encoding.UTF8.GetString((await audit.DownloadContentAsync()).Value.Content.ToArray())
-            .Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(l => System.Text.Json.JsonSerializer.Deserialize(l, AppJsonContext.Default.AuditEntry)!.Event);
-        Assert.Equal(["received", "triaged", "replayed"], lines);
+        var kept = (await stateBlob.DownloadContentAsync()).Value.Content.ToObjectFromJson(AppJsonContext.Default.ReferralState)!;
+        Assert.Equal(["received", "triaged", "replayed"], kept.Audit!.Select(a => a.Event));
     }
 }

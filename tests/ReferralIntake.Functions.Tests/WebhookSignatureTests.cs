@@ -1,4 +1,5 @@
 using System.Text;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using ReferralIntake.Functions.Delivery;
 using ReferralIntake.Functions.Tests.Support;
@@ -68,5 +69,25 @@ public sealed class WebhookSignatureTests(AzuriteFixture azurite)
         var message = error.ToString();
         Assert.Contains("Destinations__west-mercia__Url", message, StringComparison.Ordinal);
         Assert.Contains(expected, message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_pulling_force_without_its_list_stops_the_app_at_start_with_the_setting_named()
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => new Destinations(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Destinations:west-mercia:Pull"] = "true",
+            ["Destinations:west-mercia:ForceView"] = "false",
+            ["Destinations:west-mercia:Secret"] = "s",
+        }).Build()));
+        Assert.Contains("Destinations__west-mercia pulls", error.Message, StringComparison.Ordinal);
+
+        var webhookOnly = new Destinations(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Destinations:warwickshire:Url"] = "https://force.example.org/referrals",
+            ["Destinations:warwickshire:Secret"] = "s",
+            ["Destinations:warwickshire:ForceView"] = "false",
+        }).Build());
+        Assert.False(webhookOnly.For("warwickshire")!.ForceView);
     }
 }

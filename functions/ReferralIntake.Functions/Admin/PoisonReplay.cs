@@ -68,10 +68,10 @@ public sealed class PoisonReplay(StorageClients storage, ReferralStateStore stor
                 {
                     if (replayed.Add(reference))
                     {
+                        // Failed no longer, and the replay on its trail, in one write (nothing, if it was erased).
                         await store.UpdateStateAsync(reference, s => s.Status == ReferralStatus.Failed
                             ? s with { Status = s.Triage is null ? ReferralStatus.Received : ReferralStatus.Triaged, FailureReason = null }
-                            : null, ct).ConfigureAwait(false);
-                        await store.AppendAuditAsync(reference, new AuditEntry(clock.GetUtcNow(), "replayed", $"requeued from {poison.Name} by {by}"), ct).ConfigureAwait(false);
+                            : s, ct, [new AuditEntry(clock.GetUtcNow(), "replayed", $"requeued from {poison.Name} by {by}")]).ConfigureAwait(false);
                     }
 
                     await origin.SendMessageAsync(body, ct).ConfigureAwait(false);

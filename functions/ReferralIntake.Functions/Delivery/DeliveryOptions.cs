@@ -41,7 +41,10 @@ public sealed class DeliveryOptions
 /// Where a destination's deliveries go: an HTTPS webhook, signed with its secret (and, during a
 /// rotation, a second one); or, with no URL, nowhere: the force pulls the same signed document.
 /// </summary>
-public sealed record Destination(string Id, Uri? Url, string Secret, string? SecondarySecret = null)
+/// <param name="ForceView">The force also sees its referrals in the force view (and the force API's list and fetch), so each
+/// delivered document is kept for it as well (two more writes and a check per referral); false for a force that takes
+/// webhooks into its own systems and acknowledges from them. Always true for a force that pulls.</param>
+public sealed record Destination(string Id, Uri? Url, string Secret, string? SecondarySecret = null, bool ForceView = true)
 {
     /// <summary>The force collects its referrals through the force API instead of taking webhooks.</summary>
     public bool Pull => Url is null;
@@ -51,7 +54,8 @@ public sealed record Destination(string Id, Uri? Url, string Secret, string? Sec
 
 /// <summary>
 /// The configured destinations: Destinations__{id}__Url (or __Pull=true for a force that collects its
-/// referrals through the force API), __Secret and, during a rotation, __SecondarySecret, where id is a force's forceId, "ceop", or "default" (used for any force without
+/// referrals through the force API), __Secret and, during a rotation, __SecondarySecret, and __ForceView=false
+/// for a webhook force that does not use the force view, where id is a force's forceId, "ceop", or "default" (used for any force without
 /// its own). Secrets come from settings (Key Vault references in Azure), never from the repo. A
 /// destination that is not a valid HTTPS URL (plain HTTP only on loopback) or has no secret stops the
 /// app at start-up with the setting named: a referral must never be sent in clear, nor silently not at all.
@@ -74,6 +78,13 @@ public sealed class Destinations
                 continue;
             }
 
+            var forceView = !string.Equals(d["ForceView"], "false", StringComparison.OrdinalIgnoreCase);
+            if (pull && !forceView)
+            {
+                problems.Add($"Destinations__{d.Key} pulls, so it needs its list: ForceView=false is only for a force that takes webhooks.");
+                continue;
+            }
+
             Uri? uri = null;
             if (!pull && (!Uri.TryCreate(url, UriKind.Absolute, out uri) || !(uri.Scheme == Uri.UriSchemeHttps || (uri.Scheme == Uri.UriSchemeHttp && uri.IsLoopback))))
             {
@@ -87,7 +98,7 @@ public sealed class Destinations
                 continue;
             }
 
-            _byId[d.Key] = new Destination(d.Key, pull ? null : uri, d["Secret"]!, d["SecondarySecret"]);
+            _byId[d.Key] = new Destination(d.Key, pull ? null : uri, d["Secret"]!, d["SecondarySecret"], forceView);
         }
 
         if (problems.Count > 0)

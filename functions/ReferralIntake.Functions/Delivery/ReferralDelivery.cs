@@ -43,37 +43,78 @@ public sealed partial class ReferralDelivery(
 {
     private static bool IsAuthority(Route route) => route.Kind is RouteKind.PoliceForce or RouteKind.Ceop;
 
-    /// <summary>From triage, once the decision is saved: record signposting, start each route's hand-off, schedule the escalation checks.</summary>
-    public async Task DeliverAsync(ReferralWork work, long dequeueCount, CancellationToken ct)
+    /// <summary>
+    /// From triage: the decision, the hand-off's start (signposting recorded, police and CEOP routes pending)
+    /// and the claim of each route to be tried at once, in one write with their audit lines; then the first
+    /// escalation check scheduled, and each route tried (or scheduled, or left waiting for its destination).
+    /// </summary>
+    public async Task<bool> DeliverAsync(ReferralWork work, TriageDecision? decision, long dequeueCount, CancellationToken ct)
     {
-        if (work.State.Triage is not { } decision)
-        {
-            return;
-        }
-
         var now = clock.GetUtcNow();
-        var starting = await store.SaveAsync(work, s => Start(s, now), ct).ConfigureAwait(false); // false when another worker started it
-        if (starting)
+        var claimedUntil = now + TimeSpan.FromSeconds(options.ClaimSeconds);
+        bool decidedHere = false, startedHere = false;
+        var claimedHere = new HashSet<string>(StringComparer.Ordinal);
+        await store.SaveAsync(work, s =>
         {
-            foreach (var route in decision.Routes.Where(r => !IsAuthority(r)))
+            (decidedHere, startedHere) = (false, false);
+            claimedHere.Clear();
+            if (s.Triage is null)
             {
-                work.Audit.Add(new AuditEntry(now, "advice-recorded", route.Reason, RouteKeys.KeyOf(route), RouteState.Recorded.Wire()));
+                if (decision is null)
+                {
+                    return null;
+                }
+
+                s = s with { Status = ReferralStatus.Triaged, Triage = decision, FailureReason = null };
+                decidedHere = true; // another worker that recorded its decision first would have left none to record: theirs stands
+            }
+
+            if (s.Deliveries is not null)
+            {
+                return decidedHere ? s : null; // started by another worker: each route is tried below, claimed one by one
+            }
+
+            s = Start(s, now);
+            startedHere = true;
+            foreach (var route in s.AllRoutes.Where(IsAuthority))
+            {
+                var key = RouteKeys.KeyOf(route);
+                if (WebhookOf(s, route) is not { } webhook || !health.KnownWaiting(webhook.Id))
+                {
+                    s = s.WithDelivery(key, s.DeliveryOf(key)! with { ClaimedUntil = claimedUntil });
+                    claimedHere.Add(key);
+                }
+            }
+
+            return s;
+        }, ct).ConfigureAwait(false);
+
+        if (startedHere || dequeueCount > 1)
+        {
+            // The escalation table's first deadline, as a message due then (each check schedules the next). A
+            // triage tried again may have died before this: it schedules it again (an escalation happens once).
+            if (policy.DeadlinesFor(work.State.Triage!.Priority) is [var first, ..])
+            {
+                await schedule.ScheduleAsync(new DeliveryMessage(work.Reference, Check: CheckOf(first)), work.State.ReceivedAt + first.After, ct).ConfigureAwait(false);
             }
         }
 
-        if (starting || dequeueCount > 1)
+        foreach (var route in work.State.AllRoutes.Where(IsAuthority).ToList())
         {
-            // The escalation table's deadlines (delivered, acknowledged), as messages due then. A triage tried
-            // again may have died before this: it schedules them again (an escalation happens once; an alert may repeat).
-            foreach (var deadline in policy.DeadlinesFor(decision.Priority))
+            if (claimedHere.Contains(RouteKeys.KeyOf(route)))
             {
-                var check = deadline.Acknowledged ? DeliveryMessage.AcknowledgedCheck : DeliveryMessage.DeliveredCheck;
-                await schedule.ScheduleAsync(new DeliveryMessage(work.Reference, Check: check), work.State.ReceivedAt + deadline.After, ct).ConfigureAwait(false);
+                await AttemptAsync(work, route, ct, claimed: true).ConfigureAwait(false);
+            }
+            else
+            {
+                await ContinueAsync(work, route, ct).ConfigureAwait(false);
             }
         }
 
-        await ContinueAsync(work, ct).ConfigureAwait(false);
+        return decidedHere;
     }
+
+    private static string CheckOf(EscalationDeadline deadline) => deadline.Acknowledged ? DeliveryMessage.AcknowledgedCheck : DeliveryMessage.DeliveredCheck;
 
     /// <summary>From the deliveries queue, when due: a route's attempt (or, if its next attempt was moved later, its new schedule).</summary>
     public async Task DeliverRouteAsync(ReferralWork work, string routeKey, CancellationToken ct)
@@ -103,61 +144,54 @@ public sealed partial class ReferralDelivery(
         await AttemptAsync(work, route, ct).ConfigureAwait(false);
     }
 
-    /// <summary>Every unsettled police or CEOP route: tried now when due, else scheduled for when it is.</summary>
-    private async Task ContinueAsync(ReferralWork work, CancellationToken ct)
+    /// <summary>An unsettled police or CEOP route not claimed by the triage's write: tried now when due, else scheduled for when it is.</summary>
+    private async Task ContinueAsync(ReferralWork work, Route route, CancellationToken ct)
     {
-        foreach (var route in work.State.AllRoutes.Where(IsAuthority).ToList())
+        var key = RouteKeys.KeyOf(route);
+        if (work.State.DeliveryOf(key) is not { Final: false, WaitingFor: null } delivery)
         {
-            var key = RouteKeys.KeyOf(route);
-            if (work.State.DeliveryOf(key) is not { Final: false, WaitingFor: null } delivery)
-            {
-                continue; // settled, or waiting for its destination
-            }
+            return; // settled, or waiting for its destination
+        }
 
-            if (delivery.NextAttemptAt is { } due && due > clock.GetUtcNow())
-            {
-                await schedule.ScheduleAsync(new DeliveryMessage(work.Reference, key), due, ct).ConfigureAwait(false);
-            }
-            else
-            {
-                await AttemptAsync(work, route, ct).ConfigureAwait(false);
-            }
+        if (delivery.NextAttemptAt is { } due && due > clock.GetUtcNow())
+        {
+            await schedule.ScheduleAsync(new DeliveryMessage(work.Reference, key), due, ct).ConfigureAwait(false);
+        }
+        else
+        {
+            await AttemptAsync(work, route, ct).ConfigureAwait(false);
         }
     }
 
-    /// <summary>Signposting routes recorded; police and CEOP routes pending. Null when already started.</summary>
-    private static ReferralState? Start(ReferralState s, DateTimeOffset now)
+    /// <summary>Signposting routes recorded (with a line each); police and CEOP routes pending.</summary>
+    private static ReferralState Start(ReferralState s, DateTimeOffset now)
     {
-        if (s.Deliveries is not null)
-        {
-            return null;
-        }
-
         var deliveries = s.AllRoutes.ToDictionary(RouteKeys.KeyOf, r => IsAuthority(r) ? new RouteDelivery(RouteState.Pending) : new RouteDelivery(RouteState.Recorded, DeliveredAt: now));
-        return (s with { Deliveries = deliveries }).WithDerivedStatus();
+        var advice = s.AllRoutes.Where(r => !IsAuthority(r)).Select(r => new AuditEntry(now, "advice-recorded", r.Reason, RouteKeys.KeyOf(r), RouteState.Recorded.Wire()));
+        return (s with { Deliveries = deliveries, Audit = [.. ReferralStateStore.AuditOf(s), .. advice] }).WithDerivedStatus();
     }
 
     /// <summary>The webhook a route goes to, when it has one (not a sandbox referral, not a pulling force, not the local inbox).</summary>
-    private Destination? WebhookOf(ReferralWork work, Route route) =>
-        !work.State.Sandbox && destinations.For(route.Force?.Id ?? "ceop") is { Pull: false } destination ? destination : null;
+    private Destination? WebhookOf(ReferralState state, Route route) =>
+        !state.Sandbox && destinations.For(route.Force?.Id ?? "ceop") is { Pull: false } destination ? destination : null;
 
     /// <summary>
     /// One attempt on one route: claim it, send, save the outcome, schedule what follows. A route whose
     /// destination this instance knows to be down waits for it instead, unless <paramref name="released"/>
-    /// (by the destination's release, or at the window's end).
+    /// (by the destination's release, or at the window's end). <paramref name="claimed"/>: the caller's write claimed it.
     /// </summary>
-    private async Task AttemptAsync(ReferralWork work, Route route, CancellationToken ct, bool released = false)
+    private async Task AttemptAsync(ReferralWork work, Route route, CancellationToken ct, bool released = false, bool claimed = false)
     {
         var key = RouteKeys.KeyOf(route);
         var now = clock.GetUtcNow();
-        var webhook = WebhookOf(work, route);
-        if (!released && webhook is not null && health.KnownWaiting(webhook.Id))
+        var webhook = WebhookOf(work.State, route);
+        if (!claimed && !released && webhook is not null && health.KnownWaiting(webhook.Id))
         {
             await WaitForDestinationAsync(work, route, webhook.Id, null, work.State.DeliveryOf(key)?.WaitingFor is not null, ct).ConfigureAwait(false);
             return;
         }
 
-        var claimed = await store.SaveAsync(work, s => s.DeliveryOf(key) is { Final: false } d && !d.ClaimedAt(now)
+        claimed = claimed || await store.SaveAsync(work, s => s.DeliveryOf(key) is { Final: false } d && !d.ClaimedAt(now)
             ? s.WithDelivery(key, d with { ClaimedUntil = now + TimeSpan.FromSeconds(options.ClaimSeconds) })
             : null, ct).ConfigureAwait(false);
         if (!claimed)
@@ -192,66 +226,70 @@ public sealed partial class ReferralDelivery(
         var madeAttempt = calls.Count > 0; // an open breaker after a real call still spent a chance
         var waitsFor = failure is { DestinationDown: true } && webhook is not null ? webhook.Id : null;
         var fallback = (Route?)null;
-        await store.SaveAsync(work, s =>
+        var recorded = await store.SaveAsync(work, s =>
         {
             if (s.DeliveryOf(key) is not { Final: false } d)
             {
                 return null; // settled meanwhile (a pulling force fetched it, say): never undone
             }
 
+            ReferralState changed;
             if (failure is null)
             {
-                return delivered
+                changed = delivered
                     ? s.WithDelivery(key, d with { State = RouteState.Delivered, Attempts = d.Attempts + 1, DeliveredAt = at, NextAttemptAt = null, ClaimedUntil = null, LastError = null, WaitingFor = null })
                     : s.WithDelivery(key, d with { State = RouteState.Pending, NextAttemptAt = null, ClaimedUntil = null, LastError = null, WaitingFor = null }); // waits for the force to fetch it
             }
-
-            var attemptsSoFar = d.Attempts + (madeAttempt ? 1 : 0);
-            if (policy.NextAttempt(s.ReceivedAt, at, Math.Max(attemptsSoFar, 1), failure.CircuitOpen ? null : failure.RetryAfter) is { } next)
+            else
             {
-                // Its own schedule (not before next); when the destination is down, it waits for it rather than polling.
-                return s.WithDelivery(key, d with { State = RouteState.Retrying, Attempts = attemptsSoFar, NextAttemptAt = next, ClaimedUntil = null, LastError = failure.Message, WaitingFor = waitsFor });
+                var attemptsSoFar = d.Attempts + (madeAttempt ? 1 : 0);
+                if (policy.NextAttempt(s.ReceivedAt, at, Math.Max(attemptsSoFar, 1), failure.CircuitOpen ? null : failure.RetryAfter) is { } next)
+                {
+                    // Its own schedule (not before next); when the destination is down, it waits for it rather than polling.
+                    changed = s.WithDelivery(key, d with { State = RouteState.Retrying, Attempts = attemptsSoFar, NextAttemptAt = next, ClaimedUntil = null, LastError = failure.Message, WaitingFor = waitsFor });
+                }
+                else
+                {
+                    // The retry window is spent: undeliverable, and CEOP gets it instead (unless this was CEOP).
+                    var given = s.WithDelivery(key, d with { State = RouteState.Undeliverable, Attempts = attemptsSoFar, NextAttemptAt = null, ClaimedUntil = null, LastError = failure.Message, WaitingFor = null });
+                    fallback = route.Kind != RouteKind.Ceop && !given.AllRoutes.Any(r => r.Kind == RouteKind.Ceop)
+                        ? new Route(RouteKind.Ceop, $"Fallback: {route.Force?.Name ?? key} could not be reached for {policy.Options.RetryWindowHours:0} hours after acceptance.")
+                        : null;
+                    changed = fallback is null ? given : AddRoute(given, fallback);
+                }
             }
 
-            // The retry window is spent: undeliverable, and CEOP gets it instead (unless this was CEOP).
-            var given = s.WithDelivery(key, d with { State = RouteState.Undeliverable, Attempts = attemptsSoFar, NextAttemptAt = null, ClaimedUntil = null, LastError = failure.Message, WaitingFor = null });
-            fallback = route.Kind != RouteKind.Ceop && !given.AllRoutes.Any(r => r.Kind == RouteKind.Ceop)
-                ? new Route(RouteKind.Ceop, $"Fallback: {route.Force?.Name ?? key} could not be reached for {policy.Options.RetryWindowHours:0} hours after acceptance.")
-                : null;
-            return fallback is null ? given : AddRoute(given, fallback);
+            return Recorded(s, changed, OutcomeLines(route, changed.DeliveryOf(key)!, calls, failure, at, fallback));
         }, ct).ConfigureAwait(false);
 
         var saved = work.State.DeliveryOf(key)!;
         activity?.SetTag("referral.delivery.outcome", saved.State.Wire());
-        // One line per real call, numbered by the route's attempt (the open breaker's non-call is not one).
-        var attemptNumber = saved.Attempts;
-        work.Audit.AddRange(calls.Select(a => new AuditEntry(a.At, "delivery-attempt", null, key, a.Outcome, a.StatusCode, Math.Round(a.DurationMs, 1), attemptNumber)));
+        if (!recorded)
+        {
+            // Settled meanwhile: the calls this try made are still on record.
+            work.Audit.AddRange(calls.Select(a => new AuditEntry(a.At, "delivery-attempt", null, key, a.Outcome, a.StatusCode, Math.Round(a.DurationMs, 1), saved.Attempts)));
+            return;
+        }
+
         switch (saved.State)
         {
             case RouteState.Retrying when saved.WaitingFor is { } waitingFor:
                 await health.ReportDownAsync(waitingFor, failure!.AskedForTime ? failure.RetryAfter ?? TimeSpan.FromSeconds(1) : null, failure.Message, ct).ConfigureAwait(false);
                 await WaitForDestinationAsync(work, route, waitingFor, failure.Message, wasWaiting, ct).ConfigureAwait(false);
                 break;
-            case RouteState.Pending when failure is null:
-                work.Audit.Add(new AuditEntry(at, "available-to-pull", $"{route.Force?.Name ?? key} collects its referrals through the force API", key, saved.State.Wire()));
-                break;
             case RouteState.Delivered:
-                work.Audit.Add(new AuditEntry(at, "route-delivered", null, key, saved.State.Wire(), Attempt: saved.Attempts));
                 LogRouteDelivered(log, work.Reference, key, saved.Attempts);
                 break;
             case RouteState.Retrying:
-                work.Audit.Add(new AuditEntry(at, "retry-scheduled", $"{failure!.Message}; next attempt {saved.NextAttemptAt:O}", key, saved.State.Wire(), Attempt: saved.Attempts));
                 ReferralTelemetry.RetriesScheduled.Add(1, new KeyValuePair<string, object?>("route", route.KindName));
                 LogRetryScheduled(log, work.Reference, key, saved.Attempts, saved.NextAttemptAt!.Value);
                 await schedule.ScheduleAsync(new DeliveryMessage(work.Reference, key), saved.NextAttemptAt!.Value, ct).ConfigureAwait(false);
                 break;
             case RouteState.Undeliverable:
-                work.Audit.Add(new AuditEntry(at, "undeliverable", failure?.Message, key, saved.State.Wire(), Attempt: saved.Attempts));
                 ReferralTelemetry.Undeliverable.Add(1, new KeyValuePair<string, object?>("route", route.KindName));
                 LogUndeliverable(log, work.Reference, key, saved.Attempts);
                 if (fallback is not null)
                 {
-                    work.Audit.Add(new AuditEntry(at, "route-added", fallback.Reason, RouteKeys.KeyOf(fallback), RouteState.Pending.Wire()));
                     await AttemptAsync(work, fallback, ct).ConfigureAwait(false);
                 }
 
@@ -259,6 +297,57 @@ public sealed partial class ReferralDelivery(
         }
 
         await AfterChangeAsync(work, before, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// An attempt's lines: one per real call, numbered by the route's attempt (the open breaker's non-call is
+    /// not one), then its outcome. A route that starts waiting for its destination says so once, apart.
+    /// </summary>
+    private static IEnumerable<AuditEntry> OutcomeLines(Route route, RouteDelivery outcome, List<DeliveryAttempt> calls, DeliveryFailedException? failure,
+        DateTimeOffset at, Route? fallback)
+    {
+        var key = RouteKeys.KeyOf(route);
+        foreach (var a in calls)
+        {
+            yield return new AuditEntry(a.At, "delivery-attempt", null, key, a.Outcome, a.StatusCode, Math.Round(a.DurationMs, 1), outcome.Attempts);
+        }
+
+        switch (outcome.State)
+        {
+            case RouteState.Pending when failure is null:
+                yield return new AuditEntry(at, "available-to-pull", $"{route.Force?.Name ?? key} collects its referrals through the force API", key, outcome.State.Wire());
+                break;
+            case RouteState.Delivered:
+                yield return new AuditEntry(at, "route-delivered", null, key, outcome.State.Wire(), Attempt: outcome.Attempts);
+                break;
+            case RouteState.Retrying when outcome.WaitingFor is null:
+                yield return new AuditEntry(at, "retry-scheduled", $"{failure!.Message}; next attempt {outcome.NextAttemptAt:O}", key, outcome.State.Wire(), Attempt: outcome.Attempts);
+                break;
+            case RouteState.Undeliverable:
+                yield return new AuditEntry(at, "undeliverable", failure?.Message, key, outcome.State.Wire(), Attempt: outcome.Attempts);
+                if (fallback is not null)
+                {
+                    yield return new AuditEntry(at, "route-added", fallback.Reason, RouteKeys.KeyOf(fallback), RouteState.Pending.Wire());
+                }
+
+                break;
+        }
+    }
+
+    /// <summary>
+    /// A change with the lines that say what it was, and, when it settles the referral (delivered, acknowledged,
+    /// undeliverable), the line that says so: all saved in the change's one write.
+    /// </summary>
+    private ReferralState Recorded(ReferralState before, ReferralState after, IEnumerable<AuditEntry> lines)
+    {
+        var trail = ReferralStateStore.AuditOf(after).Concat(lines).ToList();
+        if (before.Status != after.Status && after.Status is ReferralStatus.Delivered or ReferralStatus.Undeliverable or ReferralStatus.Acknowledged)
+        {
+            // "delivered" / "undeliverable" as before; "referral-acknowledged" apart from each route's own "acknowledged".
+            trail.Add(new AuditEntry(clock.GetUtcNow(), after.Status == ReferralStatus.Acknowledged ? "referral-acknowledged" : after.Status.Wire(), $"{after.AllRoutes.Count()} routes"));
+        }
+
+        return after with { Audit = trail };
     }
 
     /// <summary>
@@ -353,6 +442,13 @@ public sealed partial class ReferralDelivery(
         var now = clock.GetUtcNow();
         var deadline = check == DeliveryMessage.CeopCheck ? null
             : policy.DeadlinesFor(decision.Priority).FirstOrDefault(d => d.Acknowledged == (check == DeliveryMessage.AcknowledgedCheck));
+        if (deadline is not null && work.State.Status != ReferralStatus.Acknowledged
+            && policy.DeadlinesFor(decision.Priority).SkipWhile(d => d != deadline).Skip(1).FirstOrDefault() is { } next)
+        {
+            // The checks come one at a time (one message at triage): this one schedules the next. Tried again, it schedules it again (harmless).
+            await schedule.ScheduleAsync(new DeliveryMessage(work.Reference, Check: CheckOf(next)), work.State.ReceivedAt + next.After, ct).ConfigureAwait(false);
+        }
+
         var before = work.State.Status;
         foreach (var route in work.State.AllRoutes.Where(IsAuthority).ToList())
         {
@@ -453,7 +549,9 @@ public sealed partial class ReferralDelivery(
 
             var changed = s.WithDelivery(key, current with { State = wanted, AcknowledgedAt = accepted ? now : null, ForceNote = note });
             next = accepted ? null : NextAfterWrongArea(changed, route);
-            return next is null ? changed : AddRoute(changed, next);
+            AuditEntry[] lines = [new(now, accepted ? "acknowledged" : "wrong-area", accepted ? $"accepted by {forceId}" : $"{forceId}: not our area", key, wanted.Wire()),
+                .. next is null ? [] : new[] { new AuditEntry(now, "route-added", next.Reason, RouteKeys.KeyOf(next), RouteState.Pending.Wire()) }];
+            return Recorded(s, next is null ? changed : AddRoute(changed, next), lines);
         }, ct).ConfigureAwait(false);
         if (!saved)
         {
@@ -465,11 +563,13 @@ public sealed partial class ReferralDelivery(
             };
         }
 
-        work.Audit.Add(new AuditEntry(now, accepted ? "acknowledged" : "wrong-area", accepted ? $"accepted by {forceId}" : $"{forceId}: not our area", key, wanted.Wire()));
-        await inbox.RemoveAsync(forceId, work.State, ct).ConfigureAwait(false);
+        if (work.State.Sandbox || destinations.For(forceId) is not { ForceView: false })
+        {
+            await inbox.RemoveAsync(forceId, work.State, ct).ConfigureAwait(false); // off its list (a webhook-only force has none)
+        }
+
         if (next is not null)
         {
-            work.Audit.Add(new AuditEntry(now, "route-added", next.Reason, RouteKeys.KeyOf(next), RouteState.Pending.Wire()));
             await AttemptAsync(work, next, ct).ConfigureAwait(false);
         }
 
@@ -530,17 +630,13 @@ public sealed partial class ReferralDelivery(
         }
 
         var settled = before != state.Status && state.Status is ReferralStatus.Delivered or ReferralStatus.Undeliverable or ReferralStatus.Acknowledged;
-        if (settled)
+        if (settled && state.Status == ReferralStatus.Delivered)
         {
+            // Its line ("delivered") was written with the change that settled it (Recorded).
+            ReferralTelemetry.Delivered.Add(1);
+            ReferralTelemetry.ReceiptToDelivery.Record((clock.GetUtcNow() - state.ReceivedAt).TotalSeconds);
             var routeCount = state.AllRoutes.Count();
-            // "delivered" / "undeliverable" as before; "referral-acknowledged" apart from each route's own "acknowledged".
-            work.Audit.Add(new AuditEntry(clock.GetUtcNow(), state.Status == ReferralStatus.Acknowledged ? "referral-acknowledged" : state.Status.Wire(), $"{routeCount} routes"));
-            if (state.Status == ReferralStatus.Delivered)
-            {
-                ReferralTelemetry.Delivered.Add(1);
-                ReferralTelemetry.ReceiptToDelivery.Record((clock.GetUtcNow() - state.ReceivedAt).TotalSeconds);
-                LogDelivered(log, state.Reference, routeCount);
-            }
+            LogDelivered(log, state.Reference, routeCount);
         }
 
         if (settled || routeEvent is not null)
@@ -573,8 +669,12 @@ public sealed partial class ReferralDelivery(
             }
 
             await sender.SendAsync(destination, state.Reference, IdempotencyKeyOf(state.Reference, key), document, attempts, ct).ConfigureAwait(false);
-            // A copy for the force's list and view, where a person acknowledges it.
-            await inbox.SaveAsync(destinationId, state, document, ct).ConfigureAwait(false);
+            if (destination.ForceView)
+            {
+                // A copy for the force's list and view, where a person acknowledges it.
+                await inbox.SaveAsync(destinationId, state, document, ct).ConfigureAwait(false);
+            }
+
             return true;
         }
 
@@ -626,12 +726,12 @@ public sealed partial class ReferralDelivery(
         var before = work.State.Status;
         var now = clock.GetUtcNow();
         var fetched = await store.SaveAsync(work, s => s.DeliveryOf(key) is { State: RouteState.Pending or RouteState.Retrying } d
-            ? s.WithDelivery(key, d with { State = RouteState.Delivered, Attempts = d.Attempts + 1, DeliveredAt = now, NextAttemptAt = null, ClaimedUntil = null })
+            ? Recorded(s, s.WithDelivery(key, d with { State = RouteState.Delivered, Attempts = d.Attempts + 1, DeliveredAt = now, NextAttemptAt = null, ClaimedUntil = null }),
+                [new AuditEntry(now, "route-delivered", $"fetched by {forceId}", key, RouteState.Delivered.Wire(), Attempt: d.Attempts + 1)])
             : null, ct).ConfigureAwait(false);
         if (fetched)
         {
             var attempts = work.State.DeliveryOf(key)!.Attempts;
-            work.Audit.Add(new AuditEntry(now, "route-delivered", $"fetched by {forceId}", key, RouteState.Delivered.Wire(), Attempt: attempts));
             LogRouteDelivered(log, work.Reference, key, attempts);
             await AfterChangeAsync(work, before, ct).ConfigureAwait(false);
         }

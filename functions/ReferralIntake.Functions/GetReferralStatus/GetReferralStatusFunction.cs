@@ -36,7 +36,7 @@ public static class GetReferralStatusFunction
                 return Problems.NotFound();
             }
 
-            var audit = await store.ReadAuditAsync(state, ct).ConfigureAwait(false);
+            var audit = ReferralStateStore.AuditOf(state);
             return TypedResults.Ok(new ReferralStatusBody(state.Reference, state.Status.Wire(), ContractMapping.ToTriageBody(state), state.FailureReason, audit,
                 state.Sandbox ? true : null));
         }

@@ -61,8 +61,9 @@ public static class ReferralStatuses
 /// What is known about a referral beside its report: who sent it, where it is, the triage decision (the
 /// domain's own, as decided), the routes added after it (escalation, fallback) and each route's
 /// hand-off; <see cref="Sandbox"/> when a sandbox key sent it (never delivered to a force, swept after a
-/// day, left out of statistics). Stored as {reference}/state.json and updated with optimistic concurrency (ETags), so two
-/// workers cannot both record a decision, nor both claim a route.
+/// day, left out of statistics); and its <see cref="Audit"/> trail, so one write records a change and the
+/// lines that say what it was. Stored as {reference}/state.json and updated with optimistic concurrency
+/// (ETags), so two workers cannot both record a decision, nor both claim a route.
 /// </summary>
 public sealed record ReferralState(
     string Reference,
@@ -76,7 +77,8 @@ public sealed record ReferralState(
     string? TraceParent = null,
     IReadOnlyList<Route>? AddedRoutes = null,
     bool Sandbox = false,
-    string? Language = null)
+    string? Language = null,
+    IReadOnlyList<AuditEntry>? Audit = null)
 {
     /// <summary>The decision's routes, then those added after it (CEOP on escalation or as a fallback).</summary>
     public IEnumerable<Route> AllRoutes => (Triage?.Routes ?? []).Concat(AddedRoutes ?? []);

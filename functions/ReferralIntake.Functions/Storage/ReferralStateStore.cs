@@ -1,19 +1,17 @@
-using System.Text;
-using System.Text.Json;
+using System.Net;
 using Azure;
 using Azure.Storage.Blobs.Models;
-using Azure.Storage.Blobs.Specialized;
 using ReferralIntake.Functions.Serialization;
 
 namespace ReferralIntake.Functions.Storage;
 
 /// <summary>
-/// Each referral's state and audit trail: {reference}/state.json (status, decision, deliveries; written
-/// from triage on, with ETags) and {reference}/audit.jsonl (append-only). Until triage writes state.json,
-/// the state is the "received" record kept with the report (<see cref="ReportStore"/>).
-/// The trail's first lines, "received" and "triaged", follow from the saved state: where a process died
-/// between saving the decision and writing its audit line, they are restored from it when the trail is
-/// read, so they are never lost.
+/// Each referral's state and audit trail, one blob: {reference}/state.json (status, decision, deliveries and
+/// the trail; written from triage on, with ETags). A change and the audit lines that say what it was are
+/// saved in one write, so neither is ever kept without the other, and a step costs one storage request
+/// (docs/benchmarks.md). Until triage writes state.json, the state is the "received" record kept with the
+/// report (<see cref="ReportStore"/>). The trail's first lines, "received" and "triaged", follow from the
+/// state: they are written with the first save and restored from it when a trail lacks them.
 /// </summary>
 public sealed class ReferralStateStore(StorageClients clients, ReportStore reports, ErasureRegistry erasures, TimeProvider clock)
 {
@@ -23,25 +21,25 @@ public sealed class ReferralStateStore(StorageClients clients, ReportStore repor
 
     public static string StatePath(string reference) => $"{reference}/{StateFileName}";
 
-    public static string AuditPath(string reference) => $"{reference}/audit.jsonl";
-
     // ---- the state ----
 
     public async Task<ReferralState?> LoadStateAsync(string reference, CancellationToken ct) =>
         (await LoadStateWithETagAsync(reference, ct).ConfigureAwait(false))?.State;
 
     /// <summary>
-    /// Applies <paramref name="change"/> to the current state and saves it only if nobody else saved in
-    /// between (ETag), trying again on a conflict. A change that returns null leaves the state as it is.
+    /// Applies <paramref name="change"/> to the current state and saves it, with <paramref name="lines"/> added
+    /// to its trail, only if nobody else saved in between (ETag), trying again on a conflict. A change that
+    /// returns null leaves the state as it is (and the lines unwritten).
     /// Returns the state as saved (or as found), or null when there is no such referral.
     /// </summary>
-    public async Task<ReferralState?> UpdateStateAsync(string reference, Func<ReferralState, ReferralState?> change, CancellationToken ct) =>
-        (await UpdateStateWithETagAsync(reference, change, ct).ConfigureAwait(false))?.State;
+    public async Task<ReferralState?> UpdateStateAsync(string reference, Func<ReferralState, ReferralState?> change, CancellationToken ct, IReadOnlyList<AuditEntry>? lines = null) =>
+        (await UpdateStateWithETagAsync(reference, change, lines ?? [], ct).ConfigureAwait(false))?.State;
 
     /// <summary>
     /// Saves a change to the state of a <see cref="ReferralWork"/> with the ETag it was read with (one
-    /// write); if someone else saved in between, reads theirs and applies the change to it instead.
-    /// A change that returns null leaves the state as it is. The work then holds what was saved.
+    /// write), with the work's gathered audit lines; if someone else saved in between, reads theirs and
+    /// applies the change to it instead. A change that returns null leaves the state as it is, and the
+    /// lines wait for the next save. The work then holds what was saved.
     /// Returns whether this call's change was the one saved (false when the change declined).
     /// </summary>
     public async Task<bool> SaveAsync(ReferralWork work, Func<ReferralState, ReferralState?> change, CancellationToken ct)
@@ -51,9 +49,11 @@ public sealed class ReferralStateStore(StorageClients clients, ReportStore repor
             return false;
         }
 
-        if (await TrySaveAsync(changed, work.ETag, ct).ConfigureAwait(false) is { } saved)
+        var lines = work.Audit.ToList();
+        if (await TrySaveAsync(WithLines(changed, lines), work.ETag, ct).ConfigureAwait(false) is { } saved)
         {
             (work.State, work.ETag) = saved;
+            work.Audit.RemoveRange(0, lines.Count);
             return true;
         }
 
@@ -64,18 +64,28 @@ public sealed class ReferralStateStore(StorageClients clients, ReportStore repor
             var again = change(s);
             applied = again is not null;
             return again;
-        }, ct).ConfigureAwait(false)
+        }, lines, ct).ConfigureAwait(false)
             ?? (await erasures.IsErasedAsync(work.Reference, ct).ConfigureAwait(false)
                 ? throw new ReferralErasedException(work.Reference)
                 : throw new InvalidOperationException($"Referral {work.Reference} disappeared while it was being worked on."));
         (work.State, work.ETag) = merged;
+        if (applied)
+        {
+            work.Audit.RemoveRange(0, lines.Count);
+        }
+
         return applied;
     }
 
-    /// <summary>What triage and delivery work on, read once: the state (with its ETag) and the report, fetched in parallel.</summary>
-    public async Task<ReferralWork?> LoadWorkAsync(string reference, CancellationToken ct)
+    /// <summary>
+    /// What triage and delivery work on, read once: the state (with its ETag) and the report, fetched in
+    /// parallel. <paramref name="firstTry"/> (a referral's first triage) reads the report alone and starts
+    /// from its "received" record: state.json does not exist yet, and if it does after all (a message sent
+    /// twice, a replay), the first save finds it and works from it instead (<see cref="SaveAsync"/>).
+    /// </summary>
+    public async Task<ReferralWork?> LoadWorkAsync(string reference, CancellationToken ct, bool firstTry = false)
     {
-        var stateTask = clients.Container.DownloadIfExistsAsync(StatePath(reference), ct);
+        var stateTask = firstTry ? Task.FromResult<BlobDownloadResult?>(null) : clients.Container.DownloadIfExistsAsync(StatePath(reference), ct);
         var reportTask = reports.LoadAsync(reference, ct);
         var (stateBlob, report) = (await stateTask.ConfigureAwait(false), await reportTask.ConfigureAwait(false));
         if (report is not { } found)
@@ -88,7 +98,8 @@ public sealed class ReferralStateStore(StorageClients clients, ReportStore repor
             : new ReferralWork(found.Received, null, found.Report);
     }
 
-    private async Task<(ReferralState State, ETag? ETag)?> UpdateStateWithETagAsync(string reference, Func<ReferralState, ReferralState?> change, CancellationToken ct)
+    private async Task<(ReferralState State, ETag? ETag)?> UpdateStateWithETagAsync(string reference, Func<ReferralState, ReferralState?> change,
+        IReadOnlyList<AuditEntry> lines, CancellationToken ct)
     {
         for (var attempt = 0; attempt < MaxConcurrentUpdateTries; attempt++)
         {
@@ -102,7 +113,7 @@ public sealed class ReferralStateStore(StorageClients clients, ReportStore repor
                 return current;
             }
 
-            if (await TrySaveAsync(changed, current.ETag, ct).ConfigureAwait(false) is { } saved)
+            if (await TrySaveAsync(WithLines(changed, lines), current.ETag, ct).ConfigureAwait(false) is { } saved)
             {
                 return saved;
             }
@@ -130,9 +141,9 @@ public sealed class ReferralStateStore(StorageClients clients, ReportStore repor
 
             return (state, info.Value.ETag);
         }
-        catch (RequestFailedException e) when (BlobJson.LostRace(e))
+        catch (RequestFailedException e) when (BlobJson.LostRace(e) || e.Status == (int)HttpStatusCode.NotFound)
         {
-            return null;
+            return null; // saved by someone else, or erased (the caller reads again and finds which)
         }
     }
 
@@ -152,59 +163,35 @@ public sealed class ReferralStateStore(StorageClients clients, ReportStore repor
 
     // ---- the audit trail ----
 
-    /// <summary>Writes the work's gathered audit entries in one block, and empties the list.</summary>
+    /// <summary>Writes the work's gathered audit lines that no save has taken yet (one write; none when there are none).</summary>
     public async Task FlushAuditAsync(ReferralWork work, CancellationToken ct)
     {
-        var entries = work.Audit.ToList();
-        work.Audit.Clear();
-        await AppendAuditAsync(work.Reference, entries, work.State, ct).ConfigureAwait(false);
+        if (work.Audit.Count > 0)
+        {
+            await SaveAsync(work, s => s, ct).ConfigureAwait(false);
+        }
     }
 
-    public Task AppendAuditAsync(string reference, AuditEntry entry, CancellationToken ct) =>
-        AppendAuditAsync(reference, [entry], null, ct);
-
-    /// <summary>Appends entries in one block. When this creates the trail, its first lines ("received", and
-    /// "triaged" once decided) are written first, from <paramref name="known"/> or else the stored state.</summary>
-    public async Task AppendAuditAsync(string reference, IReadOnlyList<AuditEntry> entries, ReferralState? known, CancellationToken ct)
+    /// <summary>Adds one line to a referral's trail (an operator's or a failure's), in one write.</summary>
+    public async Task AppendAuditAsync(string reference, AuditEntry entry, CancellationToken ct)
     {
-        if (entries.Count == 0)
+        if (await UpdateStateAsync(reference, s => s, ct, [entry]).ConfigureAwait(false) is null)
         {
-            return;
+            throw await erasures.IsErasedAsync(reference, ct).ConfigureAwait(false)
+                ? new ReferralErasedException(reference)
+                : new InvalidOperationException($"No referral {reference} to add an audit line to.");
         }
-
-        var blob = clients.Container.GetAppendBlobClient(AuditPath(reference));
-        var lines = new StringBuilder();
-        var created = await blob.CreateIfNotExistsAsync(cancellationToken: ct).ConfigureAwait(false) is not null;
-        if (created)
-        {
-            await erasures.ThrowIfErasedAsync(reference, ct, AuditPath(reference)).ConfigureAwait(false);
-        }
-
-        if (created && (known ?? await LoadStateAsync(reference, ct).ConfigureAwait(false)) is { } state)
-        {
-            foreach (var first in WithFirstLines([], state).Where(f => !entries.Any(e => e.Event == f.Event)))
-            {
-                lines.Append(JsonSerializer.Serialize(first, AppJsonContext.Default.AuditEntry)).Append('\n');
-            }
-        }
-
-        foreach (var entry in entries)
-        {
-            lines.Append(JsonSerializer.Serialize(entry, AppJsonContext.Default.AuditEntry)).Append('\n');
-        }
-
-        using var stream = new MemoryStream(Encoding.UTF8.GetBytes(lines.ToString()));
-        await blob.AppendBlockAsync(stream, cancellationToken: ct).ConfigureAwait(false);
     }
 
-    /// <summary>The audit trail of a referral whose state the caller has, with its first lines restored from that state where missing.</summary>
-    public async Task<IReadOnlyList<AuditEntry>> ReadAuditAsync(ReferralState state, CancellationToken ct)
+    /// <summary>The audit trail of a referral, with its first lines restored from its state where missing.</summary>
+    public static IReadOnlyList<AuditEntry> AuditOf(ReferralState state) => WithFirstLines(state.Audit ?? [], state);
+
+    /// <summary>The state with its trail made whole (first lines) and <paramref name="lines"/> added; a first line is never written twice.</summary>
+    private static ReferralState WithLines(ReferralState state, IReadOnlyList<AuditEntry> lines)
     {
-        var written = await clients.Container.DownloadIfExistsAsync(AuditPath(state.Reference), ct).ConfigureAwait(false) is { } blob
-            ? blob.Content.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)
-                .Select(line => JsonSerializer.Deserialize(line, AppJsonContext.Default.AuditEntry)!).ToList()
-            : [];
-        return WithFirstLines(written, state);
+        var trail = WithFirstLines(state.Audit ?? [], state);
+        trail.AddRange(lines.Where(l => l.Event is not (AuditEntry.Received or AuditEntry.Triaged) || !trail.Any(e => e.Event == l.Event)));
+        return state with { Audit = trail };
     }
 
     /// <summary>"received" first, then "triaged" once the state holds a decision, each where the written trail lacks it.</summary>

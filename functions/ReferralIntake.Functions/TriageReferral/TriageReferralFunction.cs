@@ -51,7 +51,8 @@ public sealed partial class TriageReferralFunction(
         ReferralWork? work = null;
         try
         {
-            work = await store.LoadWorkAsync(reference, ct).ConfigureAwait(false);
+            // A first try reads the report alone: state.json is written by this triage (LoadWorkAsync says why that is safe).
+            work = await store.LoadWorkAsync(reference, ct, firstTry: dequeueCount == 1).ConfigureAwait(false);
             if (work is null && await erasures.IsErasedAsync(reference, ct).ConfigureAwait(false))
             {
                 throw new ReferralErasedException(reference);
@@ -66,8 +67,13 @@ public sealed partial class TriageReferralFunction(
             activity?.SetTag("messaging.message.delivery_count", dequeueCount);
             try
             {
-                await TriageOnceAsync(work, ct).ConfigureAwait(false);
-                await delivery.DeliverAsync(work, dequeueCount, ct).ConfigureAwait(false);
+                // Decided once: a message seen again (at-least-once delivery) finds the decision already made, and
+                // the decision is saved (with the hand-off's start) before anything is delivered.
+                var decision = work.State.Triage is null ? policy.Decide(work.Report) : null;
+                if (await delivery.DeliverAsync(work, decision, dequeueCount, ct).ConfigureAwait(false))
+                {
+                    Triaged(work.State.Triage!, reference);
+                }
             }
             finally
             {
@@ -85,8 +91,8 @@ public sealed partial class TriageReferralFunction(
             ReferralTelemetry.Poisoned.Add(1);
             var reason = $"Gave up after {dequeueCount} tries: {Describe(e)}";
             LogGaveUp(log, reference, dequeueCount, e.GetType().Name);
-            await store.UpdateStateAsync(reference, s => s with { Status = ReferralStatus.Failed, FailureReason = reason }, ct).ConfigureAwait(false);
-            await store.AppendAuditAsync(reference, new AuditEntry(clock.GetUtcNow(), "failed", reason, Attempt: (int)dequeueCount), ct).ConfigureAwait(false);
+            await store.UpdateStateAsync(reference, s => s with { Status = ReferralStatus.Failed, FailureReason = reason }, ct,
+                [new AuditEntry(clock.GetUtcNow(), "failed", reason, Attempt: (int)dequeueCount)]).ConfigureAwait(false);
             throw;
         }
         catch (Exception e) when (!ct.IsCancellationRequested)
@@ -96,35 +102,17 @@ public sealed partial class TriageReferralFunction(
         }
     }
 
-    /// <summary>Decides once: a message seen again (at-least-once delivery) finds the decision already made.
-    /// The decision is saved before any delivery, so every retry delivers the same one.</summary>
-    private async Task TriageOnceAsync(ReferralWork work, CancellationToken ct)
+    private void Triaged(TriageDecision decision, string reference)
     {
-        var reference = work.Reference;
-        if (work.State.Triage is not null)
+        var priority = decision.Priority.ToString();
+        ReferralTelemetry.Triaged.Add(1, new KeyValuePair<string, object?>("priority", priority));
+        foreach (var route in decision.Routes)
         {
-            return;
+            ReferralTelemetry.Routed.Add(1, new("route", route.KindName), new("force_id", route.Force?.Id ?? "none"));
         }
 
-        var decision = policy.Decide(work.Report);
-        var decidedHere = await store.SaveAsync(work, s => s.Triage is not null
-            ? null // another worker recorded its decision first: theirs stands
-            : s with { Status = ReferralStatus.Triaged, Triage = decision, FailureReason = null }, ct).ConfigureAwait(false);
-
-        if (decidedHere)
-        {
-            work.Audit.Add(AuditEntry.TriagedAs(decision));
-            await store.FlushAuditAsync(work, ct).ConfigureAwait(false); // the decision is on record before anything is delivered
-            var priority = decision.Priority.ToString();
-            ReferralTelemetry.Triaged.Add(1, new KeyValuePair<string, object?>("priority", priority));
-            foreach (var route in decision.Routes)
-            {
-                ReferralTelemetry.Routed.Add(1, new("route", route.KindName), new("force_id", route.Force?.Id ?? "none"));
-            }
-
-            Activity.Current?.SetTag("referral.priority", priority);
-            LogTriaged(log, reference, priority, decision.Routes.Length);
-        }
+        Activity.Current?.SetTag("referral.priority", priority);
+        LogTriaged(log, reference, priority, decision.Routes.Length);
     }
 
     /// <summary>The failure in words safe to store and show: our own exceptions carry no report content.</summary>
@@ -153,7 +141,9 @@ public sealed partial class TriageReferralFunction(
 /// <summary>Hands a triaged referral over to its routes (<see cref="Delivery.ReferralDelivery"/>).</summary>
 public interface IReferralDelivery
 {
-    /// <summary>Starts the hand-off of the work's decision; adds its audit entries to <see cref="ReferralWork.Audit"/>.
-    /// A route that fails is scheduled to be tried again, not thrown: this throws only when the service itself fails.</summary>
-    Task DeliverAsync(ReferralWork work, long dequeueCount, CancellationToken ct);
+    /// <summary>Records <paramref name="decision"/> (null when the state holds one already) and starts the hand-off,
+    /// in one write, then delivers; adds its audit entries to <see cref="ReferralWork.Audit"/>. Returns whether this
+    /// call recorded the decision. A route that fails is scheduled to be tried again, not thrown: this throws only
+    /// when the service itself fails.</summary>
+    Task<bool> DeliverAsync(ReferralWork work, TriageDecision? decision, long dequeueCount, CancellationToken ct);
 }
