@@ -19,7 +19,7 @@ param partners array = []
 @description('Forces (and "ceop") that use the force API (acknowledgement): their ids. Each force key\'s SHA-256 goes into Key Vault as secret "force-{id}-key-sha256".')
 param forceApiUsers array = []
 
-@description('Force (or "ceop", "default") destinations: id and HTTPS url, or id and pull: true for a force that collects its referrals through the force API. Each signing secret goes into Key Vault as "destination-{id}-secret".')
+@description('Force (or "ceop", "default") destinations: id and HTTPS url, or id and pull: true for a force that collects its referrals through the force API; forceView: false for a webhook force that does not use the force view (no copy kept). Each signing secret goes into Key Vault as "destination-{id}-secret".')
 param destinations array = []
 
 @description('Entra ID app registration (client id) that signs force staff in to the force view; empty for none (force keys only). Its client secret goes into Key Vault as "entra-client-secret"; staff get the app role Force.{forceId}.')

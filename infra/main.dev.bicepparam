@@ -18,4 +18,5 @@ param forceApiUsers = [ 'west-mercia', 'warwickshire' ]
 param destinations = [
   { id: 'default', url: 'https://referral-receiver.dev.example.org/referrals' }
   { id: 'warwickshire', pull: true } // collects its referrals through the force API
+  { id: 'staffordshire', url: 'https://referral-receiver.dev.example.org/staffordshire', forceView: false } // webhooks into its own systems only
 ]

@@ -79,8 +79,13 @@ public static class Benchmarks
         using (var app = await WorkerUnderLocalHost.StartAsync(Bench.AppSettings(azurite, names, queueTriggers: true, force.Url)))
         {
             var started = clock.Elapsed;
+            // Where the time goes: each process's CPU over the run, against what the machine's cores could give.
+            int[] pids = [app.ProcessId, app.HostProcessId, azurite.ProcessId ?? 0, Environment.ProcessId];
+            var cpuBefore = pids.Select(Bench.CpuSeconds).ToArray();
             await Eventually.TrueAsync(() => Task.FromResult(force.DistinctDeliveries >= options.Messages), TimeSpan.FromMinutes(10), "every referral delivered");
-            var appRate = options.Messages / (clock.Elapsed - started).TotalSeconds;
+            var wall = (clock.Elapsed - started).TotalSeconds;
+            var cpu = pids.Select((pid, i) => Bench.CpuSeconds(pid) - cpuBefore[i]).ToArray();
+            var appRate = options.Messages / wall;
 
             // Baseline: the same number of messages, received 16 at a time and deleted, as the listener does.
             var (queue, _) = Bench.RawClients(azurite, Bench.Names("rawq"));
@@ -100,6 +105,9 @@ public static class Benchmarks
             Console.WriteLine("| ---: | ---: | ---: | ---: | ---: |");
             Console.WriteLine(FormattableString.Invariant(
                 $"| {options.Messages} | {appRate:0} | {rawRate:0} | {appRate / rawRate:0.00} | {app.PeakWorkingSetBytes / 1024.0 / 1024.0:0} MiB |\n"));
+            var cores = Environment.ProcessorCount;
+            Console.WriteLine(FormattableString.Invariant(
+                $"CPU during the app's run ({wall:0.0} s of wall time; {cores} cores, so {wall * cores:0} core-seconds at most): worker {cpu[0]:0.0} s, local host {cpu[1]:0.0} s, Azurite {cpu[2]:0.0} s, this harness with its loopback force {cpu[3]:0.0} s; {cpu.Sum() / (wall * cores):P0} of the machine. Per referral: worker {cpu[0] * 1000 / options.Messages:0.0} ms, Azurite {cpu[2] * 1000 / options.Messages:0.0} ms.\n"));
         }
 
         return 0;

@@ -10,6 +10,21 @@ namespace ReferralIntake.LoadBench;
 /// <summary>The pieces every run needs: Azurite, app settings, a report body, latency maths.</summary>
 public static class Bench
 {
+    /// <summary>A process's CPU time so far (user + system, all its threads), from /proc; 0 for a process that is gone. Linux only.</summary>
+    public static double CpuSeconds(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' '); // fields from the third (state) on
+            return (long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture)) / 100.0; // utime, stime in ticks of 1/100 s
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
     public const string PartnerKey = "bench-partner-key";
 
     public static readonly byte[] ReportBody = """

@@ -116,6 +116,7 @@ var forceSettings = toObject(forceApiUsers, f => 'Forces__${f}__KeySha256', f =>
 var destinationSettings = union(
   toObject(filter(destinations, d => !(d.?pull ?? false)), d => 'Destinations__${d.id}__Url', d => d.url),
   toObject(filter(destinations, d => d.?pull ?? false), d => 'Destinations__${d.id}__Pull', d => 'true'),
+  toObject(filter(destinations, d => !(d.?forceView ?? true)), d => 'Destinations__${d.id}__ForceView', d => 'false'),
   toObject(destinations, d => 'Destinations__${d.id}__Secret', d => '@Microsoft.KeyVault(${secret}destination-${d.id}-secret)'))
 // The force view behind Entra ID: the app trusts the platform's principal header only with this on.
 var edgeSettings = frontDoor ? { Edge__ClientIpHeader: 'X-Azure-ClientIP' } : {}

@@ -33,6 +33,9 @@ public sealed partial class WorkerUnderLocalHost : IAsyncDisposable, IDisposable
     public IReadOnlyList<int> WorkerProcessIds => Output.Select(line => WorkerStarted().Match(line)).Where(m => m.Success)
         .Select(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)).ToList();
 
+    /// <summary>The local host's own process id.</summary>
+    public int HostProcessId => _host.Id;
+
     /// <summary>The worker the host runs now: its process id (the one a benchmark measures).</summary>
     public int ProcessId => WorkerProcessIds[^1];
 

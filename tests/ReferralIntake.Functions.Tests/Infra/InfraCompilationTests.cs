@@ -33,6 +33,8 @@ public sealed class InfraCompilationTests(CompiledInfraFixture compiled) : IClas
         var settings = Assert.Single(arm.OfType("Microsoft.Web/sites/config"), r => r.LeafName == "appsettings");
         Assert.Equal("true", (string?)settings.Get("properties.Destinations__warwickshire__Pull")); // a pulling force has no URL
         Assert.Null(settings.Get("properties.Destinations__warwickshire__Url"));
+        Assert.Equal("false", (string?)settings.Get("properties.Destinations__staffordshire__ForceView")); // a webhook force without the force view
+        Assert.Null(settings.Get("properties.Destinations__warwickshire__ForceView"));                    // the default: kept for the view
     }
 
     [Fact]
