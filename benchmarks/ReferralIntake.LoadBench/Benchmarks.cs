@@ -114,6 +114,27 @@ public static class Benchmarks
     });
 
     /// <summary>
+    /// Triaged and delivered per second: <paramref name="messages"/> reports (each <paramref name="body"/> of its
+    /// index) queued with the queue functions off, then the app started with them on, timed until a loopback
+    /// force has every one.
+    /// </summary>
+    public static async Task<(double Rate, double PeakMiB)> TriageRateAsync(AzuriteFixture azurite, int messages, Func<int, byte[]> body)
+    {
+        await using var force = await ForceServer.StartAsync();
+        var names = Bench.Names("triage");
+        using (var filler = await WorkerUnderLocalHost.StartAsync(Bench.AppSettings(azurite, names, queueTriggers: false)))
+        {
+            using var http = Bench.Client(filler.Client.BaseAddress!);
+            await Bench.MeasureAsync(messages, 32, async i => (await Bench.SubmitAsync(http, body(i))).Accepted);
+        }
+
+        using var app = await WorkerUnderLocalHost.StartAsync(Bench.AppSettings(azurite, names, queueTriggers: true, force.Url));
+        var clock = Stopwatch.StartNew();
+        await Eventually.TrueAsync(() => Task.FromResult(force.DistinctDeliveries >= messages), TimeSpan.FromMinutes(10), "every referral delivered");
+        return (messages / clock.Elapsed.TotalSeconds, app.PeakWorkingSetBytes / 1024.0 / 1024.0);
+    }
+
+    /// <summary>
     /// A P1 under a backlog: thousands of referrals queued, then P1 reports submitted one a second, each
     /// timed from submission to the force's 2xx; beside each, a P2 submitted at the same moment (the
     /// referrals queue, behind the backlog) is the baseline.

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace ReferralIntake.LoadBench;
 
 public sealed record Options(int Requests, int[] Concurrency, int Messages, int Runs, int Referrals, double Minutes, double OutageMinutes = 3, int Backlog = 3000, int Probes = 10, double OutageAtMinutes = 0.5,
-    int IdleReferrals = 30, double IdleGapSeconds = 1, int Rate = 50, int Seconds = 20)
+    int IdleReferrals = 30, double IdleGapSeconds = 1, int Rate = 50, int Seconds = 20, int Accounts = 100_000)
 {
     public static Options Parse(string[] args)
     {
@@ -23,6 +23,7 @@ public sealed record Options(int Requests, int[] Concurrency, int Messages, int 
             Int("--idle", 30),
             double.TryParse(Get("--idle-gap"), CultureInfo.InvariantCulture, out var gap) ? gap : 1,
             Int("--rate", 50),
-            Int("--seconds", 20));
+            Int("--seconds", 20),
+            Int("--accounts", 100_000));
     }
 }

@@ -106,6 +106,8 @@ var baseSettings = {
   DeliveryQueueName: deliveryQueueName
   ReferralContainerName: containerName
   Retention__Days: string(retentionDays)
+  // Linked reports: the link index's HMAC key, a random secret of 32+ characters put in Key Vault by the operators.
+  Links__Key: '@Microsoft.KeyVault(${secret}link-index-key)'
   APPLICATIONINSIGHTS_CONNECTION_STRING: insightsConnectionString
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
 }

@@ -205,8 +205,8 @@ public sealed class DeliveryTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         public volatile bool Fixed;
 
-        public Task<bool> DeliverAsync(Storage.ReferralWork work, Domain.Triage.TriageDecision? decision, long dequeueCount, CancellationToken ct) =>
-            Fixed ? real.DeliverAsync(work, decision, dequeueCount, ct) : throw new InvalidOperationException("a bug in a release (test)");
+        public Task<bool> DeliverAsync(Storage.ReferralWork work, Domain.Triage.TriageDecision? decision, long dequeueCount, CancellationToken ct, Links.ReferralLinks? links = null) =>
+            Fixed ? real.DeliverAsync(work, decision, dequeueCount, ct, links) : throw new InvalidOperationException("a bug in a release (test)");
     }
 
     [Fact]

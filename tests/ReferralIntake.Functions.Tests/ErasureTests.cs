@@ -73,6 +73,21 @@ public sealed class ErasureTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Erasure_takes_a_referral_out_of_the_link_index_too()
+    {
+        using var app = App();
+        var report = System.Text.Json.Nodes.JsonNode.Parse(Samples.WestMerciaP2)!.AsObject();
+        report["suspect"] = new System.Text.Json.Nodes.JsonObject { ["usernames"] = new System.Text.Json.Nodes.JsonArray("@erasure_test_user"), ["platform"] = "Snapchat" };
+        var accepted = await app.SubmitAcceptedAsync(report.ToJsonString());
+        await app.StatusWhenAsync(accepted.Reference, "delivered");
+        Assert.Contains(await BlobsMentioningAsync(app, accepted.Reference), name => name.StartsWith(Links.LinkIndex.Prefix, StringComparison.Ordinal)); // indexed
+
+        Assert.Equal(HttpStatusCode.NoContent, await EraseAsync(app, accepted.Reference));
+
+        Assert.Empty(await BlobsMentioningAsync(app, accepted.Reference)); // the report, its state, its copies and its link entries
+    }
+
+    [Fact]
     public async Task A_queued_referral_erased_before_triage_is_dropped_not_poisoned_and_nothing_comes_back()
     {
         using var app = App(listener: false); // triage runs when the test says, in process

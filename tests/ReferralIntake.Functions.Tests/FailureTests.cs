@@ -55,7 +55,7 @@ public sealed class FailureTests(AzuriteFixture azurite)
 
         public int Calls => _calls;
 
-        public async Task<bool> DeliverAsync(Storage.ReferralWork work, Domain.Triage.TriageDecision? decision, long dequeueCount, CancellationToken ct)
+        public async Task<bool> DeliverAsync(Storage.ReferralWork work, Domain.Triage.TriageDecision? decision, long dequeueCount, CancellationToken ct, Links.ReferralLinks? links = null)
         {
             Interlocked.Increment(ref _calls);
             await BrokenDelivery.RecordDecisionAsync(store, work, decision, ct);

@@ -96,7 +96,7 @@ public sealed class QueueFunctionTests(AzuriteFixture azurite) : IAsyncLifetime
     /// <summary>Records the decision as the real hand-off does, then fails as a bug after it would.</summary>
     private sealed class Broken(Storage.ReferralStateStore store) : IReferralDelivery
     {
-        public async Task<bool> DeliverAsync(Storage.ReferralWork work, Domain.Triage.TriageDecision? decision, long dequeueCount, CancellationToken ct)
+        public async Task<bool> DeliverAsync(Storage.ReferralWork work, Domain.Triage.TriageDecision? decision, long dequeueCount, CancellationToken ct, Links.ReferralLinks? links = null)
         {
             await BrokenDelivery.RecordDecisionAsync(store, work, decision, ct);
             throw new HttpRequestException("force down (test)");

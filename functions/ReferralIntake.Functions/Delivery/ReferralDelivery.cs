@@ -48,7 +48,7 @@ public sealed partial class ReferralDelivery(
     /// and the claim of each route to be tried at once, in one write with their audit lines; then the first
     /// escalation check scheduled, and each route tried (or scheduled, or left waiting for its destination).
     /// </summary>
-    public async Task<bool> DeliverAsync(ReferralWork work, TriageDecision? decision, long dequeueCount, CancellationToken ct)
+    public async Task<bool> DeliverAsync(ReferralWork work, TriageDecision? decision, long dequeueCount, CancellationToken ct, Links.ReferralLinks? links = null)
     {
         var now = clock.GetUtcNow();
         var claimedUntil = now + TimeSpan.FromSeconds(options.ClaimSeconds);
@@ -65,7 +65,7 @@ public sealed partial class ReferralDelivery(
                     return null;
                 }
 
-                s = s with { Status = ReferralStatus.Triaged, Triage = decision, FailureReason = null };
+                s = s with { Status = ReferralStatus.Triaged, Triage = decision, FailureReason = null, Links = links };
                 decidedHere = true; // another worker that recorded its decision first would have left none to record: theirs stands
             }
 
@@ -651,7 +651,7 @@ public sealed partial class ReferralDelivery(
         var state = work.State;
         var destinationId = route.Force?.Id ?? "ceop";
         var document = JsonSerializer.SerializeToUtf8Bytes(
-            ReferralDocument.For(state.Reference, key, state.ReceivedAt, route, state.Triage!, work.Report, state.Sandbox, state.Language), AppJsonContext.Default.ReferralDocument);
+            ReferralDocument.For(state.Reference, key, state.ReceivedAt, route, state.Triage!, work.Report, state.Sandbox, state.Language, state.Links?.Linked), AppJsonContext.Default.ReferralDocument);
         if (state.Sandbox)
         {
             // A sandbox key's referral never reaches a force or CEOP: it lands where its partner can read it back.

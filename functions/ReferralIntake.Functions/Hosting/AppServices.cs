@@ -63,6 +63,10 @@ public static class AppServices
         services.AddSingleton<DestinationRecovery>();
         services.AddWebhookDelivery();
         services.AddSingleton<ForceInboxStore>();
+        services.AddSingleton(_ => Domain.Links.PlatformDirectory.Default);
+        services.AddSingleton(sp => new Links.LinkKeys(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<StorageClients>().UsesDevelopmentStorage));
+        services.AddSingleton<Links.LinkIndex>();
+        services.AddSingleton<Links.ReferralLinker>();
         services.AddSingleton<ErasureRegistry>();
         services.AddSingleton<SandboxInboxStore>();
         services.AddSingleton<ReferralErasure>();

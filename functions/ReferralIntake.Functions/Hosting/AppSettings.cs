@@ -72,6 +72,8 @@ public static class SettingsCatalogue
         new("Destinations__{id}__Pull", SettingPlace.Optional, "true: the force collects its referrals through the force API (no webhook)"),
         new("Destinations__{id}__Secret", SettingPlace.Optional, "a force's signing secret (webhook, or the documents it pulls)"),
         new("Destinations__{id}__SecondarySecret", SettingPlace.Optional, "during a rotation: the other secret, also signed with"),
+        new("Destinations__{id}__ForceView", SettingPlace.Optional, "false: a webhook force that does not use the force view (no copy of its documents kept)"),
+        new("Links__Key", SettingPlace.Azure, "the secret key of the link index (linked reports; a Key Vault reference); locally a development key stands in"),
         new("Delivery__{id}", SettingPlace.Optional, "delivery budget (DeliveryOptions)"),
         new("IntakeResilience__{id}", SettingPlace.Optional, "intake storage pipeline"),
         new("WebForm__{id}", SettingPlace.Optional, "web form (WebFormOptions)"),

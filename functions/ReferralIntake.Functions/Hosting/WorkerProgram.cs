@@ -67,6 +67,7 @@ public static class WorkerProgram
         try
         {
             _ = app.Services.GetRequiredService<Delivery.Destinations>(); // a misconfigured webhook stops the start, with the setting named
+            _ = app.Services.GetRequiredService<Links.LinkKeys>();        // so does a missing link key outside local development
         }
         catch
         {

@@ -60,7 +60,7 @@ public sealed partial class RetentionSweeper(StorageClients storage, ReferralSta
         return new SweepResult(checkedCount, deleted);
     }
 
-    /// <summary>Removes every blob kept about one referral, and its place on any force's list. Returns how many blobs went.</summary>
+    /// <summary>Removes every blob kept about one referral, its place on any force's list and its link index entries. Returns how many blobs went.</summary>
     public async Task<int> DeleteAllOfAsync(string reference, CancellationToken ct)
     {
         var names = new List<string>();
@@ -70,6 +70,10 @@ public sealed partial class RetentionSweeper(StorageClients storage, ReferralSta
         }
 
         names.AddRange(await inbox.EntryNamesOfAsync(reference, ct).ConfigureAwait(false)); // off every force's list
+        if (await store.LoadStateAsync(reference, ct).ConfigureAwait(false) is { Links.IndexKeys: { } keys })
+        {
+            names.AddRange(keys.Select(k => Links.LinkIndex.EntryPath(k, reference))); // out of the link index: no later referral links to it
+        }
 
         foreach (var name in names)
         {

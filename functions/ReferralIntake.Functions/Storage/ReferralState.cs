@@ -62,7 +62,8 @@ public static class ReferralStatuses
 /// domain's own, as decided), the routes added after it (escalation, fallback) and each route's
 /// hand-off; <see cref="Sandbox"/> when a sandbox key sent it (never delivered to a force, swept after a
 /// day, left out of statistics); and its <see cref="Audit"/> trail, so one write records a change and the
-/// lines that say what it was. Stored as {reference}/state.json and updated with optimistic concurrency
+/// lines that say what it was; and its <see cref="Links"/> to other referrals naming the same account, for the
+/// forces only (never in the partner's status). Stored as {reference}/state.json and updated with optimistic concurrency
 /// (ETags), so two workers cannot both record a decision, nor both claim a route.
 /// </summary>
 public sealed record ReferralState(
@@ -78,7 +79,8 @@ public sealed record ReferralState(
     IReadOnlyList<Route>? AddedRoutes = null,
     bool Sandbox = false,
     string? Language = null,
-    IReadOnlyList<AuditEntry>? Audit = null)
+    IReadOnlyList<AuditEntry>? Audit = null,
+    Links.ReferralLinks? Links = null)
 {
     /// <summary>The decision's routes, then those added after it (CEOP on escalation or as a fallback).</summary>
     public IEnumerable<Route> AllRoutes => (Triage?.Routes ?? []).Concat(AddedRoutes ?? []);

@@ -18,6 +18,7 @@ public sealed partial class TriageReferralFunction(
     ReferralStateStore store,
     ErasureRegistry erasures,
     TriagePolicy policy,
+    Links.ReferralLinker linker,
     IReferralDelivery delivery,
     TimeProvider clock,
     QueueTriggerOptions triggers,
@@ -70,7 +71,10 @@ public sealed partial class TriageReferralFunction(
                 // Decided once: a message seen again (at-least-once delivery) finds the decision already made, and
                 // the decision is saved (with the hand-off's start) before anything is delivered.
                 var decision = work.State.Triage is null ? policy.Decide(work.Report) : null;
-                if (await delivery.DeliverAsync(work, decision, dequeueCount, ct).ConfigureAwait(false))
+                // Linked to other referrals naming the same account before the decision is saved, and saved with it:
+                // a retried triage finds its index entries written (once: they are named by the referral).
+                var links = decision is null ? null : await linker.LinkAsync(work, decision, ct).ConfigureAwait(false);
+                if (await delivery.DeliverAsync(work, decision, dequeueCount, ct, links).ConfigureAwait(false))
                 {
                     Triaged(work.State.Triage!, reference);
                 }
@@ -142,8 +146,8 @@ public sealed partial class TriageReferralFunction(
 public interface IReferralDelivery
 {
     /// <summary>Records <paramref name="decision"/> (null when the state holds one already) and starts the hand-off,
-    /// in one write, then delivers; adds its audit entries to <see cref="ReferralWork.Audit"/>. Returns whether this
+    /// (with <paramref name="links"/>, the referrals it shares an account with) in one write, then delivers; adds its audit entries to <see cref="ReferralWork.Audit"/>. Returns whether this
     /// call recorded the decision. A route that fails is scheduled to be tried again, not thrown: this throws only
     /// when the service itself fails.</summary>
-    Task<bool> DeliverAsync(ReferralWork work, TriageDecision? decision, long dequeueCount, CancellationToken ct);
+    Task<bool> DeliverAsync(ReferralWork work, TriageDecision? decision, long dequeueCount, CancellationToken ct, Links.ReferralLinks? links = null);
 }

@@ -1,0 +1,14 @@
+namespace ReferralIntake.Functions.Links;
+
+/// <summary>
+/// What triage found and kept for linking one referral (TRIAGE.md, "Linked reports"): the link index keys of
+/// the accounts it names (keyed hashes, never names: what erasure and retention remove it by), and the
+/// earlier referrals that named one of them. Kept in the referral's state, saved with its decision.
+/// </summary>
+public sealed record ReferralLinks(IReadOnlyList<string> IndexKeys, IReadOnlyList<LinkedAccount> Linked);
+
+/// <summary>One account the referral shares with earlier referrals: the platform's id (never the username) and those referrals (API.md, "Linked referrals").</summary>
+public sealed record LinkedAccount(string Platform, IReadOnlyList<LinkedReferral> Referrals);
+
+/// <summary>An earlier referral naming the same account: its reference, the force (or "ceop") it went to, when it was accepted, its priority. Never its content.</summary>
+public sealed record LinkedReferral(string Reference, string ForceId, DateTimeOffset AcceptedAt, string Priority);
