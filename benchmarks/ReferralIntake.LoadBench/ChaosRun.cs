@@ -32,6 +32,7 @@ public static class ChaosRun
         var outageStart = started + TimeSpan.FromMinutes(options.OutageAtMinutes);
         var outageEnd = outageStart + TimeSpan.FromMinutes(options.OutageMinutes);
         var outageAnswers = 0;
+        var pingsAnswered = 0;
         await using var force = await ForceServer.StartAsync();
         force.Fallback = context =>
         {
@@ -48,7 +49,16 @@ public static class ChaosRun
                 return Task.CompletedTask;
             }
 
-            accepted.AddOrUpdate(context.Request.Headers["Idempotency-Key"].ToString(), 1, (_, n) => n + 1);
+            var idempotencyKey = context.Request.Headers["Idempotency-Key"].ToString();
+            if (idempotencyKey.StartsWith("ping:", StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref pingsAnswered); // the destination's probe: no referral in it
+            }
+            else
+            {
+                accepted.AddOrUpdate(idempotencyKey, 1, (_, n) => n + 1);
+            }
+
             context.Response.StatusCode = StatusCodes.Status202Accepted;
             return Task.CompletedTask;
         };
@@ -188,7 +198,8 @@ public static class ChaosRun
         table.AppendLine(FormattableString.Invariant($"| still being tried on schedule, as expected (Police Scotland unreachable) | {retryingAsExpected} |"));
         table.AppendLine(FormattableString.Invariant($"| **failed** or undeliverable | **{failedUnexpectedly}** |"));
         table.AppendLine(FormattableString.Invariant($"| in a poison queue | {poison.Count} |"));
-        table.AppendLine(FormattableString.Invariant($"| force answers 503 during the outage (each a failed attempt, scheduled again) | {outageAnswers} |"));
+        table.AppendLine(FormattableString.Invariant($"| force answers 503 during the outage (attempts and the destination's probes) | {outageAnswers} |"));
+        table.AppendLine(FormattableString.Invariant($"| probes (pings) the force answered 2xx | {pingsAnswered} |"));
         table.AppendLine(FormattableString.Invariant($"| **lost** (accepted, neither delivered nor being tried) | **{lost}** |"));
         table.AppendLine(FormattableString.Invariant($"| **duplicate effects** (one submission, two referrals; or the force acting on an unknown key) | **{duplicateEffects}** ({keysWithTwoReferrals}; {phantom}) |"));
         table.AppendLine(FormattableString.Invariant($"| delivered but never acknowledged by the force | {notAtForce} |"));
@@ -200,6 +211,15 @@ public static class ChaosRun
         foreach (var key in references.Where(p => p.Value.Distinct().Count() > 1).Take(5))
         {
             Console.WriteLine($"two referrals for one submission: {key.Key} -> {string.Join(", ", key.Value.Distinct())}");
+        }
+
+        foreach (var (key, reference) in acceptedReferences.Where(a => !Settled(states[a.Reference], scottish[a.Key])).Take(5))
+        {
+            // Not settled: where each route is, and the last lines of its trail (events only, never content).
+            var state = states[reference];
+            var routes = state?.Deliveries?.Select(d => $"{d.Key}={d.Value.State.Wire()} attempts {d.Value.Attempts} next {d.Value.NextAttemptAt:O} waiting {d.Value.WaitingFor ?? "-"} claimed {d.Value.ClaimedUntil:O}");
+            var trail = state?.Audit?.TakeLast(6).Select(e => $"{e.At:HH:mm:ss} {e.Event} {e.Destination} {e.Outcome} {e.StatusCode}");
+            Console.WriteLine($"not settled: {reference} ({key}): {state?.Status.Wire() ?? "no state"}; {string.Join("; ", routes ?? [])}\n  {string.Join("\n  ", trail ?? [])}");
         }
 
         foreach (var key in accepted.Keys.Where(k => !deliveredKeys.Contains(k)).Take(5))

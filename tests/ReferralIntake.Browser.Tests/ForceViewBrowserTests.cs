@@ -78,17 +78,7 @@ public sealed class ForceViewBrowserTests(BrowserFixture fixture)
         foreach (var width in new[] { 375, 1280 })
         {
             var page = await fixture.NewPageAsync(width);
-            async Task VisitAsync(string name)
-            {
-                await page.EvaluateAsync(AxeSource);
-                var result = await page.EvaluateAsync<JsonElement>("""
-                    async () => (await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] } }))
-                      .violations.filter(v => v.impact === 'serious' || v.impact === 'critical').map(v => v.id)
-                    """);
-                problems.AddRange(result.EnumerateArray().Select(v => $"{name} at {width}: {v.GetString()}"));
-                Directory.CreateDirectory(Screenshots.Folder);
-                await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots.Folder, $"{name}-{(width < 600 ? "phone" : "desktop")}.png"), FullPage = true });
-            }
+            async Task VisitAsync(string name) => problems.AddRange(await CheckAndPhotographAsync(page, name, width));
 
             await page.GotoAsync($"{fixture.BaseUrl}/force");
             await VisitAsync("force-sign-in");
@@ -96,6 +86,58 @@ public sealed class ForceViewBrowserTests(BrowserFixture fixture)
             await VisitAsync("force-referrals");
             await page.GotoAsync($"{fixture.BaseUrl}/force/referrals/{reference}");
             await VisitAsync("force-referral");
+        }
+
+        Assert.Empty(problems);
+    }
+
+    /// <summary>axe's serious and critical findings on the page (as "name at width: rule"), and its full-page screenshot in docs/screenshots.</summary>
+    private static async Task<IEnumerable<string>> CheckAndPhotographAsync(IPage page, string name, int width)
+    {
+        await page.EvaluateAsync(AxeSource);
+        var result = await page.EvaluateAsync<JsonElement>("""
+            async () => (await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] } }))
+              .violations.filter(v => v.impact === 'serious' || v.impact === 'critical').map(v => v.id)
+            """);
+        Directory.CreateDirectory(Screenshots.Folder);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots.Folder, $"{name}-{(width < 600 ? "phone" : "desktop")}.png"), FullPage = true });
+        return result.EnumerateArray().Select(v => $"{name} at {width}: {v.GetString()}").ToList();
+    }
+
+    /// <summary>West Mercia's P2 sample, for a child at <paramref name="postcode"/>, naming <paramref name="username"/> on Snapchat.</summary>
+    private static string Naming(string postcode, string username)
+    {
+        var report = System.Text.Json.Nodes.JsonNode.Parse(Samples.WestMerciaP2)!.AsObject();
+        report["child"]!["postcode"] = postcode;
+        report["suspect"] = new System.Text.Json.Nodes.JsonObject { ["usernames"] = new System.Text.Json.Nodes.JsonArray(username), ["platform"] = "Snapchat" };
+        return report.ToJsonString();
+    }
+
+    [Fact]
+    public async Task Linked_referrals_show_the_other_forces_references_and_the_regional_unit_prompt_with_no_serious_accessibility_issue()
+    {
+        var username = $"@link_{Guid.NewGuid():N}"[..16];
+        var birmingham = await DeliveredAsync(Naming("B1 1AA", username));
+        var stafford = await DeliveredAsync(Naming("ST16 2AB", username));
+        var reference = await DeliveredAsync(Naming(Samples.Postcode, username)); // West Mercia's, the third naming the account
+        var problems = new List<string>();
+        foreach (var width in new[] { 375, 1280 })
+        {
+            var page = await fixture.NewPageAsync(width);
+            await SignInAsync(page);
+            await page.GotoAsync($"{fixture.BaseUrl}/force/referrals/{reference}");
+
+            await page.GetByRole(AriaRole.Heading, new() { Name = "Linked referrals" }).WaitForAsync();
+            var rows = await page.Locator("#linked-referrals ~ table tbody tr").AllInnerTextsAsync();
+            Assert.Equal(2, rows.Count);
+            Assert.Contains(birmingham, rows[0], StringComparison.Ordinal);
+            Assert.Contains("West Midlands Police", rows[0], StringComparison.Ordinal);
+            Assert.Contains(stafford, rows[1], StringComparison.Ordinal);
+            Assert.Contains("Staffordshire Police", rows[1], StringComparison.Ordinal);
+            Assert.Contains("Tell your regional organised crime unit. ", await page.Locator(".govuk-warning-text").First.InnerTextAsync(), StringComparison.Ordinal);
+            Assert.DoesNotContain(username.TrimStart('@'), string.Join(" ", rows), StringComparison.Ordinal); // the links name no account
+            Assert.True(await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth") <= width, $"the page is wider than the {width} px screen");
+            problems.AddRange(await CheckAndPhotographAsync(page, "force-referral-linked", width));
         }
 
         Assert.Empty(problems);

@@ -83,6 +83,11 @@ public sealed class LinkedReportsTests(AzuriteFixture azurite) : IAsyncLifetime
         var linkText = link.ToJsonString();
         Assert.DoesNotContain("example_user", linkText, StringComparison.OrdinalIgnoreCase); // no username in a link
         Assert.DoesNotContain("canary", linkText, StringComparison.Ordinal);                // no text of theirs
+        // The third referral naming the account: its force is asked to tell the regional unit, with the reason.
+        Assert.False(second["route"]!["notifyRegionalUnit"]?.GetValue<bool>() ?? false); // two referrals: not yet
+        Assert.True(third["route"]!["notifyRegionalUnit"]!.GetValue<bool>());
+        Assert.EndsWith("The account is named in 3 referrals held by West Midlands Police, Staffordshire Police and West Mercia Police.",
+            third["route"]!["reason"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Empty(LinkedReferences(fourth)); // the same handle on Instagram is another account
         Assert.Empty(LinkedReferences(fifth));  // a username with no platform is not linked
 
@@ -93,6 +98,7 @@ public sealed class LinkedReportsTests(AzuriteFixture azurite) : IAsyncLifetime
             var body = await status.Content.ReadAsStringAsync();
             Assert.Equal(HttpStatusCode.OK, status.StatusCode);
             Assert.DoesNotContain("\"links\"", body, StringComparison.Ordinal);
+            Assert.DoesNotContain("\"notifyRegionalUnit\":true", body, StringComparison.Ordinal); // a link changes nothing the partner sees
             Assert.All(new[] { birmingham, stafford, worcester }.Where(r => r != reference), other => Assert.DoesNotContain(other, body, StringComparison.Ordinal));
         }
 

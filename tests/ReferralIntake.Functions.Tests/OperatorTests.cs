@@ -56,7 +56,7 @@ public sealed class OperatorTests(AzuriteFixture azurite)
     {
         // Not Azurite: the admin key is for local development only, so with nothing else the routes do not exist.
         const string prodLike = "DefaultEndpointsProtocol=https;AccountName=strireferralprod;AccountKey=bm90LWEta2V5;BlobEndpoint=https://203.0.113.10/;QueueEndpoint=https://203.0.113.10/";
-        using var app = new TestApp(azurite, new() { [TestApp.QueueTriggersOff] = "true", ["Admin:KeySha256"] = Partners.HashKey(AdminKey) }, connectionString: prodLike);
+        using var app = new TestApp(azurite, new() { [TestApp.QueueTriggersOff] = "true", ["Admin:KeySha256"] = Partners.HashKey(AdminKey), ["Links:Key"] = new string('k', 32) }, connectionString: prodLike);
 
         using var withKey = await SendAsync(app, HttpMethod.Get, "/api/admin/poison", key: AdminKey);
 

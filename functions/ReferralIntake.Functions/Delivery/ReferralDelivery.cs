@@ -187,7 +187,7 @@ public sealed partial class ReferralDelivery(
         var webhook = WebhookOf(work.State, route);
         if (!claimed && !released && webhook is not null && health.KnownWaiting(webhook.Id))
         {
-            await WaitForDestinationAsync(work, route, webhook.Id, null, work.State.DeliveryOf(key)?.WaitingFor is not null, ct).ConfigureAwait(false);
+            await WaitForDestinationAsync(work, route, webhook.Id, ct).ConfigureAwait(false);
             return;
         }
 
@@ -225,6 +225,19 @@ public sealed partial class ReferralDelivery(
         var calls = attempts.Where(a => a.Outcome != "circuit-open").ToList(); // the open breaker's non-call is not a call
         var madeAttempt = calls.Count > 0; // an open breaker after a real call still spent a chance
         var waitsFor = failure is { DestinationDown: true } && webhook is not null ? webhook.Id : null;
+        if (waitsFor is not null)
+        {
+            // Durable before the state says the route waits: its place in the destination's index, the destination's
+            // probe, and (the first time) its window's end. A process that dies after the save below leaves it found
+            // by the release, or decided at its window's end; one that dies before leaves a stray entry the release drops.
+            await health.AddWaitingAsync(waitsFor, work.State.Triage!.Priority.ToString(), work.State.ReceivedAt, work.Reference, key, ct).ConfigureAwait(false);
+            await health.ReportDownAsync(waitsFor, failure!.AskedForTime ? failure.RetryAfter ?? TimeSpan.FromSeconds(1) : null, failure.Message, ct).ConfigureAwait(false);
+            if (!wasWaiting)
+            {
+                await schedule.ScheduleAsync(new DeliveryMessage(work.Reference, key), work.State.ReceivedAt + policy.RetryWindow, ct).ConfigureAwait(false);
+            }
+        }
+
         var fallback = (Route?)null;
         var recorded = await store.SaveAsync(work, s =>
         {
@@ -259,7 +272,7 @@ public sealed partial class ReferralDelivery(
                 }
             }
 
-            return Recorded(s, changed, OutcomeLines(route, changed.DeliveryOf(key)!, calls, failure, at, fallback));
+            return Recorded(s, changed, OutcomeLines(route, changed.DeliveryOf(key)!, calls, failure, at, fallback, startsWaiting: d.WaitingFor is null));
         }, ct).ConfigureAwait(false);
 
         var saved = work.State.DeliveryOf(key)!;
@@ -274,8 +287,12 @@ public sealed partial class ReferralDelivery(
         switch (saved.State)
         {
             case RouteState.Retrying when saved.WaitingFor is { } waitingFor:
-                await health.ReportDownAsync(waitingFor, failure!.AskedForTime ? failure.RetryAfter ?? TimeSpan.FromSeconds(1) : null, failure.Message, ct).ConfigureAwait(false);
-                await WaitForDestinationAsync(work, route, waitingFor, failure.Message, wasWaiting, ct).ConfigureAwait(false);
+                if (!wasWaiting)
+                {
+                    LogWaiting(log, work.Reference, key, waitingFor);
+                }
+
+                await ReleaseIfUpAsync(waitingFor, ct).ConfigureAwait(false);
                 break;
             case RouteState.Delivered:
                 LogRouteDelivered(log, work.Reference, key, saved.Attempts);
@@ -301,10 +318,10 @@ public sealed partial class ReferralDelivery(
 
     /// <summary>
     /// An attempt's lines: one per real call, numbered by the route's attempt (the open breaker's non-call is
-    /// not one), then its outcome. A route that starts waiting for its destination says so once, apart.
+    /// not one), then its outcome; a route that starts waiting for its destination says so, once.
     /// </summary>
     private static IEnumerable<AuditEntry> OutcomeLines(Route route, RouteDelivery outcome, List<DeliveryAttempt> calls, DeliveryFailedException? failure,
-        DateTimeOffset at, Route? fallback)
+        DateTimeOffset at, Route? fallback, bool startsWaiting)
     {
         var key = RouteKeys.KeyOf(route);
         foreach (var a in calls)
@@ -320,7 +337,14 @@ public sealed partial class ReferralDelivery(
             case RouteState.Delivered:
                 yield return new AuditEntry(at, "route-delivered", null, key, outcome.State.Wire(), Attempt: outcome.Attempts);
                 break;
-            case RouteState.Retrying when outcome.WaitingFor is null:
+            case RouteState.Retrying when outcome.WaitingFor is not null:
+                if (startsWaiting)
+                {
+                    yield return WaitingLine(route, outcome, failure?.Message, at); // a released route that fails again says nothing more than its attempt
+                }
+
+                break;
+            case RouteState.Retrying:
                 yield return new AuditEntry(at, "retry-scheduled", $"{failure!.Message}; next attempt {outcome.NextAttemptAt:O}", key, outcome.State.Wire(), Attempt: outcome.Attempts);
                 break;
             case RouteState.Undeliverable:
@@ -351,40 +375,42 @@ public sealed partial class ReferralDelivery(
     }
 
     /// <summary>
-    /// The route waits for its destination: in the destination's waiting index, marked waiting in its state
-    /// (one audit line, and its retry window's end scheduled, the first time), then, in case the destination came
-    /// back meanwhile (its release may have listed the index just before this entry was written), a release
-    /// scheduled at once. Nothing more until the destination's release or the window's end.
+    /// The route waits, untried, for a destination this instance knows is down: in the destination's waiting index
+    /// and its window's end scheduled first, then marked waiting in its state with its one audit line (another worker
+    /// may have marked it first), then, in case the destination came back meanwhile, a release. Nothing more until
+    /// the destination's release or the window's end.
     /// </summary>
-    private async Task WaitForDestinationAsync(ReferralWork work, Route route, string destinationId, string? why, bool wasWaiting, CancellationToken ct)
+    private async Task WaitForDestinationAsync(ReferralWork work, Route route, string destinationId, CancellationToken ct)
     {
         var key = RouteKeys.KeyOf(route);
         var now = clock.GetUtcNow();
-        await health.AddWaitingAsync(destinationId, work.State.Triage!.Priority.ToString(), work.State.ReceivedAt, work.Reference, key, ct).ConfigureAwait(false);
-        var firstTime = !wasWaiting;
         if (work.State.DeliveryOf(key) is { WaitingFor: null })
         {
-            // Not yet marked (it waits without being tried): mark it; another worker may have done so first.
-            firstTime = await store.SaveAsync(work, s => s.DeliveryOf(key) is { Final: false, WaitingFor: null } d
-                ? s.WithDelivery(key, d with { WaitingFor = destinationId, ClaimedUntil = null })
-                : null, ct).ConfigureAwait(false);
-        }
-
-        if (firstTime)
-        {
-            // One line when it starts waiting; a released route that fails again says nothing more than its attempt.
-            var name = route.Force?.Name ?? "CEOP";
-            work.Audit.Add(new AuditEntry(now, "waiting-for-destination",
-                $"{name} is not taking referrals ({why ?? "it is failing"}); this referral goes as soon as it answers again", key, work.State.DeliveryOf(key)!.State.Wire()));
-            LogWaiting(log, work.Reference, key, destinationId);
+            await health.AddWaitingAsync(destinationId, work.State.Triage!.Priority.ToString(), work.State.ReceivedAt, work.Reference, key, ct).ConfigureAwait(false);
             await schedule.ScheduleAsync(new DeliveryMessage(work.Reference, key), work.State.ReceivedAt + policy.RetryWindow, ct).ConfigureAwait(false);
+            if (await store.SaveAsync(work, s => s.DeliveryOf(key) is { Final: false, WaitingFor: null } d
+                ? Recorded(s, s.WithDelivery(key, d with { WaitingFor = destinationId, ClaimedUntil = null }), [WaitingLine(route, d, null, now)])
+                : null, ct).ConfigureAwait(false))
+            {
+                LogWaiting(log, work.Reference, key, destinationId);
+            }
         }
 
+        await ReleaseIfUpAsync(destinationId, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>A release at once when the destination is no longer down (its release may have listed the index before this route's entry was written).</summary>
+    private async Task ReleaseIfUpAsync(string destinationId, CancellationToken ct)
+    {
         if (!await health.StillDownAsync(destinationId, ct).ConfigureAwait(false))
         {
-            await health.ScheduleReleaseAsync(destinationId, now, ct).ConfigureAwait(false);
+            await health.ScheduleReleaseAsync(destinationId, clock.GetUtcNow(), ct).ConfigureAwait(false);
         }
     }
+
+    private static AuditEntry WaitingLine(Route route, RouteDelivery delivery, string? why, DateTimeOffset at) =>
+        new(at, "waiting-for-destination", $"{route.Force?.Name ?? "CEOP"} is not taking referrals ({why ?? "it is failing"}); this referral goes as soon as it answers again",
+            RouteKeys.KeyOf(route), delivery.State.Wire());
 
     /// <summary>
     /// A waiting route, released by its destination (<see cref="DestinationRecovery"/>): tried now if its own

@@ -26,14 +26,36 @@ public sealed record ReferralDocument(
 {
     public const string ReferralKind = "referral";
 
+    /// <summary>How the route's reason says that three or more referrals name one account.</summary>
+    public const string LinkedReasonStart = "The account is named in";
+
     public const int Version = 1;
 
     /// <summary>The document for one route of a decision: the domain's report and decision, in the contract's words.</summary>
     /// <param name="language">The language the report was made in: "en", or "cy" for Welsh (an addition to API.md).</param>
     public static ReferralDocument For(string reference, string routeKey, DateTimeOffset receivedAt, Route route, TriageDecision decision, ConcernReport report, bool sandbox = false,
         string? language = null, IReadOnlyList<Links.LinkedAccount>? links = null) =>
-        new(Version, reference, routeKey, receivedAt, ContractMapping.ToBody(route), ContractMapping.ToBody(decision), ContractMapping.ToRequest(report), sandbox ? true : null, language ?? "en",
-            links is { Count: > 0 } ? links : null);
+        new(Version, reference, routeKey, receivedAt, WithLinks(ContractMapping.ToBody(route), route, links), ContractMapping.ToBody(decision), ContractMapping.ToRequest(report),
+            sandbox ? true : null, language ?? "en", links is { Count: > 0 } ? links : null);
+
+    /// <summary>
+    /// Three or more referrals naming one account (this one and two others): the police route's document asks for the
+    /// regional unit to be told, with the reason (TRIAGE.md, "Linked reports"). In the document only: the decision, and
+    /// so the partner's status, stay what triage made of the report alone.
+    /// </summary>
+    private static RouteBody WithLinks(RouteBody body, Route route, IReadOnlyList<Links.LinkedAccount>? links)
+    {
+        if (route.Kind != RouteKind.PoliceForce || links?.Where(l => l.Referrals.Count >= 2).MaxBy(l => l.Referrals.Count) is not { } most)
+        {
+            return body;
+        }
+
+        static string NameOf(string forceId) => forceId == "ceop" ? "CEOP" : Domain.Forces.ForceDirectory.Default.Find(forceId)?.Name ?? forceId;
+        var holders = most.Referrals.Select(r => NameOf(r.ForceId)).Append(route.Force?.Name ?? "this force").Distinct(StringComparer.Ordinal).ToList();
+        var held = holders.Count == 1 ? holders[0] : $"{string.Join(", ", holders.SkipLast(1))} and {holders[^1]}";
+        var why = $"{LinkedReasonStart} {most.Referrals.Count + 1} referrals held by {held}.";
+        return body with { NotifyRegionalUnit = true, Reason = string.IsNullOrEmpty(body.Reason) ? why : $"{body.Reason} {why}" };
+    }
 }
 
 /// <summary>What a partner's callback receives: the status and the decision with each route's hand-off, never the report.</summary>

@@ -36,6 +36,7 @@ public static class ForceViewMarkup
             html.Append($"""<div class="govuk-warning-text"><span class="govuk-warning-text__icon" aria-hidden="true">!</span><strong class="govuk-warning-text__text"><span class="govuk-visually-hidden">Warning</span> Only the first part of the postcode was given, and that district crosses force borders.{E(others)}</strong></div>""");
         }
 
+        LinkedReferrals(html, d);
         var r = d.Report;
         html.Append("""<h2 class="govuk-heading-m">What happened</h2>""");
         html.Append(CultureInfo.InvariantCulture, $"""<div class="govuk-inset-text app-report-text">{E(r.Concern.Description).Replace("\n", "<br>", StringComparison.Ordinal)}</div>""");
@@ -82,6 +83,45 @@ public static class ForceViewMarkup
         }
 
         return html.ToString();
+    }
+
+    /// <summary>
+    /// The other referrals naming an account this report names (forces only): their reference, force, acceptance
+    /// and priority, never their content. Shown before the report, with the regional unit's prompt at three or more.
+    /// </summary>
+    private static void LinkedReferrals(StringBuilder html, ReferralDocument d)
+    {
+        if (d.Links is not { Count: > 0 } links)
+        {
+            return;
+        }
+
+        html.Append("""
+            <h2 class="govuk-heading-m" id="linked-referrals">Linked referrals</h2>
+            <p class="govuk-body">The online account named in this report was named in other referrals too. Only these details are shared: to know more, contact the other force through your regional organised crime unit.</p>
+            """);
+        if (d.Route is { NotifyRegionalUnit: true, Reason: { } reason } && reason.IndexOf(ReferralDocument.LinkedReasonStart, StringComparison.Ordinal) is var at and >= 0)
+        {
+            html.Append(CultureInfo.InvariantCulture, $"""<div class="govuk-warning-text"><span class="govuk-warning-text__icon" aria-hidden="true">!</span><strong class="govuk-warning-text__text"><span class="govuk-visually-hidden">Warning</span> Tell your regional organised crime unit. {E(reason[at..])}</strong></div>""");
+        }
+
+        foreach (var link in links)
+        {
+            var platform = Domain.Links.PlatformDirectory.Default.Platforms.FirstOrDefault(p => p.Id == link.Platform)?.Name ?? link.Platform;
+            html.Append(CultureInfo.InvariantCulture, $"""
+                <table class="govuk-table govuk-table--small-text-until-tablet">
+                  <caption class="govuk-table__caption govuk-table__caption--s">The same {E(platform)} account</caption>
+                  <thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">Reference</th><th scope="col" class="govuk-table__header">Held by</th><th scope="col" class="govuk-table__header">Accepted</th><th scope="col" class="govuk-table__header">Priority</th></tr></thead>
+                  <tbody class="govuk-table__body">
+                """);
+            foreach (var other in link.Referrals)
+            {
+                var force = other.ForceId == "ceop" ? "CEOP" : Domain.Forces.ForceDirectory.Default.Find(other.ForceId)?.Name ?? other.ForceId;
+                html.Append(CultureInfo.InvariantCulture, $"""<tr class="govuk-table__row"><td class="govuk-table__cell">{E(other.Reference)}</td><td class="govuk-table__cell">{E(force)}</td><td class="govuk-table__cell">{other.AcceptedAt:d MMM yyyy}</td><td class="govuk-table__cell">{ForceViewPages.PriorityTag(other.Priority)}</td></tr>""");
+            }
+
+            html.Append("</tbody></table>");
+        }
     }
 
     /// <summary>An indicator in the words the reporter chose it by, not its contract code.</summary>
