@@ -59,15 +59,21 @@ public sealed class AccessibilityAndScreenshotTests(BrowserFixture fixture)
         Directory.CreateDirectory(ScreenshotFolder);
         var page = await fixture.NewPageAsync(width);
         var taken = new List<string>();
+        var wider = new List<string>();
 
         await WalkJourneyAsync(page, async name =>
         {
             var path = Path.Combine(ScreenshotFolder, $"{name}-{(width < 600 ? "phone" : "desktop")}.png");
             await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
             taken.Add(path);
+            if (await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth") > width)
+            {
+                wider.Add(name); // a page that scrolls sideways on a phone
+            }
         });
 
         Assert.Equal(6, taken.Count);
+        Assert.Empty(wider);
         Assert.All(taken, path => Assert.True(new FileInfo(path).Length > 10_000, $"{path} looks empty"));
     }
 }

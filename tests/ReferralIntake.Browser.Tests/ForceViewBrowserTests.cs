@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.Playwright;
 using ReferralIntake.Functions.Tests.Support;
 
@@ -8,8 +7,6 @@ namespace ReferralIntake.Browser.Tests;
 [Collection(BrowserCollection.Name)]
 public sealed class ForceViewBrowserTests(BrowserFixture fixture)
 {
-    private static readonly string AxeSource = File.ReadAllText(Path.Combine(RepoPaths.Root, "node_modules", "axe-core", "axe.min.js"));
-
     private async Task<string> DeliveredAsync(string report)
     {
         var reference = (await fixture.App.SubmitAcceptedAsync(report)).Reference;
@@ -94,14 +91,10 @@ public sealed class ForceViewBrowserTests(BrowserFixture fixture)
     /// <summary>axe's serious and critical findings on the page (as "name at width: rule"), and its full-page screenshot in docs/screenshots.</summary>
     private static async Task<IEnumerable<string>> CheckAndPhotographAsync(IPage page, string name, int width)
     {
-        await page.EvaluateAsync(AxeSource);
-        var result = await page.EvaluateAsync<JsonElement>("""
-            async () => (await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] } }))
-              .violations.filter(v => v.impact === 'serious' || v.impact === 'critical').map(v => v.id)
-            """);
+        var violations = await Axe.SeriousViolationsAsync(page);
         Directory.CreateDirectory(Screenshots.Folder);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots.Folder, $"{name}-{(width < 600 ? "phone" : "desktop")}.png"), FullPage = true });
-        return result.EnumerateArray().Select(v => $"{name} at {width}: {v.GetString()}").ToList();
+        return violations.Select(v => $"{name} at {width}: {v}").ToList();
     }
 
     /// <summary>West Mercia's P2 sample, for a child at <paramref name="postcode"/>, naming <paramref name="username"/> on Snapchat.</summary>
