@@ -8,6 +8,7 @@ using ReferralIntake.Functions.Delivery;
 using ReferralIntake.Functions.Serialization;
 using ReferralIntake.Functions.Storage;
 using ReferralIntake.Functions.Tests.Support;
+using Xunit.Abstractions;
 
 namespace ReferralIntake.Functions.Tests;
 
@@ -17,7 +18,7 @@ namespace ReferralIntake.Functions.Tests;
 /// time, and when it answers again its referrals go at once, P1 first, each exactly once.
 /// </summary>
 [Collection(AzuriteCollection.Name)]
-public sealed class DestinationOutageTests(AzuriteFixture azurite) : IAsyncLifetime
+public sealed class DestinationOutageTests(AzuriteFixture azurite, ITestOutputHelper output) : IAsyncLifetime
 {
     private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow);
     private ForceServer _force = null!;
@@ -136,6 +137,7 @@ public sealed class DestinationOutageTests(AzuriteFixture azurite) : IAsyncLifet
         var calls = Counted() - before;
         var pings = _force.Pings.Count - pingsBefore;
         // A probe is a read, a scheduled message and a write; nothing per waiting referral. 120 five-minute steps, a probe in each at most.
+        output.WriteLine($"ten hours, 20 referrals waiting: {pings} probes, {calls} storage requests (bound: {3 * pings + 10})");
         Assert.InRange(pings, 100, 130);
         Assert.True(calls <= 3 * pings + 10, $"{calls} storage calls for {pings} probes over ten hours with 20 referrals waiting");
         Assert.Equal(triedBefore, _force.Received.Count); // ten hours of waiting: probes only, no referral's own try
@@ -192,5 +194,35 @@ public sealed class DestinationOutageTests(AzuriteFixture azurite) : IAsyncLifet
         Assert.Equal(10, order.Count); // once each
         Assert.Equal(p1s.ToHashSet(), order.Take(5).ToHashSet());
         Assert.Equal(p2s, order.Skip(5)); // and the P2s in the order they were accepted
+    }
+
+    [Fact]
+    public async Task A_waiting_route_whose_claim_outlived_a_killed_worker_is_delivered_once_the_claim_runs_out()
+    {
+        _force.Fallback = ForceServer.Answer(StatusCodes.Status503ServiceUnavailable);
+        using var app = App();
+        var reference = (await app.SubmitAcceptedAsync(Samples.WestMerciaP2)).Reference;
+        await Eventually.ValueAsync(async () => (await app.StatusAsync(reference))!, s => s.Audit?.Any(a => a.Event == "waiting-for-destination") == true,
+            TimeSpan.FromSeconds(30), "the route waiting for the force");
+
+        // A worker released it, claimed it, sent it and was SIGKILLed before saving: the route still waits, and is claimed.
+        var claimedUntil = _clock.GetUtcNow() + TimeSpan.FromMinutes(2);
+        var store = app.Services.GetRequiredService<ReferralStateStore>();
+        await store.UpdateStateAsync(reference, s => s.WithDelivery("police-force:west-mercia", s.DeliveryOf("police-force:west-mercia")! with { ClaimedUntil = claimedUntil }), CancellationToken.None);
+        _force.Fallback = ForceServer.Answer(StatusCodes.Status202Accepted);
+
+        // The force answers again: its probe and release find the route claimed, which is not "failed again"; the
+        // release comes back when the claim runs out, and the route is tried then.
+        var delivered = await Eventually.ValueAsync(
+            async () =>
+            {
+                _clock.Advance(TimeSpan.FromSeconds(5));
+                return (await app.StatusAsync(reference))!;
+            },
+            Delivered, TimeSpan.FromSeconds(60), "delivered after the stale claim ran out");
+
+        Assert.True(_clock.GetUtcNow() >= claimedUntil, "not tried under another worker's claim");
+        Assert.Single(delivered.Audit!, a => a.Event == "delivery-attempt" && a.Outcome == "delivered"); // one try went through, after the claim
+        Assert.Single(delivered.Audit!, a => a.Event == "route-delivered");
     }
 }

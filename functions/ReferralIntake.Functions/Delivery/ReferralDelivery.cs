@@ -125,11 +125,13 @@ public sealed partial class ReferralDelivery(
             return; // settled meanwhile (or unknown): nothing to do
         }
 
-        if (delivery.WaitingFor is not null)
+        if (delivery.WaitingFor is { } destination)
         {
-            if (clock.GetUtcNow() >= work.State.ReceivedAt + policy.RetryWindow)
+            if (clock.GetUtcNow() >= work.State.ReceivedAt + policy.RetryWindow || !await health.StillDownAsync(destination, ct).ConfigureAwait(false))
             {
-                await AttemptAsync(work, route, ct, released: true).ConfigureAwait(false); // the window's end: one last try decides
+                // The window's end: one last try decides. Or the destination is up again and this route was left
+                // behind (a claim that outlived a killed worker): its own try, as the release would have made it.
+                await AttemptAsync(work, route, ct, released: true).ConfigureAwait(false);
             }
 
             return; // it waits for its destination's release (an earlier message of its own is dropped)
@@ -435,6 +437,13 @@ public sealed partial class ReferralDelivery(
             if (delivery.NextAttemptAt is { } notBefore && notBefore > clock.GetUtcNow())
             {
                 return (ReleaseOutcome.NotYet, notBefore);
+            }
+
+            if (delivery.ClaimedUntil is { } claimed && claimed > clock.GetUtcNow())
+            {
+                // Claimed by another worker, or by one that died sending it (a SIGKILL between its send and its save):
+                // not failed, so not "waiting again". Released again when the claim runs out.
+                return (ReleaseOutcome.NotYet, claimed);
             }
 
             await AttemptAsync(work, route, ct, released: true).ConfigureAwait(false);
