@@ -75,6 +75,13 @@ public sealed class DeliveryTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.NotEmpty(document.Triage.Reasons);
     }
 
+    /// <summary>The app's own webhook registration, on a fake clock (a break passes when the test says so): no retries, a breaker that opens after 2 failures for 30 s.</summary>
+    private static ServiceProvider SenderOnClock(TimeProvider clock) => new ServiceCollection()
+        .AddSingleton(clock)
+        .AddSingleton(new DeliveryOptions { MaxRetries = 0, BreakerMinimumThroughput = 2, BreakSeconds = 30, PerAttemptTimeoutSeconds = 60 })
+        .AddWebhookDelivery()
+        .BuildServiceProvider();
+
     [Fact]
     public async Task The_breaker_opens_on_a_failing_force_without_holding_up_another_then_closes_when_it_recovers()
     {
@@ -82,12 +89,7 @@ public sealed class DeliveryTests(AzuriteFixture azurite) : IAsyncLifetime
         _force.Fallback = ForceServer.Answer(503);
         // The app's own registration, on a fake clock: the break passes when the test says so, not in real time.
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var options = new DeliveryOptions { MaxRetries = 0, BreakerMinimumThroughput = 2, BreakSeconds = 30, PerAttemptTimeoutSeconds = 60 };
-        await using var services = new ServiceCollection()
-            .AddSingleton<TimeProvider>(clock)
-            .AddSingleton(options)
-            .AddWebhookDelivery()
-            .BuildServiceProvider();
+        await using var services = SenderOnClock(clock);
         var sender = services.GetRequiredService<WebhookSender>();
         var failing = new Destination("force-a", _force.Url, ForceServer.Secret);
         var other = new Destination("force-b", healthy.Url, ForceServer.Secret);
@@ -120,12 +122,7 @@ public sealed class DeliveryTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         _force.Then([.. Enumerable.Repeat(ForceServer.Answer(429, retryAfterSeconds: 1), 5)]);
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var options = new DeliveryOptions { MaxRetries = 0, BreakerMinimumThroughput = 2, BreakSeconds = 30, PerAttemptTimeoutSeconds = 60 };
-        await using var services = new ServiceCollection()
-            .AddSingleton<TimeProvider>(clock)
-            .AddSingleton(options)
-            .AddWebhookDelivery()
-            .BuildServiceProvider();
+        await using var services = SenderOnClock(clock);
         var sender = services.GetRequiredService<WebhookSender>();
         var force = new Destination("force-a", _force.Url, ForceServer.Secret);
         var attempts = new List<DeliveryAttempt>();

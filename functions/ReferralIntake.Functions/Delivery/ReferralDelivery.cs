@@ -170,7 +170,7 @@ public sealed partial class ReferralDelivery(
     {
         var deliveries = s.AllRoutes.ToDictionary(RouteKeys.KeyOf, r => IsAuthority(r) ? new RouteDelivery(RouteState.Pending) : new RouteDelivery(RouteState.Recorded, DeliveredAt: now));
         var advice = s.AllRoutes.Where(r => !IsAuthority(r)).Select(r => new AuditEntry(now, "advice-recorded", r.Reason, RouteKeys.KeyOf(r), RouteState.Recorded.Wire()));
-        return (s with { Deliveries = deliveries, Audit = [.. ReferralStateStore.AuditOf(s), .. advice] }).WithDerivedStatus();
+        return ReferralStateStore.WithLines(s with { Deliveries = deliveries }, [.. advice]).WithDerivedStatus();
     }
 
     /// <summary>The webhook a route goes to, when it has one (not a sandbox referral, not a pulling force, not the local inbox).</summary>
@@ -282,7 +282,7 @@ public sealed partial class ReferralDelivery(
         if (!recorded)
         {
             // Settled meanwhile: the calls this try made are still on record.
-            work.Audit.AddRange(calls.Select(a => new AuditEntry(a.At, "delivery-attempt", null, key, a.Outcome, a.StatusCode, Math.Round(a.DurationMs, 1), saved.Attempts)));
+            work.Audit.AddRange(calls.Select(a => CallLine(a, key, saved.Attempts)));
             return;
         }
 
@@ -328,7 +328,7 @@ public sealed partial class ReferralDelivery(
         var key = RouteKeys.KeyOf(route);
         foreach (var a in calls)
         {
-            yield return new AuditEntry(a.At, "delivery-attempt", null, key, a.Outcome, a.StatusCode, Math.Round(a.DurationMs, 1), outcome.Attempts);
+            yield return CallLine(a, key, outcome.Attempts);
         }
 
         switch (outcome.State)
@@ -360,20 +360,24 @@ public sealed partial class ReferralDelivery(
         }
     }
 
+    /// <summary>One webhook call on the trail: where, when, its outcome and status, how long, and which attempt it was.</summary>
+    private static AuditEntry CallLine(DeliveryAttempt call, string destination, int attempt) =>
+        new(call.At, "delivery-attempt", null, destination, call.Outcome, call.StatusCode, Math.Round(call.DurationMs, 1), attempt);
+
     /// <summary>
     /// A change with the lines that say what it was, and, when it settles the referral (delivered, acknowledged,
     /// undeliverable), the line that says so: all saved in the change's one write.
     /// </summary>
     private ReferralState Recorded(ReferralState before, ReferralState after, IEnumerable<AuditEntry> lines)
     {
-        var trail = ReferralStateStore.AuditOf(after).Concat(lines).ToList();
+        var trail = lines.ToList();
         if (before.Status != after.Status && after.Status is ReferralStatus.Delivered or ReferralStatus.Undeliverable or ReferralStatus.Acknowledged)
         {
             // "delivered" / "undeliverable" as before; "referral-acknowledged" apart from each route's own "acknowledged".
             trail.Add(new AuditEntry(clock.GetUtcNow(), after.Status == ReferralStatus.Acknowledged ? "referral-acknowledged" : after.Status.Wire(), $"{after.AllRoutes.Count()} routes"));
         }
 
-        return after with { Audit = trail };
+        return ReferralStateStore.WithLines(after, trail);
     }
 
     /// <summary>
@@ -800,7 +804,7 @@ public sealed partial class ReferralDelivery(
             LogCallbackFailed(log, state.Reference, state.PartnerId, e.Message);
         }
 
-        work.Audit.AddRange(attempts.Select(a => new AuditEntry(a.At, "delivery-attempt", null, "partner-callback", a.Outcome, a.StatusCode, Math.Round(a.DurationMs, 1), a.Number)));
+        work.Audit.AddRange(attempts.Select(a => CallLine(a, "partner-callback", a.Number)));
         work.Audit.Add(new AuditEntry(clock.GetUtcNow(), "partner-notified", Destination: "partner-callback", Outcome: outcome));
     }
 

@@ -50,8 +50,7 @@ public sealed record ReferralDocument(
             return body;
         }
 
-        static string NameOf(string forceId) => forceId == "ceop" ? "CEOP" : Domain.Forces.ForceDirectory.Default.Find(forceId)?.Name ?? forceId;
-        var holders = most.Referrals.Select(r => NameOf(r.ForceId)).Append(route.Force?.Name ?? "this force").Distinct(StringComparer.Ordinal).ToList();
+        var holders = most.Referrals.Select(r => ReferralIntake.Functions.Links.LinkedReferral.HolderName(r.ForceId)).Append(route.Force?.Name ?? "this force").Distinct(StringComparer.Ordinal).ToList();
         var held = holders.Count == 1 ? holders[0] : $"{string.Join(", ", holders.SkipLast(1))} and {holders[^1]}";
         var why = $"{LinkedReasonStart} {most.Referrals.Count + 1} referrals held by {held}.";
         return body with { NotifyRegionalUnit = true, Reason = string.IsNullOrEmpty(body.Reason) ? why : $"{body.Reason} {why}" };

@@ -116,7 +116,7 @@ public static class ForceViewMarkup
                 """);
             foreach (var other in link.Referrals)
             {
-                var force = other.ForceId == "ceop" ? "CEOP" : Domain.Forces.ForceDirectory.Default.Find(other.ForceId)?.Name ?? other.ForceId;
+                var force = Links.LinkedReferral.HolderName(other.ForceId);
                 html.Append(CultureInfo.InvariantCulture, $"""<tr class="govuk-table__row"><td class="govuk-table__cell">{E(other.Reference)}</td><td class="govuk-table__cell">{E(force)}</td><td class="govuk-table__cell">{other.AcceptedAt:d MMM yyyy}</td><td class="govuk-table__cell">{ForceViewPages.PriorityTag(other.Priority)}</td></tr>""");
             }
 

@@ -11,4 +11,8 @@ public sealed record ReferralLinks(IReadOnlyList<string> IndexKeys, IReadOnlyLis
 public sealed record LinkedAccount(string Platform, IReadOnlyList<LinkedReferral> Referrals);
 
 /// <summary>An earlier referral naming the same account: its reference, the force (or "ceop") it went to, when it was accepted, its priority. Never its content.</summary>
-public sealed record LinkedReferral(string Reference, string ForceId, DateTimeOffset AcceptedAt, string Priority);
+public sealed record LinkedReferral(string Reference, string ForceId, DateTimeOffset AcceptedAt, string Priority)
+{
+    /// <summary>Who holds a linked referral, in words: a force's name, or CEOP.</summary>
+    public static string HolderName(string forceId) => forceId == "ceop" ? "CEOP" : Domain.Forces.ForceDirectory.Default.Find(forceId)?.Name ?? forceId;
+}

@@ -40,7 +40,7 @@ public sealed partial class RetentionSweeper(StorageClients storage, ReferralSta
             if ((state is { Status: ReferralStatus.Delivered or ReferralStatus.Acknowledged } && state.UpdatedAt < cutoff) // settled; an undeliverable one still needs someone
                 || (state is { Sandbox: true } && state.ReceivedAt < sandboxCutoff)) // a sandbox referral: a day is enough to read it back
             {
-                await DeleteAllOfAsync(reference!, ct).ConfigureAwait(false);
+                await DeleteAllOfAsync(reference!, ct, state).ConfigureAwait(false);
                 deleted++;
             }
         }
@@ -61,7 +61,8 @@ public sealed partial class RetentionSweeper(StorageClients storage, ReferralSta
     }
 
     /// <summary>Removes every blob kept about one referral, its place on any force's list and its link index entries. Returns how many blobs went.</summary>
-    public async Task<int> DeleteAllOfAsync(string reference, CancellationToken ct)
+    /// <param name="state">The referral's state, when the caller has read it already (its link index keys are in it).</param>
+    public async Task<int> DeleteAllOfAsync(string reference, CancellationToken ct, ReferralState? state = null)
     {
         var names = new List<string>();
         await foreach (var blob in storage.Container.GetBlobsAsync(new GetBlobsOptions { Prefix = $"{reference}/" }, ct).ConfigureAwait(false))
@@ -70,7 +71,7 @@ public sealed partial class RetentionSweeper(StorageClients storage, ReferralSta
         }
 
         names.AddRange(await inbox.EntryNamesOfAsync(reference, ct).ConfigureAwait(false)); // off every force's list
-        if (await store.LoadStateAsync(reference, ct).ConfigureAwait(false) is { Links.IndexKeys: { } keys })
+        if ((state ?? await store.LoadStateAsync(reference, ct).ConfigureAwait(false)) is { Links.IndexKeys: { } keys })
         {
             names.AddRange(keys.Select(k => Links.LinkIndex.EntryPath(k, reference))); // out of the link index: no later referral links to it
         }

@@ -187,7 +187,7 @@ public sealed class ReferralStateStore(StorageClients clients, ReportStore repor
     public static IReadOnlyList<AuditEntry> AuditOf(ReferralState state) => WithFirstLines(state.Audit ?? [], state);
 
     /// <summary>The state with its trail made whole (first lines) and <paramref name="lines"/> added; a first line is never written twice.</summary>
-    private static ReferralState WithLines(ReferralState state, IReadOnlyList<AuditEntry> lines)
+    public static ReferralState WithLines(ReferralState state, IReadOnlyList<AuditEntry> lines)
     {
         var trail = WithFirstLines(state.Audit ?? [], state);
         trail.AddRange(lines.Where(l => l.Event is not (AuditEntry.Received or AuditEntry.Triaged) || !trail.Any(e => e.Event == l.Event)));
