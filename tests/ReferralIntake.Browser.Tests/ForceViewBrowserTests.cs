@@ -106,6 +106,18 @@ public sealed class ForceViewBrowserTests(BrowserFixture fixture)
         return report.ToJsonString();
     }
 
+    /// <summary>The page's linked referrals: the Birmingham one, then the Stafford one, each with the force holding it.</summary>
+    private static async Task<IReadOnlyList<string>> LinkedRowsAsync(IPage page, string birmingham, string stafford)
+    {
+        var rows = await page.Locator("#linked-referrals ~ table tbody tr").AllInnerTextsAsync();
+        Assert.Equal(2, rows.Count);
+        Assert.Contains(birmingham, rows[0], StringComparison.Ordinal);
+        Assert.Contains("West Midlands Police", rows[0], StringComparison.Ordinal);
+        Assert.Contains(stafford, rows[1], StringComparison.Ordinal);
+        Assert.Contains("Staffordshire Police", rows[1], StringComparison.Ordinal);
+        return rows;
+    }
+
     [Fact]
     public async Task Linked_referrals_show_the_other_forces_references_and_the_regional_unit_prompt_with_no_serious_accessibility_issue()
     {
@@ -121,18 +133,46 @@ public sealed class ForceViewBrowserTests(BrowserFixture fixture)
             await page.GotoAsync($"{fixture.BaseUrl}/force/referrals/{reference}");
 
             await page.GetByRole(AriaRole.Heading, new() { Name = "Linked referrals" }).WaitForAsync();
-            var rows = await page.Locator("#linked-referrals ~ table tbody tr").AllInnerTextsAsync();
-            Assert.Equal(2, rows.Count);
-            Assert.Contains(birmingham, rows[0], StringComparison.Ordinal);
-            Assert.Contains("West Midlands Police", rows[0], StringComparison.Ordinal);
-            Assert.Contains(stafford, rows[1], StringComparison.Ordinal);
-            Assert.Contains("Staffordshire Police", rows[1], StringComparison.Ordinal);
+            var rows = await LinkedRowsAsync(page, birmingham, stafford);
             Assert.Contains("Tell your regional organised crime unit. ", await page.Locator(".govuk-warning-text").First.InnerTextAsync(), StringComparison.Ordinal);
             Assert.DoesNotContain(username.TrimStart('@'), string.Join(" ", rows), StringComparison.Ordinal); // the links name no account
             Assert.True(await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth") <= width, $"the page is wider than the {width} px screen");
             problems.AddRange(await CheckAndPhotographAsync(page, "force-referral-linked", width));
         }
 
+        Assert.Empty(problems);
+    }
+
+    [Fact]
+    public async Task The_force_holding_the_first_referral_finds_the_later_ones_through_their_link_notices_on_its_list_and_on_the_referral()
+    {
+        var username = $"@note_{Guid.NewGuid():N}"[..16];
+        var first = await DeliveredAsync(Naming(Samples.Postcode, username)); // West Mercia's, the first naming the account
+        var birmingham = await DeliveredAsync(Naming("B1 1AA", username));
+        var stafford = await DeliveredAsync(Naming("ST16 2AB", username));
+        var page = await fixture.NewPageAsync(375);
+        await SignInAsync(page);
+
+        // Each later referral's notice is made after its triage: the list shows both once they are.
+        var listed = await Eventually.ValueAsync(async () =>
+        {
+            await page.ReloadAsync();
+            return (await page.Locator("#link-notices ~ ul li").AllInnerTextsAsync()).Where(n => n.StartsWith(first, StringComparison.Ordinal)).ToList();
+        }, l => l.Count == 2, TimeSpan.FromSeconds(30), "both link notices on West Mercia's list");
+        Assert.Equal(new[] { $"{first}: linked to {birmingham}", $"{first}: linked to {stafford}" }.Order(), listed.Order());
+
+        await page.GetByRole(AriaRole.Link, new() { Name = first }).Last.ClickAsync();
+        await page.GetByRole(AriaRole.Heading, new() { Name = "Linked referrals" }).WaitForAsync();
+        await LinkedRowsAsync(page, birmingham, stafford);
+        Assert.Equal("Warning Tell your regional organised crime unit. The account is named in 3 referrals held by West Midlands Police, Staffordshire Police and West Mercia Police.",
+            (await page.Locator(".govuk-warning-text").First.InnerTextAsync()).Replace("!", "", StringComparison.Ordinal).Trim().ReplaceLineEndings(" "));
+        Assert.Contains("Link notices: 2 later referrals", await page.Locator("#link-notices").InnerTextAsync(), StringComparison.Ordinal);
+        Assert.True(await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth") <= 375, "the page is wider than the phone");
+        var problems = (await CheckAndPhotographAsync(page, "force-referral-link-notices", 375)).ToList();
+
+        // Opened, they are off the list.
+        await page.GotoAsync($"{fixture.BaseUrl}/force/referrals");
+        Assert.DoesNotContain(await page.Locator("#link-notices ~ ul li").AllInnerTextsAsync(), n => n.StartsWith(first, StringComparison.Ordinal));
         Assert.Empty(problems);
     }
 }

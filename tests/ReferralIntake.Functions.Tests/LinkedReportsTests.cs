@@ -4,8 +4,12 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Azure.Storage.Blobs.Models;
 using ReferralIntake.Functions.Api;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using ReferralIntake.Functions.Delivery;
 using ReferralIntake.Functions.Intake;
 using ReferralIntake.Functions.Links;
+using ReferralIntake.Functions.Statistics;
 using ReferralIntake.Functions.Tests.Support;
 
 namespace ReferralIntake.Functions.Tests;
@@ -24,14 +28,48 @@ public sealed class LinkedReportsTests(AzuriteFixture azurite) : IAsyncLifetime
 
     public async Task DisposeAsync() => await _forces.DisposeAsync();
 
-    private TestApp App() => new(azurite, new()
+    private const string PullSecret = "links-pull-secret", WestMerciaKey = "links-key-west-mercia", StaffordshireKey = "links-key-staffordshire";
+
+    private TestApp App(Dictionary<string, string?>? extra = null)
     {
-        ["Destinations:default:Url"] = _forces.Url.ToString(),
-        ["Destinations:default:Secret"] = ForceServer.Secret,
-        ["Admin:KeySha256"] = Partners.HashKey(AdminKey),
-        ["Partners:links-sandbox:KeySha256"] = Partners.HashKey(SandboxKey),
-        ["Partners:links-sandbox:Sandbox"] = "true",
-    });
+        var settings = new Dictionary<string, string?>
+        {
+            ["Destinations:default:Url"] = _forces.Url.ToString(),
+            ["Destinations:default:Secret"] = ForceServer.Secret,
+            ["Admin:KeySha256"] = Partners.HashKey(AdminKey),
+            ["Partners:links-sandbox:KeySha256"] = Partners.HashKey(SandboxKey),
+            ["Partners:links-sandbox:Sandbox"] = "true",
+        };
+        foreach (var (k, v) in extra ?? [])
+        {
+            settings[k] = v;
+        }
+
+        return new TestApp(azurite, settings);
+    }
+
+    /// <summary>The link notice a later referral owes an earlier one's force, as the earlier referral's state keeps it.</summary>
+    private static async Task<JsonNode?> NoticeOfAsync(TestApp app, string earlier, string later)
+    {
+        var state = JsonNode.Parse((await app.Container.GetBlobClient($"{earlier}/state.json").DownloadContentAsync()).Value.Content.ToString())!;
+        return state["notices"]?[later];
+    }
+
+    private static async Task<string[]> NoticeTrailAsync(TestApp app, string earlier, string later)
+    {
+        var state = JsonNode.Parse((await app.Container.GetBlobClient($"{earlier}/state.json").DownloadContentAsync()).Value.Content.ToString())!;
+        return [.. state["audit"]!.AsArray().Where(l => l!["destination"]?.GetValue<string>() == $"link-notice:{later}").Select(l => l!["event"]!.GetValue<string>())];
+    }
+
+    private static async Task<JsonObject?> ForceListAsync(TestApp app, string forceId, string key)
+    {
+        using var response = await app.GetWithKeyAsync($"/api/forces/{forceId}/referrals", key);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsObject();
+    }
+
+    private static string[] ListedNotices(JsonObject? list) =>
+        [.. list!["linkNotices"]!.AsArray().Select(n => $"{n!["reference"]!.GetValue<string>()}:link:{n["linkedReference"]!.GetValue<string>()}")];
 
     /// <summary>A parent's report of a child in <paramref name="postcode"/>, naming <paramref name="username"/> (on <paramref name="platform"/>, if given).</summary>
     private static string Report(string postcode, string username, string? platform, string description) =>
@@ -49,8 +87,16 @@ public sealed class LinkedReportsTests(AzuriteFixture azurite) : IAsyncLifetime
     private async Task<JsonObject> DocumentOfAsync(TestApp app, string reference)
     {
         await app.StatusWhenAsync(reference, "delivered");
-        var delivery = Assert.Single(_forces.Received, r => r.Reference == reference);
+        var delivery = Assert.Single(_forces.Received, r => r.Reference == reference); // (link notices arrive apart: ForceServer.LinkNotices)
         return JsonNode.Parse(delivery.Body)!.AsObject();
+    }
+
+    /// <summary>The link notices posted to the forces once <paramref name="count"/> distinct ones have arrived: the last post of each pair, by its Idempotency-Key.</summary>
+    private async Task<Dictionary<string, ReceivedDelivery>> NoticesWhenAsync(int count)
+    {
+        await Eventually.TrueAsync(() => Task.FromResult(_forces.LinkNotices.Select(n => n.IdempotencyKey).Distinct().Count() >= count),
+            TimeSpan.FromSeconds(30), $"{count} link notices");
+        return _forces.LinkNotices.GroupBy(n => n.IdempotencyKey).ToDictionary(g => g.Key, g => g.Last());
     }
 
     private static string[] LinkedReferences(JsonObject document) =>
@@ -91,6 +137,45 @@ public sealed class LinkedReportsTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Empty(LinkedReferences(fourth)); // the same handle on Instagram is another account
         Assert.Empty(LinkedReferences(fifth));  // a username with no platform is not linked
 
+        // Each earlier referral's force is sent a signed link notice, once per pair, naming the later referral and the
+        // others it links to: so each force's document or notices name the other two references and forces.
+        var notices = await NoticesWhenAsync(3);
+        Assert.Equal(new[] { $"{birmingham}:link:{stafford}", $"{birmingham}:link:{worcester}", $"{stafford}:link:{worcester}" }.Order(), notices.Keys.Order());
+        var now = DateTimeOffset.UtcNow;
+        foreach (var (key, notice) in notices)
+        {
+            Assert.True(WebhookSignature.Verify(ForceServer.Secret, notice.Timestamp, notice.IdempotencyKey, notice.Signature, notice.Body, now), key);
+            var body = JsonNode.Parse(notice.Body)!.AsObject();
+            Assert.Equal("link-notice", body["kind"]!.GetValue<string>());
+            Assert.Equal(1, body["version"]!.GetValue<int>());
+            Assert.Equal(key.Split(":link:")[0], body["reference"]!.GetValue<string>());
+            Assert.Equal(key.Split(":link:")[0], notice.Reference);
+            Assert.DoesNotContain("example_user", Encoding.UTF8.GetString(notice.Body), StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain("canary", Encoding.UTF8.GetString(notice.Body), StringComparison.Ordinal);
+        }
+
+        var toBirminghamFromWorcester = JsonNode.Parse(notices[$"{birmingham}:link:{worcester}"].Body)!.AsObject();
+        Assert.Equal([worcester, stafford], LinkedReferences(toBirminghamFromWorcester));
+        Assert.Equal(["west-mercia", "staffordshire"], toBirminghamFromWorcester["links"]![0]!["referrals"]!.AsArray().Select(r => r!["forceId"]!.GetValue<string>()));
+        Assert.True(toBirminghamFromWorcester["notifyRegionalUnit"]!.GetValue<bool>()); // the third referral: every linked force is asked
+        Assert.Equal("The account is named in 3 referrals held by West Mercia Police, Staffordshire Police and West Midlands Police.", toBirminghamFromWorcester["reason"]!.GetValue<string>());
+        Assert.Equal([worcester, birmingham], LinkedReferences(JsonNode.Parse(notices[$"{stafford}:link:{worcester}"].Body)!.AsObject()));
+        var toBirminghamFromStafford = JsonNode.Parse(notices[$"{birmingham}:link:{stafford}"].Body)!.AsObject();
+        Assert.Equal([stafford], LinkedReferences(toBirminghamFromStafford));
+        Assert.Null(toBirminghamFromStafford["notifyRegionalUnit"]); // two referrals: not yet
+        var named = new Dictionary<string, string[]>
+        {
+            [birmingham] = [.. LinkedReferences(toBirminghamFromStafford), .. LinkedReferences(toBirminghamFromWorcester)],
+            [stafford] = [.. LinkedReferences(second), .. LinkedReferences(JsonNode.Parse(notices[$"{stafford}:link:{worcester}"].Body)!.AsObject())],
+            [worcester] = LinkedReferences(third),
+        };
+        foreach (var (reference, others) in named)
+        {
+            Assert.Equal(new[] { birmingham, stafford, worcester }.Where(r => r != reference).Order(), others.Distinct().Order());
+        }
+
+        Assert.DoesNotContain(_forces.LinkNotices, n => n.Reference == instagram || n.Reference == noPlatform || n.IdempotencyKey.EndsWith(instagram, StringComparison.Ordinal));
+
         // The partner's status never shows a link: no other referral's reference, no "links".
         foreach (var reference in new[] { birmingham, stafford, worcester, instagram, noPlatform })
         {
@@ -101,6 +186,15 @@ public sealed class LinkedReportsTests(AzuriteFixture azurite) : IAsyncLifetime
             Assert.DoesNotContain("\"notifyRegionalUnit\":true", body, StringComparison.Ordinal); // a link changes nothing the partner sees
             Assert.All(new[] { birmingham, stafford, worcester }.Where(r => r != reference), other => Assert.DoesNotContain(other, body, StringComparison.Ordinal));
         }
+
+        // The public statistics count the account once in its region this month, suppressed; no reference, no name.
+        await app.RefreshStatisticsByHandAsync();
+        var aggregate = await app.Services.GetRequiredService<StatisticsJob>().ReadAsync(CancellationToken.None);
+        Assert.Equal([new LinkedAccountsMonth(ReferralFacts.MonthOf(DateTimeOffset.UtcNow), "Regional Organised Crime Unit for the West Midlands Region (ROCUWM)", 1)],
+            aggregate.LinkedAccounts);
+        var page = await app.Client.GetStringAsync("/statistics");
+        Assert.Contains("Online accounts named in more than one report", page, StringComparison.Ordinal);
+        Assert.All(new[] { birmingham, stafford, worcester, "example_user" }, r => Assert.DoesNotContain(r, page, StringComparison.OrdinalIgnoreCase));
 
         // The index holds keyed hashes only: no username in a name or its metadata.
         await foreach (var entry in app.Container.GetBlobsAsync(new GetBlobsOptions { Prefix = LinkIndex.Prefix, Traits = BlobTraits.Metadata }))
@@ -118,6 +212,7 @@ public sealed class LinkedReportsTests(AzuriteFixture azurite) : IAsyncLifetime
         await app.StatusWhenAsync(erased, "delivered");
         var kept = (await app.SubmitAcceptedAsync(Report("ST16 2AB", "tiktok.com/@Another_User", null, "kept"))).Reference;
         Assert.Equal([erased], LinkedReferences(await DocumentOfAsync(app, kept)));
+        Assert.Equal([$"{erased}:link:{kept}"], (await NoticesWhenAsync(1)).Keys); // its force told before the erasure
 
         using var admin = app.CreateClient();
         admin.DefaultRequestHeaders.Add("X-Admin-Key", AdminKey);
@@ -125,6 +220,10 @@ public sealed class LinkedReportsTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NoContent, erasure.StatusCode);
         var later = (await app.SubmitAcceptedAsync(Report("WR1 2AA", "another_user", "tiktok", "later"))).Reference;
         Assert.Equal([kept], LinkedReferences(await DocumentOfAsync(app, later))); // the erased one is gone from the index
+        // ... and from the notices: the kept referral's force hears of the later one alone; the erased one's force hears nothing more.
+        var notices = await NoticesWhenAsync(2);
+        Assert.Equal(new[] { $"{erased}:link:{kept}", $"{kept}:link:{later}" }.Order(), notices.Keys.Order());
+        Assert.Equal([later], LinkedReferences(JsonNode.Parse(notices[$"{kept}:link:{later}"].Body)!.AsObject()));
 
         // A sandbox referral naming the account: triaged, but neither linked nor indexed.
         using var sandbox = await app.SubmitAsync(Report("B1 1AA", "@another_user", "TikTok", "sandbox"), apiKey: SandboxKey);
@@ -136,9 +235,97 @@ public sealed class LinkedReportsTests(AzuriteFixture azurite) : IAsyncLifetime
         }, TimeSpan.FromSeconds(30), "the sandbox referral delivered to the sandbox");
         var last = (await app.SubmitAcceptedAsync(Report("B1 1AA", "@another_user", "TikTok", "last"))).Reference;
         Assert.Equal([kept, later], LinkedReferences(await DocumentOfAsync(app, last)));
+        Assert.DoesNotContain(_forces.LinkNotices, n => n.IdempotencyKey.Contains(sandboxReference, StringComparison.Ordinal)); // nor tells a force of it
         await foreach (var entry in app.Container.GetBlobsAsync(new GetBlobsOptions { Prefix = LinkIndex.Prefix }))
         {
             Assert.False(entry.Name.EndsWith(sandboxReference, StringComparison.Ordinal) || entry.Name.EndsWith(erased, StringComparison.Ordinal), entry.Name);
         }
+    }
+
+    [Fact]
+    public async Task A_force_that_pulls_lists_its_link_notice_until_it_fetches_it_signed_and_a_notice_naming_an_erased_referral_is_withdrawn()
+    {
+        using var app = App(new()
+        {
+            ["Destinations:west-mercia:Pull"] = "true",
+            ["Destinations:west-mercia:Secret"] = PullSecret,
+            ["Forces:west-mercia:KeySha256"] = Partners.HashKey(WestMerciaKey),
+            ["Forces:staffordshire:KeySha256"] = Partners.HashKey(StaffordshireKey),
+        });
+        var held = (await app.SubmitAcceptedAsync(Report("WR1 2AA", "@pulled_user", "Instagram", "held by a force that pulls"))).Reference;
+        await app.StatusWhenAsync(held, "triaged");
+        var later = (await app.SubmitAcceptedAsync(Report("ST16 2AB", "pulled_user", "Instagram", "later"))).Reference;
+        await app.StatusWhenAsync(later, "delivered");
+
+        var key = $"{held}:link:{later}";
+        var listed = await Eventually.ValueAsync(() => ForceListAsync(app, "west-mercia", WestMerciaKey), l => ListedNotices(l).Length > 0, TimeSpan.FromSeconds(30), "the notice on West Mercia's list");
+        Assert.Equal([key], ListedNotices(listed));
+        Assert.Empty(ListedNotices(await ForceListAsync(app, "staffordshire", StaffordshireKey)));
+        Assert.Empty(_forces.LinkNotices); // nothing posted to a force that pulls
+
+        using (var notTheirs = await app.GetWithKeyAsync($"/api/forces/staffordshire/referrals/{held}/link-notices/{later}", StaffordshireKey))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, notTheirs.StatusCode);
+        }
+
+        using var fetched = await app.GetWithKeyAsync($"/api/forces/west-mercia/referrals/{held}/link-notices/{later}", WestMerciaKey);
+        Assert.Equal(HttpStatusCode.OK, fetched.StatusCode);
+        var body = await fetched.Content.ReadAsByteArrayAsync();
+        Assert.Equal(key, fetched.Headers.GetValues(WebhookSignature.IdempotencyHeader).Single());
+        Assert.True(WebhookSignature.Verify(PullSecret, fetched.Headers.GetValues(WebhookSignature.TimestampHeader).Single(), key,
+            fetched.Headers.GetValues(WebhookSignature.SignatureHeader).Single(), body, DateTimeOffset.UtcNow));
+        var notice = JsonNode.Parse(body)!.AsObject();
+        Assert.Equal(("link-notice", held), (notice["kind"]!.GetValue<string>(), notice["reference"]!.GetValue<string>()));
+        Assert.Equal([later], LinkedReferences(notice));
+
+        // Its first fetch delivered it: off the list, and so in the held referral's own trail.
+        Assert.Empty(ListedNotices(await ForceListAsync(app, "west-mercia", WestMerciaKey)));
+        Assert.Equal("delivered", (await NoticeOfAsync(app, held, later))!["delivery"]!["state"]!.GetValue<string>(), ignoreCase: true);
+        Assert.Equal(["link-notice-created", "available-to-pull", "link-notice-delivered"], await NoticeTrailAsync(app, held, later));
+
+        // A third referral's notice is listed; that referral is erased: off the list, and its notice is gone.
+        var third = (await app.SubmitAcceptedAsync(Report("B1 1AA", "@Pulled_User", "Instagram", "third"))).Reference;
+        await Eventually.ValueAsync(() => ForceListAsync(app, "west-mercia", WestMerciaKey), l => ListedNotices(l).Contains($"{held}:link:{third}"), TimeSpan.FromSeconds(30), "the third's notice listed");
+        using var admin = app.CreateClient();
+        admin.DefaultRequestHeaders.Add("X-Admin-Key", AdminKey);
+        using (var erasure = await admin.DeleteAsync($"/api/admin/referrals/{third}"))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, erasure.StatusCode);
+        }
+
+        Assert.Empty(ListedNotices(await ForceListAsync(app, "west-mercia", WestMerciaKey)));
+        using (var gone = await app.GetWithKeyAsync($"/api/forces/west-mercia/referrals/{held}/link-notices/{third}", WestMerciaKey))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+        }
+
+        Assert.Null(await NoticeOfAsync(app, held, third)); // withdrawn from the held referral's state
+        Assert.Contains("link-notice-withdrawn", await NoticeTrailAsync(app, held, third));
+    }
+
+    [Fact]
+    public async Task A_link_notice_the_force_refuses_is_tried_again_on_the_hand_off_schedule_and_delivered_once_with_its_own_trail()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var ceop = await ForceServer.StartAsync();
+        using var app = HandOffTests.App(azurite, clock, _forces, ceop); // West Mercia's webhook, one call per attempt
+        var first = (await app.SubmitAcceptedAsync(Report("WR1 2AA", "@retry_user", "TikTok", "first"))).Reference;
+        await app.StatusWhenAsync(first, "delivered");
+        _forces.Then(ForceServer.Answer(202), ForceServer.Answer(500)); // the second referral's document, then the notice's first try
+        var second = (await app.SubmitAcceptedAsync(Report("B45 8AB", "retry_user", "tiktok", "second"))).Reference;
+        await app.StatusWhenAsync(second, "delivered");
+
+        var retrying = await Eventually.ValueAsync(() => NoticeOfAsync(app, first, second),
+            n => string.Equals(n["delivery"]?["state"]?.GetValue<string>(), "retrying", StringComparison.OrdinalIgnoreCase), TimeSpan.FromSeconds(30), "the notice retrying");
+        var nextAttemptAt = retrying["delivery"]!["nextAttemptAt"]!.GetValue<DateTimeOffset>();
+        Assert.True(nextAttemptAt > clock.GetUtcNow());
+        clock.Advance(nextAttemptAt - clock.GetUtcNow() + TimeSpan.FromSeconds(1));
+        await Eventually.ValueAsync(() => NoticeOfAsync(app, first, second),
+            n => string.Equals(n["delivery"]?["state"]?.GetValue<string>(), "delivered", StringComparison.OrdinalIgnoreCase), TimeSpan.FromSeconds(30), "the notice delivered");
+
+        Assert.Equal(2, _forces.LinkNotices.Count(n => n.IdempotencyKey == $"{first}:link:{second}")); // refused once, then taken
+        Assert.Equal(["link-notice-created", "delivery-attempt", "retry-scheduled", "delivery-attempt", "link-notice-delivered"], await NoticeTrailAsync(app, first, second));
+        using var status = await app.GetWithKeyAsync($"/api/referrals/{first}", TestApp.PartnerAKey);
+        Assert.DoesNotContain(second, await status.Content.ReadAsStringAsync(), StringComparison.Ordinal); // the partner never learns of the link
     }
 }

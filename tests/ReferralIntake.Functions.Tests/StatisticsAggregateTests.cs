@@ -144,4 +144,43 @@ public sealed class StatisticsAggregateTests
         Assert.Contains("<svg", html, StringComparison.Ordinal);
     }
 
+
+    [Fact]
+    public void Linked_accounts_count_once_per_month_and_region_and_only_with_another_referral_within_twelve_months()
+    {
+        var start = new DateTimeOffset(2026, 10, 10, 12, 0, 0, TimeSpan.Zero);
+        LinkEntryFacts[] entries =
+        [
+            new("a", "west-midlands", start), new("a", "staffordshire", start.AddDays(2)), new("a", "west-mercia", start.AddDays(3)), // one region, three referrals
+            new("a", "avon-and-somerset", start.AddDays(40)),                                    // the same account in another region, a month on
+            new("b", "west-midlands", start), new("b", "west-midlands", start.AddDays(400)),      // more than 12 months apart: not linked
+            new("c", "west-midlands", start),                                                     // named once
+        ];
+
+        var cells = LinkEntryFacts.CountLinked(entries, LinkEntryFacts.RegionOf);
+
+        Assert.Equal(
+            [new LinkedAccountsMonth("2026-10", "Regional Organised Crime Unit for the West Midlands Region (ROCUWM)", 1),
+             new LinkedAccountsMonth("2026-11", "South West Regional Organised Crime Unit (SWROCU)", 1)],
+            cells);
+        Assert.Equal("CEOP", LinkEntryFacts.RegionOf("ceop"));
+    }
+
+    [Fact]
+    public void A_frozen_month_keeps_its_linked_accounts_and_an_open_one_is_counted_again()
+    {
+        var previous = new StatisticsAggregate(Now.AddDays(-1), [new MonthFigures("2026-08", 9, 0, 9, 0, 0, 9, 60)], [],
+            [new LinkedAccountsMonth("2026-08", "Tarian (Southern Wales Regional Organised Crime Unit)", 3)]);
+        ReferralFacts[] referrals = [new("2026-11", "west-mercia", Priority.P2, 30)];
+
+        var aggregate = StatisticsAggregate.Compute(referrals, previous, "2026-10", Now, [new LinkedAccountsMonth("2026-11", "R", 2), new LinkedAccountsMonth("2026-08", "R", 1)]);
+
+        Assert.Equal([new LinkedAccountsMonth("2026-08", "Tarian (Southern Wales Regional Organised Crime Unit)", 3), new LinkedAccountsMonth("2026-11", "R", 2)],
+            aggregate.LinkedAccounts);
+        var page = StatisticsPages.Render(Catalogue.English, aggregate, ForceDirectory.Default);
+        Assert.Contains("Online accounts named in more than one report", page, StringComparison.Ordinal);
+        Assert.Contains("fewer than 5", page, StringComparison.Ordinal); // 2 and 3 are never published
+        Assert.DoesNotContain(">2<", page, StringComparison.Ordinal);
+        Assert.Contains("Cyfrifon ar-lein a enwyd mewn mwy nag un adroddiad", StatisticsPages.Render(Catalogue.Welsh, aggregate, ForceDirectory.Default), StringComparison.Ordinal);
+    }
 }

@@ -37,7 +37,7 @@ public sealed class ForceServer : IAsyncDisposable
                 context.Request.Headers[WebhookSignature.SignatureHeader].ToString(),
                 context.Request.Headers[WebhookSignature.ReferenceHeader].ToString(),
                 buffer.ToArray());
-            (received.IsPing ? Pings : Received).Enqueue(received);
+            (received.IsPing ? Pings : received.IsLinkNotice ? LinkNotices : Received).Enqueue(received);
             var behave = _script.TryDequeue(out var next) ? next : Fallback;
             await behave(context);
         });
@@ -45,6 +45,9 @@ public sealed class ForceServer : IAsyncDisposable
 
     /// <summary>Every referral document posted (each attempt), in order of arrival.</summary>
     public ConcurrentQueue<ReceivedDelivery> Received { get; } = new();
+
+    /// <summary>Every link notice posted (API.md, "Linked referrals"), each attempt: kept apart from the referrals.</summary>
+    public ConcurrentQueue<ReceivedDelivery> LinkNotices { get; } = new();
 
     /// <summary>The probes of a destination whose routes wait (API.md's addition): never a referral. They get the same answers.</summary>
     public ConcurrentQueue<ReceivedDelivery> Pings { get; } = new();
@@ -116,4 +119,7 @@ public sealed class ForceServer : IAsyncDisposable
 public sealed record ReceivedDelivery(DateTimeOffset At, string IdempotencyKey, string Timestamp, string Signature, string Reference, byte[] Body)
 {
     public bool IsPing => IdempotencyKey.StartsWith("ping:", StringComparison.Ordinal);
+
+    /// <summary>A link notice: Idempotency-Key {reference}:link:{otherReference}.</summary>
+    public bool IsLinkNotice => IdempotencyKey.Contains(":link:", StringComparison.Ordinal);
 }

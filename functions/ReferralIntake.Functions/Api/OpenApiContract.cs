@@ -52,7 +52,7 @@ public static class OpenApiContract
             document.Tags = new HashSet<OpenApiTag>
             {
                 new() { Name = "Referrals", Description = "For partner apps: submit a concern report, read its status." },
-                new() { Name = "Forces", Description = "For police forces and CEOP: list what awaits you, fetch the signed referral document, acknowledge it." },
+                new() { Name = "Forces", Description = "For police forces and CEOP: list what awaits you, fetch the signed referral document and link notices, acknowledge it." },
                 new() { Name = "Health", Description = "For monitoring: whether the service can reach its storage." },
             };
             return Task.CompletedTask;

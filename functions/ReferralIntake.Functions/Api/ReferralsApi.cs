@@ -55,7 +55,7 @@ public static class ReferralsApi
             });
         forces.MapGet("", ForceReferrals.ForceReferralsFunction.ListAsync)
             .WithName("ListForceReferrals")
-            .WithSummary("What awaits the force: P1 first, oldest first (state=pending: not fetched yet; state=delivered: awaiting acknowledgement)")
+            .WithSummary("What awaits the force: P1 first, oldest first (state=pending: not fetched yet; state=delivered: awaiting acknowledgement), and its link notices not yet fetched")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .KeyedProblems()
             .RequireRateLimiting(RateLimits.PartnerStatus);
@@ -63,6 +63,12 @@ public static class ReferralsApi
             .WithName("FetchForceReferral")
             .WithSummary("The signed referral document the webhook carries; for a force that pulls, the first fetch is the delivery")
             .Produces<ReferralDocument>(StatusCodes.Status200OK, "application/json")
+            .KeyedProblems()
+            .RequireRateLimiting(RateLimits.PartnerStatus);
+        forces.MapGet("/{reference}/link-notices/{linkedReference}", ForceReferrals.ForceReferralsFunction.FetchNoticeAsync)
+            .WithName("FetchForceLinkNotice")
+            .WithSummary("A link notice (a later referral named an account this referral names), signed as a referral is; for a force that pulls, the first fetch is the delivery")
+            .Produces<Links.LinkNoticeDocument>(StatusCodes.Status200OK, "application/json")
             .KeyedProblems()
             .RequireRateLimiting(RateLimits.PartnerStatus);
         forces.MapPost("/{reference}/acknowledgement", AcknowledgeReferral.AcknowledgeReferralFunction.HandleAsync)

@@ -7,7 +7,7 @@ using ReferralIntake.Functions.Storage;
 namespace ReferralIntake.Functions.DeliverReferral;
 
 /// <summary>
-/// The deliveries queue's function: a route's scheduled attempt, or an escalation check, once due (a
+/// The deliveries queue's function: a route's scheduled attempt, an escalation check, or a link notice, once due (a
 /// message that arrives early is scheduled again for its time). A failed delivery is not a failed
 /// message: it is saved and scheduled; only a malformed message or a fault of the service itself
 /// (storage down, a bug) fails, is tried again by the queue and, after the last try, goes to poison.
@@ -17,6 +17,7 @@ public sealed partial class DeliverReferralFunction(
     ReferralDelivery delivery,
     DeliverySchedule schedule,
     DestinationRecovery recovery,
+    Links.LinkNotices notices,
     QueueTriggerOptions triggers,
     ILogger<DeliverReferralFunction> log)
 {
@@ -62,6 +63,10 @@ public sealed partial class DeliverReferralFunction(
             else if (due.Check is { } check)
             {
                 await delivery.CheckAsync(work, check, ct).ConfigureAwait(false);
+            }
+            else if (due.Notice is { } from)
+            {
+                await notices.DeliverAsync(work, from, ct).ConfigureAwait(false);
             }
         }
         catch (ReferralErasedException)

@@ -7,12 +7,13 @@ namespace ReferralIntake.Functions.Delivery;
 /// <summary>
 /// A message on the deliveries queue: a claim check naming a referral and what is due for it, never
 /// report content. <see cref="Route"/>: a route's next delivery attempt. <see cref="Check"/>: an
-/// escalation check (<see cref="DeliveredCheck"/>, <see cref="AcknowledgedCheck"/>, <see cref="CeopCheck"/>). <see cref="DueAt"/>: when it is due.
+/// escalation check (<see cref="DeliveredCheck"/>, <see cref="AcknowledgedCheck"/>, <see cref="CeopCheck"/>). <see cref="Notice"/>: the link
+/// notice a later referral (this reference) owes the referral's force (<see cref="Links.LinkNotices"/>). <see cref="DueAt"/>: when it is due.
 /// </summary>
 /// A message with <see cref="Destination"/> and no reference is the destination's own: its probe
 /// (<see cref="Probe"/>, the probe's id) or, without one, the release of the routes waiting for it.
 public sealed record DeliveryMessage(string Reference, string? Route = null, string? Check = null, DateTimeOffset? DueAt = null,
-    string? Destination = null, string? Probe = null)
+    string? Destination = null, string? Probe = null, string? Notice = null)
 {
     public const string DeliveredCheck = "delivered", AcknowledgedCheck = "acknowledged", CeopCheck = "ceop";
 

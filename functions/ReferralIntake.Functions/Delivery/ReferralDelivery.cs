@@ -361,7 +361,7 @@ public sealed partial class ReferralDelivery(
     }
 
     /// <summary>One webhook call on the trail: where, when, its outcome and status, how long, and which attempt it was.</summary>
-    private static AuditEntry CallLine(DeliveryAttempt call, string destination, int attempt) =>
+    internal static AuditEntry CallLine(DeliveryAttempt call, string destination, int attempt) =>
         new(call.At, "delivery-attempt", null, destination, call.Outcome, call.StatusCode, Math.Round(call.DurationMs, 1), attempt);
 
     /// <summary>
@@ -745,7 +745,8 @@ public sealed partial class ReferralDelivery(
         try
         {
             return await FetchAsync(work, forceId, ct).ConfigureAwait(false) is { } document
-                ? new FetchedDocument(document, work.State.DeliveryOf(RouteKeys.ForRecipient(forceId))!)
+                ? new FetchedDocument(document, work.State.DeliveryOf(RouteKeys.ForRecipient(forceId))!,
+                    [.. (work.State.Notices?.Values ?? []).Where(n => n.ForceId == forceId).OrderBy(n => n.CreatedAt)])
                 : null;
         }
         finally
@@ -848,5 +849,5 @@ public enum AcknowledgeResult
     Conflict,
 }
 
-/// <summary>A fetched document as it was made for the force, and the force's route as it stands after the fetch.</summary>
-public sealed record FetchedDocument(BinaryData Document, RouteDelivery Route);
+/// <summary>A fetched document as it was made for the force, the force's route as it stands after the fetch, and the link notices later referrals owe the force about it.</summary>
+public sealed record FetchedDocument(BinaryData Document, RouteDelivery Route, IReadOnlyList<Links.LinkNotice>? Notices = null);

@@ -43,17 +43,25 @@ public sealed record ReferralDocument(
     /// regional unit to be told, with the reason (TRIAGE.md, "Linked reports"). In the document only: the decision, and
     /// so the partner's status, stay what triage made of the report alone.
     /// </summary>
-    private static RouteBody WithLinks(RouteBody body, Route route, IReadOnlyList<Links.LinkedAccount>? links)
+    private static RouteBody WithLinks(RouteBody body, Route route, IReadOnlyList<Links.LinkedAccount>? links) =>
+        route.Kind != RouteKind.PoliceForce || RegionalUnitReason(links, route.Force?.Name ?? "this force") is not { } why
+            ? body
+            : body with { NotifyRegionalUnit = true, Reason = string.IsNullOrEmpty(body.Reason) ? why : $"{body.Reason} {why}" };
+
+    /// <summary>
+    /// "The account is named in N referrals held by …" when one account is named by this referral (held by
+    /// <paramref name="ownHolder"/>) and two or more of <paramref name="links"/>; null below three.
+    /// </summary>
+    public static string? RegionalUnitReason(IReadOnlyList<Links.LinkedAccount>? links, string ownHolder)
     {
-        if (route.Kind != RouteKind.PoliceForce || links?.Where(l => l.Referrals.Count >= 2).MaxBy(l => l.Referrals.Count) is not { } most)
+        if (links?.Where(l => l.Referrals.Count >= 2).MaxBy(l => l.Referrals.Count) is not { } most)
         {
-            return body;
+            return null;
         }
 
-        var holders = most.Referrals.Select(r => ReferralIntake.Functions.Links.LinkedReferral.HolderName(r.ForceId)).Append(route.Force?.Name ?? "this force").Distinct(StringComparer.Ordinal).ToList();
+        var holders = most.Referrals.Select(r => ReferralIntake.Functions.Links.LinkedReferral.HolderName(r.ForceId)).Append(ownHolder).Distinct(StringComparer.Ordinal).ToList();
         var held = holders.Count == 1 ? holders[0] : $"{string.Join(", ", holders.SkipLast(1))} and {holders[^1]}";
-        var why = $"{LinkedReasonStart} {most.Referrals.Count + 1} referrals held by {held}.";
-        return body with { NotifyRegionalUnit = true, Reason = string.IsNullOrEmpty(body.Reason) ? why : $"{body.Reason} {why}" };
+        return $"{LinkedReasonStart} {most.Referrals.Count + 1} referrals held by {held}.";
     }
 }
 

@@ -14,15 +14,20 @@ namespace ReferralIntake.Functions.ForceReferrals;
 /// <summary>One referral awaiting a force: never report content, only what orders the work.</summary>
 public sealed record ForceReferralItem(string Reference, string Priority, string State, DateTimeOffset ReceivedAt, DateTimeOffset? DeliveredAt, bool LocationUncertain);
 
-/// <summary>What awaits a force, P1 first and oldest first within a priority.</summary>
-public sealed record ForceReferralList(string ForceId, IReadOnlyList<ForceReferralItem> Referrals);
+/// <summary>A link notice awaiting a force that pulls: a later referral (<see cref="LinkedReference"/>) named an account its referral (<see cref="Reference"/>) names.</summary>
+public sealed record ForceLinkNoticeItem(string Reference, string LinkedReference);
+
+/// <summary>What awaits a force, P1 first and oldest first within a priority; and its link notices not yet fetched (an addition to API.md).</summary>
+public sealed record ForceReferralList(string ForceId, IReadOnlyList<ForceReferralItem> Referrals, IReadOnlyList<ForceLinkNoticeItem> LinkNotices);
 
 /// <summary>
 /// The force API's reading side (API.md, "Force hand-off"): GET /api/forces/{forceId}/referrals lists
 /// what awaits the force (state=pending: not yet fetched; state=delivered: fetched or pushed, awaiting
 /// acknowledgement; no state: both), and GET /api/forces/{forceId}/referrals/{reference} returns the
 /// signed referral document the webhook carries. For a force that pulls, its first fetch is the
-/// delivery. With the force's own key; another force's referral answers 404.
+/// delivery. GET /api/forces/{forceId}/referrals/{reference}/link-notices/{linkedReference} returns a link notice,
+/// signed the same way (API.md, "Linked referrals"): its first fetch is its delivery, and takes it off the list.
+/// With the force's own key; another force's referral or notice answers 404.
 /// </summary>
 public static class ForceReferralsFunction
 {
@@ -42,6 +47,32 @@ public static class ForceReferralsFunction
             request.Service<ForceDocumentSigner>(), request.HttpContext.RequestAborted).ConfigureAwait(false);
     }
 
+    [Function("FetchForceLinkNotice")]
+    [Access(Caller.Force, RateLimits.PartnerStatus, NoStore = true)]
+    public static async Task<IResult> RunFetchNoticeAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/forces/{forceId}/referrals/{reference}/link-notices/{linkedReference}")] HttpRequest request,
+        string forceId, string reference, string linkedReference) =>
+        await FetchNoticeAsync(forceId, reference, linkedReference, request.HttpContext.User, request.HttpContext, request.Service<Links.LinkNotices>(),
+            request.Service<ForceDocumentSigner>(), request.HttpContext.RequestAborted).ConfigureAwait(false);
+
+    public static async Task<Results<FileContentHttpResult, ProblemHttpResult>> FetchNoticeAsync(
+        string forceId, string reference, string linkedReference, ClaimsPrincipal user, HttpContext http,
+        Links.LinkNotices notices, ForceDocumentSigner signer, CancellationToken ct)
+    {
+        if (!IsCaller(user, forceId) || !References.IsWellFormed(reference) || !References.IsWellFormed(linkedReference)
+            || await notices.FetchAsync(reference, linkedReference, forceId, ct).ConfigureAwait(false) is not { } body)
+        {
+            return Problems.NotFound();
+        }
+
+        foreach (var (name, value) in signer.Headers(forceId, reference, body, Links.LinkNotices.IdempotencyKeyOf(reference, linkedReference)))
+        {
+            http.Response.Headers[name] = value;
+        }
+
+        return TypedResults.File(body, "application/json; charset=utf-8");
+    }
+
     public static async Task<Results<Ok<ForceReferralList>, ProblemHttpResult>> ListAsync(
         string forceId, string? state, ClaimsPrincipal user, ForceReferralQueries queries, CancellationToken ct)
     {
@@ -56,7 +87,8 @@ public static class ForceReferralsFunction
         }
 
         var items = await queries.AwaitingAsync(forceId, ct).ConfigureAwait(false);
-        return TypedResults.Ok(new ForceReferralList(forceId, [.. items.Where(i => state is null || i.State == state || (state == "pending" && i.State == "retrying"))]));
+        var notices = await queries.LinkNoticesAsync(forceId, ct).ConfigureAwait(false);
+        return TypedResults.Ok(new ForceReferralList(forceId, [.. items.Where(i => state is null || i.State == state || (state == "pending" && i.State == "retrying"))], notices));
     }
 
     public static async Task<Results<FileContentHttpResult, ProblemHttpResult>> FetchAsync(
@@ -83,8 +115,12 @@ public static class ForceReferralsFunction
 }
 
 /// <summary>What awaits a force, with each referral's route state: one listing, then the states read in parallel.</summary>
-public sealed class ForceReferralQueries(ForceInboxStore inbox, ReferralStateStore store)
+public sealed class ForceReferralQueries(ForceInboxStore inbox, ReferralStateStore store, Links.LinkNotices notices)
 {
+    /// <summary>The link notices awaiting the force (a force that pulls, or the local inbox): one listing.</summary>
+    public async Task<IReadOnlyList<ForceLinkNoticeItem>> LinkNoticesAsync(string forceId, CancellationToken ct) =>
+        [.. (await notices.ListAsync(forceId, ct).ConfigureAwait(false)).Select(n => new ForceLinkNoticeItem(n.Reference, n.From))];
+
     public async Task<IReadOnlyList<ForceReferralItem>> AwaitingAsync(string forceId, CancellationToken ct)
     {
         var entries = await inbox.ListAsync(forceId, ct).ConfigureAwait(false);
@@ -115,11 +151,12 @@ public sealed class ForceDocumentSigner(Destinations destinations, TimeProvider 
     /// <summary>Local development only: Azurite, loopback. Never a secret anywhere else.</summary>
     public const string LocalDevelopmentSecret = "local-development-only-not-a-secret";
 
-    public IEnumerable<(string Name, string Value)> Headers(string forceId, string reference, byte[] body)
+    /// <param name="idempotencyKey">The delivery's key: by default the referral document's; a link notice has its own.</param>
+    public IEnumerable<(string Name, string Value)> Headers(string forceId, string reference, byte[] body, string? idempotencyKey = null)
     {
         var secrets = destinations.For(forceId)?.Secrets ?? [LocalDevelopmentSecret];
         var timestamp = clock.GetUtcNow().ToUnixTimeSeconds();
-        var idempotencyKey = ReferralDelivery.IdempotencyKeyOf(reference, RouteKeys.ForRecipient(forceId));
+        idempotencyKey ??= ReferralDelivery.IdempotencyKeyOf(reference, RouteKeys.ForRecipient(forceId));
         return
         [
             (WebhookSignature.TimestampHeader, timestamp.ToString(CultureInfo.InvariantCulture)),

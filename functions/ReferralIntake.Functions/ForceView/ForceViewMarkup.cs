@@ -13,7 +13,8 @@ namespace ReferralIntake.Functions.ForceView;
 /// <summary>One referral as a call handler reads it: what matters first (priority, why, where), then the report, then the two answers.</summary>
 public static class ForceViewMarkup
 {
-    public static string Referral(ReferralDocument d, RouteDelivery? route, string? done, string antiforgeryName, string antiforgeryToken)
+    public static string Referral(ReferralDocument d, RouteDelivery? route, string? done, string antiforgeryName, string antiforgeryToken,
+        IReadOnlyList<Links.LinkNotice>? notices = null)
     {
         var html = new StringBuilder();
         html.Append("""<a href="/force/referrals" class="govuk-back-link">Back to your referrals</a>""");
@@ -36,7 +37,7 @@ public static class ForceViewMarkup
             html.Append($"""<div class="govuk-warning-text"><span class="govuk-warning-text__icon" aria-hidden="true">!</span><strong class="govuk-warning-text__text"><span class="govuk-visually-hidden">Warning</span> Only the first part of the postcode was given, and that district crosses force borders.{E(others)}</strong></div>""");
         }
 
-        LinkedReferrals(html, d);
+        LinkedReferrals(html, d, notices ?? []);
         var r = d.Report;
         html.Append("""<h2 class="govuk-heading-m">What happened</h2>""");
         html.Append(CultureInfo.InvariantCulture, $"""<div class="govuk-inset-text app-report-text">{E(r.Concern.Description).Replace("\n", "<br>", StringComparison.Ordinal)}</div>""");
@@ -86,12 +87,17 @@ public static class ForceViewMarkup
     }
 
     /// <summary>
-    /// The other referrals naming an account this report names (forces only): their reference, force, acceptance
-    /// and priority, never their content. Shown before the report, with the regional unit's prompt at three or more.
+    /// The other referrals naming an account this report names (forces only): those found at its triage (its document's
+    /// links) and those made later (their link notices), each with its reference, force, acceptance and priority, never
+    /// its content. Shown before the report, with the regional unit's prompt at three or more.
     /// </summary>
-    private static void LinkedReferrals(StringBuilder html, ReferralDocument d)
+    private static void LinkedReferrals(StringBuilder html, ReferralDocument d, IReadOnlyList<Links.LinkNotice> notices)
     {
-        if (d.Links is not { Count: > 0 } links)
+        List<Links.LinkedAccount> links = [.. (d.Links ?? []).Concat(notices.SelectMany(n => n.Links))
+            .GroupBy(l => l.Platform, StringComparer.Ordinal)
+            .Select(g => new Links.LinkedAccount(g.Key, [.. g.SelectMany(l => l.Referrals).Where(r => r.Reference != d.Reference)
+                .DistinctBy(r => r.Reference).OrderBy(r => r.AcceptedAt)]))];
+        if (links.Count == 0)
         {
             return;
         }
@@ -100,9 +106,12 @@ public static class ForceViewMarkup
             <h2 class="govuk-heading-m" id="linked-referrals">Linked referrals</h2>
             <p class="govuk-body">The online account named in this report was named in other referrals too. Only these details are shared: to know more, contact the other force through your regional organised crime unit.</p>
             """);
-        if (d.Route is { NotifyRegionalUnit: true, Reason: { } reason } && reason.IndexOf(ReferralDocument.LinkedReasonStart, StringComparison.Ordinal) is var at and >= 0)
+        var reason = d.Route.Kind == "police-force"
+            ? ReferralDocument.RegionalUnitReason(links, d.Route.ForceName ?? "this force")
+            : null;
+        if (reason is not null)
         {
-            html.Append(CultureInfo.InvariantCulture, $"""<div class="govuk-warning-text"><span class="govuk-warning-text__icon" aria-hidden="true">!</span><strong class="govuk-warning-text__text"><span class="govuk-visually-hidden">Warning</span> Tell your regional organised crime unit. {E(reason[at..])}</strong></div>""");
+            html.Append(CultureInfo.InvariantCulture, $"""<div class="govuk-warning-text"><span class="govuk-warning-text__icon" aria-hidden="true">!</span><strong class="govuk-warning-text__text"><span class="govuk-visually-hidden">Warning</span> Tell your regional organised crime unit. {E(reason)}</strong></div>""");
         }
 
         foreach (var link in links)
@@ -121,6 +130,11 @@ public static class ForceViewMarkup
             }
 
             html.Append("</tbody></table>");
+        }
+
+        if (notices.Count > 0)
+        {
+            html.Append(CultureInfo.InvariantCulture, $"""<p class="govuk-body-s" id="link-notices">Link notices: {notices.Count} later {(notices.Count == 1 ? "referral" : "referrals")} named the same account after this one reached you ({E(string.Join(", ", notices.Select(n => $"{n.From}, {n.CreatedAt:d MMM yyyy}")))}).</p>""");
         }
     }
 

@@ -158,11 +158,22 @@ public static class ForceViewPages
             html.Append("</tbody></table></div>");
         }
 
+        if (await queries.LinkNoticesAsync(forceId, ct).ConfigureAwait(false) is { Count: > 0 } notices)
+        {
+            html.Append("""<h2 class="govuk-heading-m" id="link-notices">Link notices</h2><p class="govuk-body">Later referrals named an online account that these referrals name. Open one to see who holds the others.</p><ul class="govuk-list">""");
+            foreach (var notice in notices)
+            {
+                html.Append(CultureInfo.InvariantCulture, $"""<li><a class="govuk-link" href="/force/referrals/{WebUtility.UrlEncode(notice.Reference)}#linked-referrals">{E(notice.Reference)}</a>: linked to {E(notice.LinkedReference)}</li>""");
+            }
+
+            html.Append("</ul>");
+        }
+
         return ForcePage("Referrals", html.ToString(), NameOf(forceId, forces));
     }
 
     internal static async Task<IResult> ShowAsync(string reference, string? done, ClaimsPrincipal user, HttpContext http, IAntiforgery af,
-        ReferralDelivery delivery, ForceDirectory forces, CancellationToken ct)
+        ReferralDelivery delivery, ForceDirectory forces, CancellationToken ct, Links.LinkNotices? notices = null)
     {
         var forceId = ForceAuthentication.ForceId(user);
         // Opening it is a fetch: for a force that pulls, the delivery.
@@ -171,9 +182,14 @@ public static class ForceViewPages
             return NotFound(forceId, forces);
         }
 
+        foreach (var notice in notices is null ? [] : fetched.Notices ?? [])
+        {
+            await notices!.FetchAsync(reference, notice.From, forceId, ct).ConfigureAwait(false); // shown here: fetched, and off the list
+        }
+
         var document = fetched.Document.ToObjectFromJson(AppJsonContext.Default.ReferralDocument)!;
         var tokens = af.GetAndStoreTokens(http);
-        return ForcePage(document.Reference, ForceViewMarkup.Referral(document, fetched.Route, done, tokens.FormFieldName, tokens.RequestToken!), NameOf(forceId, forces));
+        return ForcePage(document.Reference, ForceViewMarkup.Referral(document, fetched.Route, done, tokens.FormFieldName, tokens.RequestToken!, fetched.Notices), NameOf(forceId, forces));
     }
 
     internal static async Task<IResult> AcknowledgeAsync(string reference, ClaimsPrincipal user, HttpContext http, IAntiforgery af,

@@ -36,7 +36,8 @@ public static class GetReferralStatusFunction
                 return Problems.NotFound();
             }
 
-            var audit = ReferralStateStore.AuditOf(state);
+            // A link notice's lines are for operators: the partner never learns that a referral is linked.
+            var audit = ReferralStateStore.AuditOf(state).Where(line => !Links.LinkNotices.IsNoticeLine(line)).ToList();
             return TypedResults.Ok(new ReferralStatusBody(state.Reference, state.Status.Wire(), ContractMapping.ToTriageBody(state), state.FailureReason, audit,
                 state.Sandbox ? true : null));
         }

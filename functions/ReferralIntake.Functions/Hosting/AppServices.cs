@@ -67,6 +67,7 @@ public static class AppServices
         services.AddSingleton(sp => new Links.LinkKeys(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<StorageClients>().UsesDevelopmentStorage));
         services.AddSingleton<Links.LinkIndex>();
         services.AddSingleton<Links.ReferralLinker>();
+        services.AddSingleton<Links.LinkNotices>();
         services.AddSingleton<ErasureRegistry>();
         services.AddSingleton<SandboxInboxStore>();
         services.AddSingleton<ReferralErasure>();

@@ -36,6 +36,17 @@ public sealed class LinkIndex(StorageClients storage)
         return found;
     }
 
+    /// <summary>An entry's facts for the statistics, from a listing with metadata; null for any other blob.</summary>
+    public static Statistics.LinkEntryFacts? FactsOf(BlobItem blob)
+    {
+        ArgumentNullException.ThrowIfNull(blob);
+        return blob.Name.StartsWith(Prefix, StringComparison.Ordinal) && blob.Name.Split('/') is [_, var key, _]
+            && blob.Metadata is { } m && m.TryGetValue(ForceMetadata, out var force) && m.TryGetValue(AcceptedMetadata, out var accepted)
+            && DateTimeOffset.TryParse(accepted, CultureInfo.InvariantCulture, DateTimeStyles.None, out var at)
+            ? new Statistics.LinkEntryFacts(key, force, at)
+            : null;
+    }
+
     /// <summary>Indexes the referral under the key; a second write of the same entry keeps the first.</summary>
     public async Task AddAsync(string key, LinkedReferral entry, CancellationToken ct)
     {

@@ -19,7 +19,7 @@ public sealed record SweepResult(int Checked, int Deleted);
 /// until they are delivered or erased, since they still need someone's attention. Also erases one
 /// referral on request. The storage lifecycle rule in infra/ is the backstop behind this.
 /// </summary>
-public sealed partial class RetentionSweeper(StorageClients storage, ReferralStateStore store, ForceInboxStore inbox, Feedback.FeedbackStore feedback, RetentionOptions options, TimeProvider clock, ILogger<RetentionSweeper> log)
+public sealed partial class RetentionSweeper(StorageClients storage, ReferralStateStore store, ForceInboxStore inbox, Links.LinkNotices notices, Feedback.FeedbackStore feedback, RetentionOptions options, TimeProvider clock, ILogger<RetentionSweeper> log)
 {
     public async Task<SweepResult> SweepAsync(CancellationToken ct)
     {
@@ -71,6 +71,7 @@ public sealed partial class RetentionSweeper(StorageClients storage, ReferralSta
         }
 
         names.AddRange(await inbox.EntryNamesOfAsync(reference, ct).ConfigureAwait(false)); // off every force's list
+        names.AddRange(await notices.EntryNamesOfAsync(reference, ct).ConfigureAwait(false)); // and every link notice that names it off the lists
         if ((state ?? await store.LoadStateAsync(reference, ct).ConfigureAwait(false)) is { Links.IndexKeys: { } keys })
         {
             names.AddRange(keys.Select(k => Links.LinkIndex.EntryPath(k, reference))); // out of the link index: no later referral links to it

@@ -38,6 +38,7 @@ namespace ReferralIntake.Functions.Serialization;
 [JsonSerializable(typeof(ErasureRecord))]
 // delivery
 [JsonSerializable(typeof(ReferralDocument))]
+[JsonSerializable(typeof(Links.LinkNoticeDocument))]
 [JsonSerializable(typeof(PartnerCallback))]
 [JsonSerializable(typeof(DeliveryMessage))]
 [JsonSerializable(typeof(DestinationHealthRecord))]

@@ -61,8 +61,53 @@ public sealed record MonthFigures(string Month, int Referrals, int P1, int P2, i
 /// <summary>One cell of the force-by-month table.</summary>
 public sealed record DestinationMonth(string Month, string Destination, int Referrals);
 
+/// <summary>One cell of the linked-accounts table: how many online accounts named in more than one referral were named, that month, in a referral held in the region.</summary>
+public sealed record LinkedAccountsMonth(string Month, string Region, int Accounts);
+
+/// <summary>
+/// One link index entry as the job lists it (Links/LinkIndex.cs): the account's keyed hash (it never leaves the job),
+/// the force (or "ceop") holding the referral, and when the referral was accepted.
+/// </summary>
+public sealed record LinkEntryFacts(string Key, string ForceId, DateTimeOffset AcceptedAt)
+{
+    /// <summary>
+    /// Linked accounts per month and region (TRIAGE.md: "Statistics may count linked accounts per month and region"):
+    /// an account counts in the month and region of each referral naming it that has another referral naming it within
+    /// 12 months either side (the link's window). Counted once per cell, however many referrals.
+    /// </summary>
+    public static IReadOnlyList<LinkedAccountsMonth> CountLinked(IEnumerable<LinkEntryFacts> entries, Func<string, string> regionOf)
+    {
+        ArgumentNullException.ThrowIfNull(regionOf);
+        var cells = new Dictionary<(string Month, string Region), HashSet<string>>();
+        foreach (var account in entries.GroupBy(e => e.Key, StringComparer.Ordinal))
+        {
+            var sorted = account.OrderBy(e => e.AcceptedAt).ToList();
+            for (var i = 0; i < sorted.Count; i++)
+            {
+                // Sorted by time: another referral within the window either side is a neighbour within it.
+                var linked = (i > 0 && sorted[i].AcceptedAt - sorted[i - 1].AcceptedAt <= Links.ReferralLinker.Window)
+                    || (i + 1 < sorted.Count && sorted[i + 1].AcceptedAt - sorted[i].AcceptedAt <= Links.ReferralLinker.Window);
+                if (linked)
+                {
+                    var cell = (ReferralFacts.MonthOf(sorted[i].AcceptedAt), regionOf(sorted[i].ForceId));
+                    (cells.TryGetValue(cell, out var keys) ? keys : cells[cell] = new HashSet<string>(StringComparer.Ordinal)).Add(account.Key);
+                }
+            }
+        }
+
+        return [.. cells.Select(c => new LinkedAccountsMonth(c.Key.Month, c.Key.Region, c.Value.Count))
+            .OrderBy(c => c.Month, StringComparer.Ordinal).ThenBy(c => c.Region, StringComparer.Ordinal)];
+    }
+
+    /// <summary>A force's regional organised crime unit (the force itself where it has none); CEOP for "ceop".</summary>
+    public static string RegionOf(string forceId) => forceId == ReferralFacts.Ceop ? "CEOP"
+        : Domain.Forces.ForceDirectory.Default.Find(forceId) is { } force ? force.RegionalUnit ?? force.Name : forceId;
+}
+
 /// <summary>What the statistics page shows, as the job last computed it. Counts only: no reference, nothing from a report.</summary>
-public sealed record StatisticsAggregate(DateTimeOffset ComputedAt, IReadOnlyList<MonthFigures> Months, IReadOnlyList<DestinationMonth> ByDestination)
+/// <param name="LinkedAccounts">Linked accounts per month and region (null in an aggregate saved before they were counted).</param>
+public sealed record StatisticsAggregate(DateTimeOffset ComputedAt, IReadOnlyList<MonthFigures> Months, IReadOnlyList<DestinationMonth> ByDestination,
+    IReadOnlyList<LinkedAccountsMonth>? LinkedAccounts = null)
 {
     public static StatisticsAggregate Empty { get; } = new(DateTimeOffset.MinValue, [], []);
 
@@ -72,19 +117,22 @@ public sealed record StatisticsAggregate(DateTimeOffset ComputedAt, IReadOnlyLis
     /// (retention has since deleted their referrals, so counting them again would undercount). A month the
     /// previous aggregate never saw is counted from what is stored.
     /// </summary>
-    public static StatisticsAggregate Compute(IEnumerable<ReferralFacts> referrals, StatisticsAggregate previous, string openFrom, DateTimeOffset now)
+    public static StatisticsAggregate Compute(IEnumerable<ReferralFacts> referrals, StatisticsAggregate previous, string openFrom, DateTimeOffset now,
+        IReadOnlyList<LinkedAccountsMonth>? linked = null)
     {
         var byMonth = referrals.GroupBy(r => r.Month).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
         bool Frozen(string month) => string.CompareOrdinal(month, openFrom) < 0 && previous.Months.Any(m => m.Month == month);
 
         var months = new List<MonthFigures>();
         var cells = new List<DestinationMonth>();
+        var linkedCells = new List<LinkedAccountsMonth>();
         foreach (var month in byMonth.Keys.Concat(previous.Months.Select(m => m.Month)).Distinct().Order(StringComparer.Ordinal))
         {
             if (Frozen(month))
             {
                 months.Add(previous.Months.First(m => m.Month == month));
                 cells.AddRange(previous.ByDestination.Where(c => c.Month == month));
+                linkedCells.AddRange((previous.LinkedAccounts ?? []).Where(c => c.Month == month));
                 continue;
             }
 
@@ -101,9 +149,10 @@ public sealed record StatisticsAggregate(DateTimeOffset ComputedAt, IReadOnlyLis
                 times.Count, Median(times)));
             cells.AddRange(list.GroupBy(r => r.Destination, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
                 .Select(g => new DestinationMonth(month, g.Key, g.Count())));
+            linkedCells.AddRange((linked ?? []).Where(c => c.Month == month));
         }
 
-        return new StatisticsAggregate(now, months, cells);
+        return new StatisticsAggregate(now, months, cells, linkedCells);
     }
 
     public static double? Median(IReadOnlyList<double> values)

@@ -23,7 +23,7 @@ public sealed record StatisticsRun(int Referrals, int Months, double Seconds);
 /// <summary>
 /// The scheduled job behind the public statistics: lists the referrals' state.json blobs with their metadata
 /// (one listing call per 5,000 blobs; no blob is opened unless it predates the metadata), counts them
-/// (<see cref="StatisticsAggregate.Compute"/>) and saves the aggregate the page reads. The page never scans referrals.
+/// (<see cref="StatisticsAggregate.Compute"/>; linked accounts from the link index's entries in the same listing) and saves the aggregate the page reads. The page never scans referrals.
 /// </summary>
 public sealed partial class StatisticsJob(StorageClients storage, ReferralStateStore states, StatisticsOptions options, TimeProvider clock, ILogger<StatisticsJob> log)
 {
@@ -35,8 +35,15 @@ public sealed partial class StatisticsJob(StorageClients storage, ReferralStateS
         await storage.EnsureCreatedOnceAsync(ct).ConfigureAwait(false);
         await storage.EnsurePublicContainersOnceAsync(ct).ConfigureAwait(false);
         var facts = new List<ReferralFacts>();
+        var links = new List<LinkEntryFacts>();
         await foreach (var blob in storage.ContainerForListing.GetBlobsAsync(new GetBlobsOptions { Traits = BlobTraits.Metadata }, ct).ConfigureAwait(false))
         {
+            if (Links.LinkIndex.FactsOf(blob) is { } link)
+            {
+                links.Add(link); // the same listing: the link index's entries carry what the count needs
+                continue;
+            }
+
             if (!blob.Name.EndsWith("/" + ReferralStateStore.StateFileName, StringComparison.Ordinal))
             {
                 continue;
@@ -53,7 +60,8 @@ public sealed partial class StatisticsJob(StorageClients storage, ReferralStateS
 
         var now = clock.GetUtcNow();
         var previous = await ReadAsync(ct).ConfigureAwait(false);
-        var aggregate = StatisticsAggregate.Compute(facts, previous, ReferralFacts.MonthOf(now.AddDays(-options.RecountDays)), now);
+        var aggregate = StatisticsAggregate.Compute(facts, previous, ReferralFacts.MonthOf(now.AddDays(-options.RecountDays)), now,
+            LinkEntryFacts.CountLinked(links, LinkEntryFacts.RegionOf));
         await storage.Statistics.UploadJsonAsync(AggregateBlob, aggregate, AppJsonContext.Default.StatisticsAggregate, new BlobRequestConditions(), ct).ConfigureAwait(false);
         var run = new StatisticsRun(facts.Count, aggregate.Months.Count, Stopwatch.GetElapsedTime(started).TotalSeconds);
         LogRefreshed(log, run.Referrals, run.Months, run.Seconds);

@@ -55,6 +55,7 @@ public static class StatisticsPages
         html.Append(Chart(t, recent));
         html.Append(MonthTable(t, [.. Enumerable.Reverse(recent)]));
         html.Append(ForceTable(t, aggregate, forces));
+        html.Append(LinkedTable(t, aggregate));
         html.Append(CultureInfo.InvariantCulture, $"""
             <h2 class="govuk-heading-m">{E(t["stats.download.title"])}</h2>
             <p class="govuk-body"><a class="govuk-link" href="{E(t.Link(CsvPath))}" download>{E(t["stats.download.link"])}</a></p>
@@ -197,28 +198,53 @@ public static class StatisticsPages
         var published = PublishedByDestination(aggregate);
         var destinations = aggregate.ByDestination.Where(c => months.Contains(c.Month)).Select(c => c.Destination).Distinct()
             .OrderBy(d => d is ReferralFacts.Ceop or ReferralFacts.AdviceOnly ? 1 : 0).ThenBy(d => DestinationName(t, d, forces), StringComparer.Ordinal).ToList();
+        return RowsByMonthTable(t, "by-force", t["stats.forces.title"], t["stats.destination"], months, destinations,
+            destination => DestinationName(t, destination, forces), (destination, month) => published.GetValueOrDefault((month, destination), new PublishedCount(0, CellKind.Shown)));
+    }
+
+    /// <summary>A table with a row per <paramref name="keys"/> and a column per month (newest first), each cell a published count.</summary>
+    private static string RowsByMonthTable(Catalogue t, string id, string title, string rowHeader, IReadOnlyList<string> months, IEnumerable<string> keys,
+        Func<string, string> rowName, Func<string, string, PublishedCount> cell)
+    {
         var rows = new StringBuilder();
-        foreach (var destination in destinations)
+        foreach (var key in keys)
         {
-            rows.Append(CultureInfo.InvariantCulture, $"""<tr class="govuk-table__row"><th scope="row" class="govuk-table__header">{E(DestinationName(t, destination, forces))}</th>""");
+            rows.Append(CultureInfo.InvariantCulture, $"""<tr class="govuk-table__row"><th scope="row" class="govuk-table__header">{E(rowName(key))}</th>""");
             foreach (var month in months)
             {
-                var cell = published.GetValueOrDefault((month, destination), new PublishedCount(0, CellKind.Shown));
-                rows.Append(CultureInfo.InvariantCulture, $"""<td class="govuk-table__cell govuk-table__cell--numeric">{E(Cell(t, cell))}</td>""");
+                rows.Append(CultureInfo.InvariantCulture, $"""<td class="govuk-table__cell govuk-table__cell--numeric">{E(Cell(t, cell(key, month)))}</td>""");
             }
 
             rows.Append("</tr>");
         }
 
         return $"""
-            {ScrollingTable("by-force", t["stats.forces.title"])}
+            {ScrollingTable(id, title)}
               <thead class="govuk-table__head"><tr class="govuk-table__row">
-                <th scope="col" class="govuk-table__header">{E(t["stats.destination"])}</th>
+                <th scope="col" class="govuk-table__header">{E(rowHeader)}</th>
                 {string.Concat(months.Select(m => $"""<th scope="col" class="govuk-table__header govuk-table__header--numeric app-nowrap">{E(MonthName(t, m))}</th>"""))}
               </tr></thead>
               <tbody class="govuk-table__body">{rows}</tbody>
             </table></div>
             """;
+    }
+
+    /// <summary>
+    /// Online accounts named in more than one report, by regional unit and month (TRIAGE.md, "Linked reports"). Each cell
+    /// is suppressed on its own ("fewer than 5"): no total is published, so none can be worked out by subtraction.
+    /// </summary>
+    private static string LinkedTable(Catalogue t, StatisticsAggregate aggregate)
+    {
+        var months = aggregate.Months.TakeLast(TableMonths).Select(m => m.Month).Reverse().ToList();
+        var cells = (aggregate.LinkedAccounts ?? []).Where(c => months.Contains(c.Month)).ToList();
+        if (cells.Count == 0)
+        {
+            return $"""<h2 class="govuk-heading-m" id="linked-title">{E(t["stats.linked.title"])}</h2><p class="govuk-body" id="linked-none">{E(t["stats.linked.none"])}</p>""";
+        }
+
+        return RowsByMonthTable(t, "linked", t["stats.linked.title"], t["stats.linked.region"], months, cells.Select(c => c.Region).Distinct().Order(StringComparer.Ordinal),
+                region => region, (region, month) => Suppression.One(cells.FirstOrDefault(c => c.Month == month && c.Region == region)?.Accounts ?? 0))
+            + $"""<p class="govuk-body-s">{E(t["stats.linked.explained"])}</p>""";
     }
 
     /// <summary>The force-by-month table, every month, suppressed the same way: "&lt;5" for fewer than 5, "[c]" for hidden.</summary>

@@ -63,7 +63,8 @@ public static class ReferralStatuses
 /// hand-off; <see cref="Sandbox"/> when a sandbox key sent it (never delivered to a force, swept after a
 /// day, left out of statistics); and its <see cref="Audit"/> trail, so one write records a change and the
 /// lines that say what it was; and its <see cref="Links"/> to other referrals naming the same account, for the
-/// forces only (never in the partner's status). Stored as {reference}/state.json and updated with optimistic concurrency
+/// forces only (never in the partner's status), and the link <see cref="Notices"/> owed to its force by later referrals
+/// (keyed by their reference). Stored as {reference}/state.json and updated with optimistic concurrency
 /// (ETags), so two workers cannot both record a decision, nor both claim a route.
 /// </summary>
 public sealed record ReferralState(
@@ -80,7 +81,8 @@ public sealed record ReferralState(
     bool Sandbox = false,
     string? Language = null,
     IReadOnlyList<AuditEntry>? Audit = null,
-    Links.ReferralLinks? Links = null)
+    Links.ReferralLinks? Links = null,
+    IReadOnlyDictionary<string, Links.LinkNotice>? Notices = null)
 {
     /// <summary>The decision's routes, then those added after it (CEOP on escalation or as a fallback).</summary>
     public IEnumerable<Route> AllRoutes => (Triage?.Routes ?? []).Concat(AddedRoutes ?? []);

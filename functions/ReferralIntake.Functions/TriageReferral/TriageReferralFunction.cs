@@ -10,7 +10,7 @@ namespace ReferralIntake.Functions.TriageReferral;
 
 /// <summary>
 /// The queue-triggered function: load the report, run the triage policy, record the decision, then
-/// hand over to delivery. The Functions host triggers it from the referrals queue and the urgent lane: it
+/// hand over to delivery, and owe a link notice to the force of each earlier referral it links to. The Functions host triggers it from the referrals queue and the urgent lane: it
 /// throws to have the message tried again, and after the last try (host.json's maxDequeueCount) the
 /// message goes to the poison queue.
 /// </summary>
@@ -20,6 +20,7 @@ public sealed partial class TriageReferralFunction(
     TriagePolicy policy,
     Links.ReferralLinker linker,
     IReferralDelivery delivery,
+    Links.LinkNotices notices,
     TimeProvider clock,
     QueueTriggerOptions triggers,
     ILogger<TriageReferralFunction> log)
@@ -78,6 +79,10 @@ public sealed partial class TriageReferralFunction(
                 {
                     Triaged(work.State.Triage!, reference);
                 }
+
+                // Each earlier linked referral's force is owed a notice: made after this decision is saved, once per pair
+                // (a try that died before this makes them now).
+                await notices.CreateForAsync(work, ct).ConfigureAwait(false);
             }
             finally
             {
