@@ -97,14 +97,7 @@ public sealed class ForceViewBrowserTests(BrowserFixture fixture)
         return violations.Select(v => $"{name} at {width}: {v}").ToList();
     }
 
-    /// <summary>West Mercia's P2 sample, for a child at <paramref name="postcode"/>, naming <paramref name="username"/> on Snapchat.</summary>
-    private static string Naming(string postcode, string username)
-    {
-        var report = System.Text.Json.Nodes.JsonNode.Parse(Samples.WestMerciaP2)!.AsObject();
-        report["child"]!["postcode"] = postcode;
-        report["suspect"] = new System.Text.Json.Nodes.JsonObject { ["usernames"] = new System.Text.Json.Nodes.JsonArray(username), ["platform"] = "Snapchat" };
-        return report.ToJsonString();
-    }
+    private static string Naming(string postcode, string username) => Samples.Naming(username, "Snapchat", postcode);
 
     /// <summary>The page's linked referrals: the Birmingham one, then the Stafford one, each with the force holding it.</summary>
     private static async Task<IReadOnlyList<string>> LinkedRowsAsync(IPage page, string birmingham, string stafford)

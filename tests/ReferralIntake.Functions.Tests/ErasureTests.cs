@@ -76,9 +76,7 @@ public sealed class ErasureTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task Erasure_takes_a_referral_out_of_the_link_index_too()
     {
         using var app = App();
-        var report = System.Text.Json.Nodes.JsonNode.Parse(Samples.WestMerciaP2)!.AsObject();
-        report["suspect"] = new System.Text.Json.Nodes.JsonObject { ["usernames"] = new System.Text.Json.Nodes.JsonArray("@erasure_test_user"), ["platform"] = "Snapchat" };
-        var accepted = await app.SubmitAcceptedAsync(report.ToJsonString());
+        var accepted = await app.SubmitAcceptedAsync(Samples.Naming("@erasure_test_user"));
         await app.StatusWhenAsync(accepted.Reference, "delivered");
         Assert.Contains(await BlobsMentioningAsync(app, accepted.Reference), name => name.StartsWith(Links.LinkIndex.Prefix, StringComparison.Ordinal)); // indexed
 

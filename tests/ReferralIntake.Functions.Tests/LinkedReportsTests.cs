@@ -73,16 +73,7 @@ public sealed class LinkedReportsTests(AzuriteFixture azurite) : IAsyncLifetime
 
     /// <summary>A parent's report of a child in <paramref name="postcode"/>, naming <paramref name="username"/> (on <paramref name="platform"/>, if given).</summary>
     private static string Report(string postcode, string username, string? platform, string description) =>
-        new JsonObject
-        {
-            ["reporter"] = new JsonObject { ["role"] = "parent" },
-            ["child"] = new JsonObject { ["age"] = 12, ["postcode"] = postcode },
-            ["concern"] = new JsonObject { ["description"] = $"He keeps asking her for photos ({description})", ["indicators"] = new JsonArray("imagesRequested") },
-            ["suspect"] = platform is null
-                ? new JsonObject { ["usernames"] = new JsonArray(username) }
-                : new JsonObject { ["usernames"] = new JsonArray(username), ["platform"] = platform },
-            // (a P2: images asked of a child under 13)
-        }.ToJsonString();
+        Samples.Naming(username, platform, postcode, $"He keeps asking her for photos ({description})"); // a P2: images asked of a child under 13
 
     private async Task<JsonObject> DocumentOfAsync(TestApp app, string reference)
     {

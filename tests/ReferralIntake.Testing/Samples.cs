@@ -30,4 +30,27 @@ public static class Samples
         {"reporter":{"role":"child"},"child":{"age":14},
          "concern":{"description":"Someone shared a picture of me and says he will send it to my school","indicators":["imagesShared","threats"]}}
         """;
+
+    /// <summary>
+    /// West Mercia's P2, for a child at <paramref name="postcode"/>, naming <paramref name="username"/> on
+    /// <paramref name="platform"/> (the report's one platform too); with no platform, the report names none at all, so
+    /// the username alone is not an account (TRIAGE.md, "Linked reports").
+    /// </summary>
+    public static string Naming(string username, string? platform = "Snapchat", string postcode = Postcode, string description = SecretDescription)
+    {
+        var report = System.Text.Json.Nodes.JsonNode.Parse(WestMerciaP2)!.AsObject();
+        report["child"]!["postcode"] = postcode;
+        var concern = report["concern"]!.AsObject();
+        concern["description"] = description;
+        concern.Remove("platforms");
+        var suspect = new System.Text.Json.Nodes.JsonObject { ["usernames"] = new System.Text.Json.Nodes.JsonArray(username) };
+        if (platform is not null)
+        {
+            suspect["platform"] = platform;
+            concern["platforms"] = new System.Text.Json.Nodes.JsonArray(platform);
+        }
+
+        report["suspect"] = suspect;
+        return report.ToJsonString();
+    }
 }

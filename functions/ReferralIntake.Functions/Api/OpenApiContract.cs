@@ -100,6 +100,9 @@ public static class OpenApiContract
                 case "FetchForceReferral":
                     SetExample(operation.Responses?.GetValueOrDefault("200")?.Content, "application/json", Examples.Document);
                     break;
+                case "FetchForceLinkNotice":
+                    SetExample(operation.Responses?.GetValueOrDefault("200")?.Content, "application/json", Examples.LinkNotice);
+                    break;
                 case "AcknowledgeReferral":
                     SetExample(operation.RequestBody?.Content, "application/json", Examples.Acknowledgement);
                     SetExample(operation.Responses?.GetValueOrDefault("200")?.Content, "application/json", Examples.AcknowledgedRoute);
@@ -303,7 +306,22 @@ public static class OpenApiContract
               "referrals": [
                 { "reference": "RI-9F3A-2LQX-7MDE", "priority": "P1", "state": "pending", "receivedAt": "2026-11-23T01:52:10Z", "deliveredAt": null, "locationUncertain": false },
                 { "reference": "RI-7K2M-Q9XD-4HTB", "priority": "P2", "state": "delivered", "receivedAt": "2026-11-23T01:40:00Z", "deliveredAt": "2026-11-23T01:40:02Z", "locationUncertain": false }
-              ]
+              ],
+              "linkNotices": [ { "reference": "RI-4C8N-M2PW-6RJA", "linkedReference": "RI-7K2M-Q9XD-4HTB" } ]
+            }
+            """)!;
+
+        /// <summary>A link notice: a later referral named an account the force's own referral names.</summary>
+        public static JsonNode LinkNotice => JsonNode.Parse("""
+            {
+              "kind": "link-notice",
+              "version": 1,
+              "reference": "RI-4C8N-M2PW-6RJA",
+              "links": [ { "platform": "snapchat", "referrals": [
+                { "reference": "RI-7K2M-Q9XD-4HTB", "forceId": "west-midlands", "acceptedAt": "2026-11-23T01:40:00Z", "priority": "P2" },
+                { "reference": "RI-2D6F-H8KL-3QWE", "forceId": "staffordshire", "acceptedAt": "2026-11-20T18:02:11Z", "priority": "P2" } ] } ],
+              "notifyRegionalUnit": true,
+              "reason": "The account is named in 3 referrals held by West Midlands Police, Staffordshire Police and West Mercia Police."
             }
             """)!;
 

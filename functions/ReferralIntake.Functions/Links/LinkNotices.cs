@@ -60,28 +60,24 @@ public sealed partial class LinkNotices(
             List<LinkedAccount> named = [.. linked.Where(a => a.Referrals.Any(r => r.Reference == earlier))
                 .Select(a => new LinkedAccount(a.Platform, [own, .. a.Referrals.Where(r => r.Reference != earlier)]))];
             var indexedHolder = linked.SelectMany(a => a.Referrals).First(r => r.Reference == earlier).ForceId;
-            if (await store.LoadWorkAsync(earlier, ct).ConfigureAwait(false) is not { } work)
-            {
-                continue; // erased, or swept by retention, since it was found
-            }
-
+            var now = clock.GetUtcNow();
+            ReferralState? saved;
             try
             {
-                var now = clock.GetUtcNow();
-                await store.SaveAsync(work, s => s.Notices?.ContainsKey(state.Reference) == true ? null
-                    : ReferralStateStore.WithLines(
-                        WithNotice(s, new LinkNotice(state.Reference, HolderOf(s, indexedHolder), now, named, new RouteDelivery(RouteState.Pending))),
-                        [new AuditEntry(now, "link-notice-created", $"{state.Reference} names an account this referral names", LinkNotice.KeyPrefix + state.Reference, RouteState.Pending.Wire())]),
-                    ct).ConfigureAwait(false);
-                if (work.State.Notices![state.Reference].Delivery is { Final: false } d)
-                {
-                    await schedule.ScheduleAsync(new DeliveryMessage(earlier, Notice: state.Reference), d.NextAttemptAt ?? now, ct).ConfigureAwait(false);
-                }
+                saved = await store.UpdateStateAsync(earlier, s => s.Notices?.ContainsKey(state.Reference) == true ? null
+                    : WithNotice(s, new LinkNotice(state.Reference, HolderOf(s, indexedHolder), now, named, new RouteDelivery(RouteState.Pending))),
+                    ct, [new AuditEntry(now, "link-notice-created", $"{state.Reference} names an account this referral names", LinkNotice.KeyPrefix + state.Reference, RouteState.Pending.Wire())])
+                    .ConfigureAwait(false);
             }
-            catch (ReferralErasedException)
+            catch (ReferralErasedException e) when (e.Reference == earlier)
             {
-                // erased on request meanwhile: nobody is told about it
+                continue; // the earlier one was erased meanwhile (not this one: its triage goes on)
             }
+
+            if (saved?.Notices?.GetValueOrDefault(state.Reference)?.Delivery is { Final: false } d)
+            {
+                await schedule.ScheduleAsync(new DeliveryMessage(earlier, Notice: state.Reference), d.NextAttemptAt ?? now, ct).ConfigureAwait(false);
+            } // (no state: erased, or swept by retention, since it was found; nobody is told about it)
         }
     }
 
