@@ -36,7 +36,8 @@ public sealed class DestinationOutageTests(AzuriteFixture azurite, ITestOutputHe
         await _ceop.DisposeAsync();
     }
 
-    private TestApp App() => HandOffTests.App(azurite, _clock, _force, _ceop);
+    // These tests poll twenty referrals' statuses until they change: the partner's rate limit is not what they test.
+    private TestApp App() => HandOffTests.App(azurite, _clock, _force, _ceop, new() { [$"Partners:{TestApp.PartnerA}:RequestsPerMinute"] = "1000000" });
 
     /// <summary>The force's health as the hand-off keeps it, read with a client of the test's own (not counted as the app's).</summary>
     internal static async Task<DestinationHealthRecord?> HealthAsync(TestApp app, string destination = "west-mercia")
@@ -147,7 +148,9 @@ public sealed class DestinationOutageTests(AzuriteFixture azurite, ITestOutputHe
         var statuses = await Eventually.ValueAsync(
             async () =>
             {
-                _clock.Advance(TimeSpan.FromMinutes(1)); // the next probe finds it answering
+                // The next probe (at most five minutes off) finds it answering. Small steps: a step as long as a claim (two
+                // minutes) could run out a release's claim while its send is still in flight, and make a second send.
+                _clock.Advance(TimeSpan.FromSeconds(10));
                 return await StatusesAsync(app, references);
             },
             all => all.All(Delivered), TimeSpan.FromSeconds(60), "all delivered after the outage");
