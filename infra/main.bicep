@@ -1,7 +1,7 @@
 // ReferralIntake in Azure: one resource group holding storage (queues and report blobs), a Linux
 // Function App on the Flex Consumption plan running the isolated worker (.NET 10), its managed identity,
 // Key Vault for secrets, Log Analytics with Application Insights, and alerts.
-// Deploy: see README.md, "Deploying to Azure" (what-if first). Every test run compiles this file and
+// Deploy: see docs/operations.md, "Deploying to Azure" (what-if first). Every test run compiles this file and
 // each .bicepparam with the pinned Bicep CLI and the linter rules of bicepconfig.json, and checks the
 // compiled ARM JSON (tests/ReferralIntake.Functions.Tests/Infra).
 targetScope = 'resourceGroup'

@@ -26,7 +26,7 @@ resource poison 'Microsoft.Insights/scheduledQueryRules@2026-03-01' = {
   location: location
   properties: {
     displayName: 'A referral reached the poison queue'
-    description: 'A message failed 5 times and is waiting in a poison queue (${join(poisonQueueNames, ', ')}): the service could not process it (a force being down never puts one there). List and replay it: README, "Poison replay".'
+    description: 'A message failed 5 times and is waiting in a poison queue (${join(poisonQueueNames, ', ')}): the service could not process it (a force being down never puts one there). List and replay it: docs/operations.md, "Poison replay".'
     severity: 1
     enabled: true
     scopes: [ workspaceId ]
@@ -78,7 +78,7 @@ var handOffAlerts = [
   {
     name: 'oldest-p1'
     displayName: 'A P1 referral is not with its force after 5 minutes'
-    description: 'The oldest P1 referral not yet delivered to its force or CEOP is older than 5 minutes: see its status and audit (README, "Delivery").'
+    description: 'The oldest P1 referral not yet delivered to its force or CEOP is older than 5 minutes: see its status and audit (docs/architecture.md, "Delivery").'
     severity: 0
     query: 'customMetrics | where name == "referrals.oldest_undelivered_p1" | summarize oldest = max(value) | where oldest > 300'
   }

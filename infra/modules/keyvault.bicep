@@ -1,7 +1,7 @@
 // Key Vault for partner and force key hashes, force webhook secrets and the Entra ID client secret.
 // RBAC only (no access policies), soft delete and purge protection on, no public network access (a
 // private endpoint, see main.bicep), and every access logged to Log Analytics. Secrets are set by the operators, never
-// from this repo: see README.md, "Deploying to Azure".
+// from this repo: see docs/operations.md, "Deploying to Azure".
 // API versions: Microsoft.KeyVault/vaults@2025-05-01, Microsoft.Authorization/roleAssignments@2022-04-01.
 param name string
 param location string

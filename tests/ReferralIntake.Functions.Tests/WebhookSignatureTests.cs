@@ -6,7 +6,7 @@ using ReferralIntake.Functions.Tests.Support;
 
 namespace ReferralIntake.Functions.Tests;
 
-/// <summary>The signature a force verifies (README, "For police forces"), and the destinations it is sent to.</summary>
+/// <summary>The signature a force verifies (docs/forces.md), and the destinations it is sent to.</summary>
 [Collection(AzuriteCollection.Name)]
 public sealed class WebhookSignatureTests(AzuriteFixture azurite)
 {

@@ -9,7 +9,7 @@ namespace ReferralIntake.Functions.Admin;
 /// reach), the Idempotency-Key's record reduced to "erased" (a late retry gets 410 and stores nothing),
 /// every blob of the referral and its place on any force's list, and its poison messages. Messages
 /// still queued are dropped when next taken (the tombstone). What soft delete and backups keep is in
-/// the README ("Erasure").
+/// docs/operations.md ("Erasure").
 /// </summary>
 public sealed partial class ReferralErasure(
     ErasureRegistry erasures, ReportStore reports, IdempotencyStore idempotency, RetentionSweeper blobs, PoisonReplay poison,

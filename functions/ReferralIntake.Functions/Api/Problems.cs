@@ -4,7 +4,7 @@ using ReferralIntake.Domain.Reports;
 
 namespace ReferralIntake.Functions.Api;
 
-/// <summary>RFC 9457 problem details, one kind per way a request can fail (see README, "Errors").</summary>
+/// <summary>RFC 9457 problem details, one kind per way a request can fail (see docs/partners.md, "Errors").</summary>
 public static class Problems
 {
     public static ProblemHttpResult Invalid(IReadOnlyList<FieldError> errors) => Make(

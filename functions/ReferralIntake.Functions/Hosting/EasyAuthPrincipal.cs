@@ -43,7 +43,7 @@ public sealed record EasyAuthPrincipal(string? Name, IReadOnlyList<string> Roles
         }
     }
 
-    /// <summary>The header the platform would send for this person (tests, and the README's examples).</summary>
+    /// <summary>The header the platform would send for this person (tests, and docs/forces.md's examples).</summary>
     public static string HeaderFor(string name, params string[] roles) => Convert.ToBase64String(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(
         new PrincipalShape("aad", [new ClaimShape("name", name), .. roles.Select(r => new ClaimShape("roles", r))], "name", "roles"), EasyAuthJson.Default.PrincipalShape)));
 }

@@ -7,7 +7,7 @@ namespace ReferralIntake.Functions.Storage;
 /// <summary>
 /// Keeps ASP.NET Core's data-protection keys (which sign the web form's anti-forgery tokens) in the
 /// referrals container, so every instance of a scaled-out app accepts the others' tokens and a parent
-/// is never turned away mid-report by a restart. The container is private; see the README for
+/// is never turned away mid-report by a restart. The container is private; see docs/operations.md ("Known limitations") for
 /// wrapping the keys with Key Vault.
 /// </summary>
 public sealed class BlobKeyRepository(StorageClients storage) : IXmlRepository
