@@ -850,4 +850,4 @@ public enum AcknowledgeResult
 }
 
 /// <summary>A fetched document as it was made for the force, the force's route as it stands after the fetch, and the link notices later referrals owe the force about it.</summary>
-public sealed record FetchedDocument(BinaryData Document, RouteDelivery Route, IReadOnlyList<Links.LinkNotice>? Notices = null);
+public sealed record FetchedDocument(BinaryData Document, RouteDelivery Route, IReadOnlyList<Links.LinkNotice> Notices);

@@ -65,12 +65,7 @@ public static class ForceReferralsFunction
             return Problems.NotFound();
         }
 
-        foreach (var (name, value) in signer.Headers(forceId, reference, body, Links.LinkNotices.IdempotencyKeyOf(reference, linkedReference)))
-        {
-            http.Response.Headers[name] = value;
-        }
-
-        return TypedResults.File(body, "application/json; charset=utf-8");
+        return Signed(http, signer.Headers(forceId, reference, body, Links.LinkNotices.IdempotencyKeyOf(reference, linkedReference)), body);
     }
 
     public static async Task<Results<Ok<ForceReferralList>, ProblemHttpResult>> ListAsync(
@@ -102,7 +97,13 @@ public static class ForceReferralsFunction
         }
 
         var body = fetched.Document.ToArray();
-        foreach (var (name, value) in signer.Headers(forceId, reference, body))
+        return Signed(http, signer.Headers(forceId, reference, body), body);
+    }
+
+    /// <summary>The body as JSON, with the signature headers a webhook delivery would carry.</summary>
+    private static FileContentHttpResult Signed(HttpContext http, IEnumerable<(string Name, string Value)> headers, byte[] body)
+    {
+        foreach (var (name, value) in headers)
         {
             http.Response.Headers[name] = value;
         }

@@ -41,8 +41,8 @@ public static class ForceViewFunctions
     [Access(Caller.ForceView, Page = true)]
     public static Task<IResult> ShowAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "force/referrals/{reference}")] HttpRequest request, string reference) =>
         ForceViewPages.ShowAsync(reference, request.QueryValue("done"), request.HttpContext.User, request.HttpContext,
-            request.Service<IAntiforgery>(), request.Service<ReferralDelivery>(), request.Service<ForceDirectory>(), request.HttpContext.RequestAborted,
-            request.Service<Links.LinkNotices>());
+            request.Service<IAntiforgery>(), request.Service<ReferralDelivery>(), request.Service<Links.LinkNotices>(), request.Service<ForceDirectory>(),
+            request.HttpContext.RequestAborted);
 
     [Function("ForceViewAcknowledge")]
     [Access(Caller.ForceView, Page = true)]

@@ -14,7 +14,7 @@ namespace ReferralIntake.Functions.ForceView;
 public static class ForceViewMarkup
 {
     public static string Referral(ReferralDocument d, RouteDelivery? route, string? done, string antiforgeryName, string antiforgeryToken,
-        IReadOnlyList<Links.LinkNotice>? notices = null)
+        IReadOnlyList<Links.LinkNotice> notices)
     {
         var html = new StringBuilder();
         html.Append("""<a href="/force/referrals" class="govuk-back-link">Back to your referrals</a>""");
@@ -37,7 +37,7 @@ public static class ForceViewMarkup
             html.Append($"""<div class="govuk-warning-text"><span class="govuk-warning-text__icon" aria-hidden="true">!</span><strong class="govuk-warning-text__text"><span class="govuk-visually-hidden">Warning</span> Only the first part of the postcode was given, and that district crosses force borders.{E(others)}</strong></div>""");
         }
 
-        LinkedReferrals(html, d, notices ?? []);
+        LinkedReferrals(html, d, notices);
         var r = d.Report;
         html.Append("""<h2 class="govuk-heading-m">What happened</h2>""");
         html.Append(CultureInfo.InvariantCulture, $"""<div class="govuk-inset-text app-report-text">{E(r.Concern.Description).Replace("\n", "<br>", StringComparison.Ordinal)}</div>""");
@@ -106,7 +106,7 @@ public static class ForceViewMarkup
             <h2 class="govuk-heading-m" id="linked-referrals">Linked referrals</h2>
             <p class="govuk-body">The online account named in this report was named in other referrals too. Only these details are shared: to know more, contact the other force through your regional organised crime unit.</p>
             """);
-        var reason = d.Route.Kind == "police-force"
+        var reason = d.Route.Kind == Domain.Triage.RouteKinds.Name(Domain.Triage.RouteKind.PoliceForce)
             ? ReferralDocument.RegionalUnitReason(links, d.Route.ForceName ?? "this force")
             : null;
         if (reason is not null)

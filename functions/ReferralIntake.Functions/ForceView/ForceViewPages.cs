@@ -173,7 +173,7 @@ public static class ForceViewPages
     }
 
     internal static async Task<IResult> ShowAsync(string reference, string? done, ClaimsPrincipal user, HttpContext http, IAntiforgery af,
-        ReferralDelivery delivery, ForceDirectory forces, CancellationToken ct, Links.LinkNotices? notices = null)
+        ReferralDelivery delivery, Links.LinkNotices notices, ForceDirectory forces, CancellationToken ct)
     {
         var forceId = ForceAuthentication.ForceId(user);
         // Opening it is a fetch: for a force that pulls, the delivery.
@@ -182,9 +182,9 @@ public static class ForceViewPages
             return NotFound(forceId, forces);
         }
 
-        foreach (var notice in notices is null ? [] : fetched.Notices ?? [])
+        foreach (var notice in fetched.Notices)
         {
-            await notices!.FetchAsync(reference, notice.From, forceId, ct).ConfigureAwait(false); // shown here: fetched, and off the list
+            await notices.FetchAsync(reference, notice.From, forceId, ct).ConfigureAwait(false); // shown here: fetched, and off the list
         }
 
         var document = fetched.Document.ToObjectFromJson(AppJsonContext.Default.ReferralDocument)!;

@@ -47,13 +47,12 @@ public sealed partial class LinkNotices(
     public async Task CreateForAsync(ReferralWork later, CancellationToken ct)
     {
         var state = later.State;
-        if (state is not { Sandbox: false, Triage: { } decision, Links.Linked: { Count: > 0 } linked })
+        if (state is not { Sandbox: false, Triage: { } decision, Links.Linked: { Count: > 0 } linked }
+            || LinkedReferral.Of(state.Reference, state.ReceivedAt, decision) is not { } own)
         {
             return;
         }
 
-        var holder = decision.Routes.FirstOrDefault(r => r.Kind is RouteKind.PoliceForce or RouteKind.Ceop)?.Force?.Id ?? "ceop";
-        var own = new LinkedReferral(state.Reference, holder, state.ReceivedAt, decision.Priority.ToString());
         foreach (var earlier in linked.SelectMany(a => a.Referrals).Select(r => r.Reference).Distinct(StringComparer.Ordinal).ToList())
         {
             // What the earlier force learns: this referral, and the others this one was linked to by the same account.
@@ -266,7 +265,7 @@ public sealed partial class LinkNotices(
         {
             if (destination.Pull)
             {
-                await ListAsync(notice, state.Reference, ct).ConfigureAwait(false);
+                await AddToListAsync(notice, state.Reference, ct).ConfigureAwait(false);
                 return false;
             }
 
@@ -277,7 +276,7 @@ public sealed partial class LinkNotices(
         if (inboxMode.Enabled)
         {
             // Local development: listed in the local inbox, as a referral is kept there.
-            await ListAsync(notice, state.Reference, ct).ConfigureAwait(false);
+            await AddToListAsync(notice, state.Reference, ct).ConfigureAwait(false);
             attempts.Add(new DeliveryAttempt(1, clock.GetUtcNow(), "delivered", null, 0));
             return true;
         }
@@ -285,7 +284,7 @@ public sealed partial class LinkNotices(
         throw new DeliveryFailedException($"No delivery endpoint is configured for {notice.ForceId} (set Destinations__{notice.ForceId}__Url or Destinations__default__Url).");
     }
 
-    private async Task ListAsync(LinkNotice notice, string reference, CancellationToken ct)
+    private async Task AddToListAsync(LinkNotice notice, string reference, CancellationToken ct)
     {
         var path = ListEntryPath(notice.ForceId, reference, notice.From);
         await storage.Container.GetBlobClient(path).UploadAsync(BinaryData.Empty, overwrite: true, ct).ConfigureAwait(false);

@@ -21,14 +21,12 @@ public sealed class ReferralLinker(PlatformDirectory platforms, LinkKeys keys, L
     {
         ArgumentNullException.ThrowIfNull(work);
         ArgumentNullException.ThrowIfNull(decision);
-        var authority = decision.Routes.FirstOrDefault(r => r.Kind is RouteKind.PoliceForce or RouteKind.Ceop);
         var accounts = Accounts.Of(work.Report, platforms);
-        if (work.State.Sandbox || authority is null || accounts.IsEmpty)
+        if (work.State.Sandbox || LinkedReferral.Of(work.Reference, work.State.ReceivedAt, decision) is not { } own || accounts.IsEmpty)
         {
             return null;
         }
 
-        var own = new LinkedReferral(work.Reference, authority.Force?.Id ?? "ceop", work.State.ReceivedAt, decision.Priority.ToString());
         var indexKeys = accounts.Select(keys.Of).ToList();
         foreach (var key in indexKeys)
         {
