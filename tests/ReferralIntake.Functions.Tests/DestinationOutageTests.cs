@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Net.Http.Json;
 using Azure.Storage.Blobs;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -37,7 +38,18 @@ public sealed class DestinationOutageTests(AzuriteFixture azurite, ITestOutputHe
     }
 
     // These tests poll twenty referrals' statuses until they change: the partner's rate limit is not what they test.
-    private TestApp App() => HandOffTests.App(azurite, _clock, _force, _ceop, new() { [$"Partners:{TestApp.PartnerA}:RequestsPerMinute"] = "1000000" });
+    private const string AdminKey = "outage-admin-key";
+
+    private TestApp App() => HandOffTests.App(azurite, _clock, _force, _ceop,
+        new() { [$"Partners:{TestApp.PartnerA}:RequestsPerMinute"] = "1000000", ["Admin:KeySha256"] = Intake.Partners.HashKey(AdminKey) });
+
+    /// <summary>GET /api/admin/destinations, as an operator.</summary>
+    private static async Task<IReadOnlyList<DestinationOverview>> DestinationsAsync(TestApp app)
+    {
+        using var admin = app.CreateClient();
+        admin.DefaultRequestHeaders.Add("X-Admin-Key", AdminKey);
+        return (await admin.GetFromJsonAsync<IReadOnlyList<DestinationOverview>>("/api/admin/destinations", AppJsonContext.Default.Options))!;
+    }
 
     /// <summary>The force's health as the hand-off keeps it, read with a client of the test's own (not counted as the app's).</summary>
     internal static async Task<DestinationHealthRecord?> HealthAsync(TestApp app, string destination = "west-mercia")
@@ -124,6 +136,7 @@ public sealed class DestinationOutageTests(AzuriteFixture azurite, ITestOutputHe
         var counter = app.Services.GetRequiredService<StorageCallCounter>();
         long Counted() => counter.Snapshot().Where(c => c.Key.Step != "referral.postpone").Sum(c => c.Value); // the hops of a message not yet due are the test's 0.1 s, not work
         var before = Counted();
+        var stepsBefore = counter.Snapshot();
         var pingsBefore = _force.Pings.Count;
         var triedBefore = _force.Received.Count;
         Assert.InRange(triedBefore, 1, 20); // the first few tried once and found it down; the rest waited without trying
@@ -139,9 +152,20 @@ public sealed class DestinationOutageTests(AzuriteFixture azurite, ITestOutputHe
         var calls = Counted() - before;
         var pings = _force.Pings.Count - pingsBefore;
         // A probe is a read, a scheduled message and a write; nothing per waiting referral. 120 five-minute steps, a probe in each at most.
-        output.WriteLine($"ten hours, 20 referrals waiting: {pings} probes, {calls} storage requests (bound: {3 * pings + 10})");
+        output.WriteLine($"ten hours, 20 referrals waiting: {pings} probes, {calls} storage requests (bound: {3 * pings + 20})");
+        var steps = counter.Snapshot().Where(c => c.Key.Step != "referral.postpone" && c.Value != stepsBefore.GetValueOrDefault(c.Key))
+            .ToDictionary(c => $"{c.Key.Step} {c.Key.Call}", c => c.Value - stepsBefore.GetValueOrDefault(c.Key));
+        foreach (var (step, count) in steps.OrderBy(c => c.Key, StringComparer.Ordinal))
+        {
+            output.WriteLine($"  {step}: {count}");
+        }
+
         Assert.InRange(pings, 100, 130);
-        Assert.True(calls <= 3 * pings + 10, $"{calls} storage calls for {pings} probes over ten hours with 20 referrals waiting");
+        Assert.Equal(["referral.probe blob read", "referral.probe blob write", "referral.probe queue send"], steps.Keys.Order(StringComparer.Ordinal)); // probes only
+        Assert.Equal((pings, pings), (steps["referral.probe blob write"], steps["referral.probe queue send"]));
+        // A probe message taken twice (redelivered, or a replaced probe's) costs a read and stops; how many there are
+        // depends on how the test's five-minute clock jumps meet the queue's real time (0 to 15 seen), never on the referrals.
+        Assert.True(calls <= 3 * pings + 20, $"{calls} storage calls for {pings} probes over ten hours with 20 referrals waiting");
         Assert.Equal(triedBefore, _force.Received.Count); // ten hours of waiting: probes only, no referral's own try
 
         _force.Fallback = ForceServer.Answer(StatusCodes.Status202Accepted);
@@ -188,11 +212,18 @@ public sealed class DestinationOutageTests(AzuriteFixture azurite, ITestOutputHe
                 TimeSpan.FromSeconds(30), $"{reference} waiting for the force");
         }
 
+        // What an operator sees: the force failing, and what waits for it.
+        var during = Assert.Single(await DestinationsAsync(app), d => d.Destination == "west-mercia");
+        Assert.Equal(("failing", 5, 5), (during.Status, during.Waiting.GetValueOrDefault("P1"), during.Waiting.GetValueOrDefault("P2")));
+
         var failedCalls = _force.Received.Count;
         _force.Fallback = ForceServer.Answer(StatusCodes.Status202Accepted);
         _clock.Advance(TimeSpan.FromSeconds(30)); // within the P1s' five minutes: no escalation; past the first probe and every route's own back-off
         await Eventually.ValueAsync<IReadOnlyList<ReferralStatusBody?>>(async () => await StatusesAsync(app, p1s.Concat(p2s)), all => all.All(Delivered),
             TimeSpan.FromSeconds(60), "all delivered after the outage");
+        var after = await Eventually.ValueAsync(async () => Assert.Single(await DestinationsAsync(app), d => d.Destination == "west-mercia"),
+            d => d.Status == "up" && d.Waiting.Count == 0, TimeSpan.FromSeconds(30), "the force up, nothing waiting");
+        Assert.Equal(0, after.Failures);
 
         var order = _force.Received.Skip(failedCalls).Select(r => r.Reference).ToList();
         Assert.Equal(10, order.Count); // once each

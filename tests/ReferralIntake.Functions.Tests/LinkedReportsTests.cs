@@ -299,7 +299,7 @@ public sealed class LinkedReportsTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var ceop = await ForceServer.StartAsync();
-        using var app = HandOffTests.App(azurite, clock, _forces, ceop); // West Mercia's webhook, one call per attempt
+        using var app = HandOffTests.App(azurite, clock, _forces, ceop, new() { ["Admin:KeySha256"] = Partners.HashKey(AdminKey) }); // West Mercia's webhook, one call per attempt
         var first = (await app.SubmitAcceptedAsync(Report("WR1 2AA", "@retry_user", "TikTok", "first"))).Reference;
         await app.StatusWhenAsync(first, "delivered");
         _forces.Then(ForceServer.Answer(202), ForceServer.Answer(500)); // the second referral's document, then the notice's first try
@@ -318,5 +318,10 @@ public sealed class LinkedReportsTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal(["link-notice-created", "delivery-attempt", "retry-scheduled", "delivery-attempt", "link-notice-delivered"], await NoticeTrailAsync(app, first, second));
         using var status = await app.GetWithKeyAsync($"/api/referrals/{first}", TestApp.PartnerAKey);
         Assert.DoesNotContain(second, await status.Content.ReadAsStringAsync(), StringComparison.Ordinal); // the partner never learns of the link
+        using var admin = app.CreateClient();
+        admin.DefaultRequestHeaders.Add("X-Admin-Key", AdminKey);
+        var forOperator = (await admin.GetFromJsonAsync<ReferralStatusBody>($"/api/admin/referrals/{first}"))!;
+        Assert.Equal(["link-notice-created", "delivery-attempt", "retry-scheduled", "delivery-attempt", "link-notice-delivered"],
+            forOperator.Audit!.Where(a => a.Destination == $"link-notice:{second}").Select(a => a.Event)); // an operator does
     }
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using ReferralIntake.Functions.Api;
 using ReferralIntake.Functions.Hosting;
 using ReferralIntake.Functions.Intake;
 using ReferralIntake.Functions.Tests.Support;
@@ -49,6 +50,27 @@ public sealed class OperatorTests(AzuriteFixture azurite)
         Assert.Contains("\"erasedBy\":\"ops.jones@example.org\"", record, StringComparison.Ordinal);
         Assert.Contains((await app.StatusAsync(replayed))!.Audit!, a => a.Event == "replayed" && a.Detail!.EndsWith("by ops.jones@example.org", StringComparison.Ordinal));
         Assert.Contains(app.Logs, l => l.Contains("Operator ops.jones@example.org replayed 1 referrals", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task An_operator_reads_any_partners_referral_and_an_unknown_reference_or_a_caller_without_a_key_gets_nothing()
+    {
+        using var app = new TestApp(azurite, new() { [TestApp.QueueTriggersOff] = "true", ["Admin:KeySha256"] = Partners.HashKey(AdminKey) });
+        using var submitted = await app.SubmitAsync(Samples.WestMerciaP2, apiKey: TestApp.PartnerBKey); // partner B's, not A's
+        var reference = (await submitted.Content.ReadFromJsonAsync<AcceptedReferral>())!.Reference;
+
+        using var asOperator = await SendAsync(app, HttpMethod.Get, $"/api/admin/referrals/{reference}", key: AdminKey);
+        using var unknown = await SendAsync(app, HttpMethod.Get, "/api/admin/referrals/RI-AAAA-AAAA-AAAA", key: AdminKey);
+        using var noKey = await SendAsync(app, HttpMethod.Get, $"/api/admin/referrals/{reference}");
+        using var wrongKey = await SendAsync(app, HttpMethod.Get, $"/api/admin/referrals/{reference}", key: "not-the-admin-key");
+        using var asPartnerA = await app.GetWithKeyAsync($"/api/referrals/{reference}", TestApp.PartnerAKey);
+
+        Assert.Equal(HttpStatusCode.OK, asOperator.StatusCode);
+        var status = (await asOperator.Content.ReadFromJsonAsync<ReferralStatusBody>())!;
+        Assert.Equal((reference, "received"), (status.Reference, status.Status));
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Equal((HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized), (noKey.StatusCode, wrongKey.StatusCode));
+        Assert.Equal(HttpStatusCode.NotFound, asPartnerA.StatusCode); // a partner sees only its own: the operator route is the way in
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using ReferralIntake.Functions.Api;
+using ReferralIntake.Functions.Delivery;
 using ReferralIntake.Functions.Intake;
 using ReferralIntake.Functions.Storage;
 
@@ -9,7 +10,8 @@ namespace ReferralIntake.Functions.Admin;
 /// <summary>
 /// The operators' API (<see cref="OperatorAuthentication"/>: Entra ID with the Operator role in Azure,
 /// the admin key in local development only; where neither is set up these routes are not mapped): list the
-/// poison queues and replay referrals, sweep retention now, erase one referral. Each action is recorded
+/// poison queues and replay referrals, sweep retention now, erase one referral, read one referral's status, and
+/// see which forces are down and what waits for them. Each action is recorded
 /// with the operator's name. Not in the public OpenAPI document: it is not for partners or forces.
 /// </summary>
 public static partial class AdminApi
@@ -45,6 +47,16 @@ public static partial class AdminApi
         References.IsWellFormed(reference) && await erasure.EraseAsync(reference, OperatorAuthentication.OperatorName(user), ct).ConfigureAwait(false) is not null
             ? TypedResults.NoContent()
             : Problems.NotFound();
+
+    /// <summary>A referral's status as its partner sees it, whichever partner sent it, with its link notices' lines too.</summary>
+    public static async Task<Results<Ok<ReferralStatusBody>, ProblemHttpResult>> StatusAsync(string reference, ReferralStateStore store, CancellationToken ct) =>
+        References.IsWellFormed(reference) && await store.LoadStateAsync(reference, ct).ConfigureAwait(false) is { } state
+            ? TypedResults.Ok(GetReferralStatus.GetReferralStatusFunction.BodyOf(state, withLinkNotices: true))
+            : Problems.NotFound();
+
+    /// <summary>The forces (and CEOP) the hand-off has seen fail, the ones not up first, with their waiting routes by priority.</summary>
+    public static async Task<Ok<IReadOnlyList<DestinationOverview>>> DestinationsAsync(DestinationHealthStore health, CancellationToken ct) =>
+        TypedResults.Ok(await health.OverviewAsync(ct).ConfigureAwait(false));
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Operator {Operator} {Action} {Count} referrals")]
     private static partial void LogAction(ILogger logger, string @operator, string action, int count);

@@ -34,6 +34,16 @@ public static class AdminFunctions
         await AdminApi.SweepAsync(request.HttpContext.User, request.Service<RetentionSweep.RetentionSweeper>(), request.Service<ILoggerFactory>(),
             request.HttpContext.RequestAborted).ConfigureAwait(false);
 
+    [Function("GetReferralForOperator")]
+    [Access(Caller.Operator)]
+    public static async Task<IResult> StatusAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/admin/referrals/{reference}")] HttpRequest request, string reference) =>
+        await AdminApi.StatusAsync(reference, request.Service<Storage.ReferralStateStore>(), request.HttpContext.RequestAborted).ConfigureAwait(false);
+
+    [Function("ListDestinations")]
+    [Access(Caller.Operator)]
+    public static async Task<IResult> DestinationsAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/admin/destinations")] HttpRequest request) =>
+        await AdminApi.DestinationsAsync(request.Service<Delivery.DestinationHealthStore>(), request.HttpContext.RequestAborted).ConfigureAwait(false);
+
     [Function("EraseReferral")]
     [Access(Caller.Operator)]
     public static async Task<IResult> EraseAsync([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "api/admin/referrals/{reference}")] HttpRequest request, string reference) =>

@@ -31,6 +31,14 @@ public sealed record DestinationHealthRecord(
     public bool Waiting => Status != Up;
 }
 
+/// <summary>
+/// A destination as an operator sees it (GET /api/admin/destinations): its health record and how many routes wait
+/// for it, by priority. Destinations that never failed have no record and are not listed.
+/// </summary>
+public sealed record DestinationOverview(
+    string Destination, string Status, DateTimeOffset Since, int Failures, string? LastError, DateTimeOffset? NextProbeAt,
+    IReadOnlyDictionary<string, int> Waiting);
+
 /// <summary>One route waiting for its destination, as its index entry names it (never any report content).</summary>
 public sealed record WaitingRoute(string BlobName, string Reference, string RouteKey);
 
@@ -109,6 +117,33 @@ public sealed class DestinationHealthStore(StorageClients clients, DeliverySched
         }
 
         return found.Take(max).ToList();
+    }
+
+    /// <summary>Every destination with a health record, the ones not up first: two listings and a read per record.</summary>
+    public async Task<IReadOnlyList<DestinationOverview>> OverviewAsync(CancellationToken ct)
+    {
+        await clients.EnsureCreatedOnceAsync(ct).ConfigureAwait(false);
+        var waiting = new Dictionary<string, SortedDictionary<string, int>>(StringComparer.Ordinal);
+        await foreach (var blob in clients.HandOff.GetBlobsAsync(new GetBlobsOptions { Prefix = "waiting/" }, ct).ConfigureAwait(false))
+        {
+            if (blob.Name.Split('/') is { Length: 6 } parts)
+            {
+                var counts = waiting.TryGetValue(parts[1], out var found) ? found : waiting[parts[1]] = new(StringComparer.Ordinal);
+                counts[parts[2]] = counts.GetValueOrDefault(parts[2]) + 1;
+            }
+        }
+
+        var overview = new List<DestinationOverview>();
+        await foreach (var blob in clients.HandOff.GetBlobsAsync(new GetBlobsOptions { Prefix = "health/" }, ct).ConfigureAwait(false))
+        {
+            if (await ReadAsync(blob.Name["health/".Length..^".json".Length], ct).ConfigureAwait(false) is ({ } r, _))
+            {
+                overview.Add(new DestinationOverview(r.Destination, r.Status, r.Since, r.Failures, r.LastError, r.NextProbeAt,
+                    waiting.TryGetValue(r.Destination, out var counts) ? counts : new SortedDictionary<string, int>()));
+            }
+        }
+
+        return [.. overview.OrderBy(d => d.Status == DestinationHealthRecord.Up).ThenBy(d => d.Destination, StringComparer.Ordinal)];
     }
 
     public async Task RemoveWaitingAsync(WaitingRoute route, CancellationToken ct) =>

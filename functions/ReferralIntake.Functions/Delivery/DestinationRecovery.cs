@@ -49,7 +49,8 @@ public sealed partial class DestinationRecovery(
         if (record.Status == DestinationHealthRecord.Failing && destinations.For(destinationId) is { Pull: false } destination)
         {
             var (up, retryAfter, outcome) = await sender.PingAsync(destination, probeId, ct).ConfigureAwait(false);
-            ReferralTelemetry.DestinationProbes.Add(1, new KeyValuePair<string, object?>("outcome", up ? retryAfter is null ? "up" : "paused" : "down"));
+            ReferralTelemetry.DestinationProbes.Add(1, new KeyValuePair<string, object?>("outcome", up ? retryAfter is null ? "up" : "paused" : "down"),
+                new KeyValuePair<string, object?>("destination", destinationId)); // the force-down alert groups by it (infra/modules/alerts.bicep)
             if (!up || retryAfter is not null)
             {
                 var delay = up ? retryAfter!.Value.TotalSeconds : Math.Min(record.ProbeDelaySeconds * 2, options.MaxProbeSeconds);

@@ -105,7 +105,7 @@ public static class ForceViewPages
         var form = await http.Request.ReadFormAsync().ConfigureAwait(false);
         var forceId = local.Enabled && IsLoopback(http) && form["localForce"].ToString() is { Length: > 0 } chosen && (chosen == "ceop" || forces.Find(chosen) is not null)
             ? chosen
-            : ApiKeys.Find(form["key"].ToString(), keys.All, k => k.KeySha256)?.Id;
+            : keys.Authenticate(form["key"].ToString(), http.Connection.RemoteIpAddress);
         if (forceId is null)
         {
             return SignInPage(http, af, local, forces, configuration, failed: "key");

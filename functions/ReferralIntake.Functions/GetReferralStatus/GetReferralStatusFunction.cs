@@ -36,15 +36,23 @@ public static class GetReferralStatusFunction
                 return Problems.NotFound();
             }
 
-            // A link notice's lines are for operators: the partner never learns that a referral is linked.
-            var audit = ReferralStateStore.AuditOf(state).Where(line => !Links.LinkNotices.IsNoticeLine(line)).ToList();
-            return TypedResults.Ok(new ReferralStatusBody(state.Reference, state.Status.Wire(), ContractMapping.ToTriageBody(state), state.FailureReason, audit,
-                state.Sandbox ? true : null));
+            return TypedResults.Ok(BodyOf(state, withLinkNotices: false));
         }
         catch (Exception e) when (IntakeResilience.IsOutage(e))
         {
             return Problems.Unavailable(http, TimeSpan.FromSeconds(30), "Storage cannot be reached just now. Please try again shortly.");
         }
+    }
+
+    /// <summary>
+    /// The status body. A link notice's lines are for operators (<paramref name="withLinkNotices"/>): the partner never
+    /// learns that a referral is linked.
+    /// </summary>
+    public static ReferralStatusBody BodyOf(ReferralState state, bool withLinkNotices)
+    {
+        var audit = ReferralStateStore.AuditOf(state).Where(line => withLinkNotices || !Links.LinkNotices.IsNoticeLine(line)).ToList();
+        return new ReferralStatusBody(state.Reference, state.Status.Wire(), ContractMapping.ToTriageBody(state), state.FailureReason, audit,
+            state.Sandbox ? true : null);
     }
 
     /// <summary>

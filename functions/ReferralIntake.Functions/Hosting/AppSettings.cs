@@ -68,6 +68,7 @@ public static class SettingsCatalogue
         new("Partners__{id}__CallbackUrl", SettingPlace.Optional, "a partner's callback"),
         new("Partners__{id}__CallbackSecret", SettingPlace.Optional, "a partner's callback secret"),
         new("Forces__{id}__KeySha256", SettingPlace.Optional, "a force's (or CEOP's) own key hash, for the force API"),
+        new("Forces__{id}__LocalOnly", SettingPlace.Optional, "a development force key: Azurite and loopback only"),
         new("Destinations__{id}__Url", SettingPlace.Optional, "a force webhook"),
         new("Destinations__{id}__Pull", SettingPlace.Optional, "true: the force collects its referrals through the force API (no webhook)"),
         new("Destinations__{id}__Secret", SettingPlace.Optional, "a force's signing secret (webhook, or the documents it pulls)"),

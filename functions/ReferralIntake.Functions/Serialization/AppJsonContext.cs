@@ -47,6 +47,7 @@ namespace ReferralIntake.Functions.Serialization;
 [JsonSerializable(typeof(AdminApi.ReplayResult))]
 [JsonSerializable(typeof(IReadOnlyList<PoisonedReferral>))]
 [JsonSerializable(typeof(SweepResult))]
+[JsonSerializable(typeof(IReadOnlyList<DestinationOverview>))]
 [JsonSerializable(typeof(HealthFunction.HealthBody))]
 [JsonSerializable(typeof(JsonObject))]
 // the public pages: feedback, and the statistics' aggregate

@@ -20,7 +20,7 @@ public static class ReferralTelemetry
     public static readonly Counter<long> Received = Meter.CreateCounter<long>("referrals.received", description: "Referrals accepted (202).");
     public static readonly Counter<long> Triaged = Meter.CreateCounter<long>("referrals.triaged", description: "Triage decisions, by priority.");
     public static readonly Counter<long> StorageRequests = Meter.CreateCounter<long>("referrals.storage.requests", description: "Storage requests sent (each retry too), by call and step.");
-    public static readonly Counter<long> DestinationProbes = Meter.CreateCounter<long>("referrals.destination.probes", description: "Probes of destinations whose routes wait, by outcome (up, paused, down).");
+    public static readonly Counter<long> DestinationProbes = Meter.CreateCounter<long>("referrals.destination.probes", description: "Probes of destinations whose routes wait, by destination and outcome (up, paused, down).");
     public static readonly Counter<long> Routed = Meter.CreateCounter<long>("referrals.routed", description: "Routes decided, by kind and force.");
     public static readonly Counter<long> Delivered = Meter.CreateCounter<long>("referrals.delivered", description: "Referrals delivered on every route.");
     public static readonly Counter<long> Failed = Meter.CreateCounter<long>("referrals.failed", description: "Referrals marked failed after their last try.");
