@@ -156,12 +156,7 @@ public sealed class LocalHost : IAsyncDisposable
         return Directory.Exists(output) ? output : throw new InvalidOperationException($"{output} is missing: build the solution first.");
     }
 
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
+    private static int FreePort() => AzuriteFixture.FreePort();
 }
 
 /// <summary>One Azurite and one host for the contract tests, which run one after another.</summary>

@@ -108,12 +108,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
         _process = null;
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public static int FreePort() => LocalFunctionsHost.LocalHost.FreeLoopbackPort();
 
     private static bool Listening(int port)
     {

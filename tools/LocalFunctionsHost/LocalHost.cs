@@ -97,10 +97,30 @@ public static class LocalHost
     /// <summary>Resolves once the worker has reported its functions and the HTTP triggers are mapped.</summary>
     public static Task FunctionsMapped(WebApplication app) => app.Services.GetRequiredService<HttpTriggers>().Mapped;
 
-    private static int FreeLoopbackPort()
+    /// <summary>
+    /// A free loopback port below Linux's ephemeral range (32768–60999), so no outgoing connection can take it between
+    /// this check and the bind (one did, in a CI run: "address already in use"); random, so hosts started side by side
+    /// seldom try the same one.
+    /// </summary>
+    public static int FreeLoopbackPort()
     {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
+        for (var tries = 0; tries < 100; tries++)
+        {
+            var port = Random.Shared.Next(20000, 32768);
+            try
+            {
+                using var probe = new TcpListener(IPAddress.Loopback, port);
+                probe.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // taken: try another
+            }
+        }
+
+        using var any = new TcpListener(IPAddress.Loopback, 0);
+        any.Start();
+        return ((IPEndPoint)any.LocalEndpoint).Port;
     }
 }
