@@ -268,6 +268,21 @@ public sealed class DeliveryTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Contains("Images were requested from a child aged 12", detail, StringComparison.Ordinal);
         Assert.Contains("keep our chats secret", detail, StringComparison.Ordinal);
         Assert.Contains("Accept this referral", detail, StringComparison.Ordinal);
+
+        // A hand-made post without a choice, or with a note past 500 characters, is told what was wrong and records nothing.
+        var ackToken = System.Text.RegularExpressions.Regex.Match(detail, "/acknowledgement\"[^>]*>\\s*<input type=\"hidden\" name=\"__antiforgery\" value=\"([^\"]+)\"").Groups[1].Value;
+        Task<HttpResponseMessage> Acknowledge(params KeyValuePair<string, string>[] fields) =>
+            browser.PostAsync($"/force/referrals/{accepted.Reference}/acknowledgement", new FormUrlEncodedContent([new("__antiforgery", ackToken), .. fields]));
+        using var noChoice = await Acknowledge();
+        using var longNote = await Acknowledge(KeyValuePair.Create("outcome", "accepted"), KeyValuePair.Create("note", new string('n', 501)));
+        Assert.Equal((HttpStatusCode.BadRequest, HttpStatusCode.BadRequest), (noChoice.StatusCode, longNote.StatusCode));
+        Assert.Contains("Choose &quot;Accept this referral&quot; or &quot;Not our area&quot;", await noChoice.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains("500 characters or fewer", await longNote.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal("delivered", Assert.Single((await app.StatusAsync(accepted.Reference))!.Triage!.Routes, r => r.Kind == "police-force").State);
+
+        using var accept = await Acknowledge(KeyValuePair.Create("outcome", "accepted"));
+        Assert.Equal("?done=accepted", accept.RequestMessage!.RequestUri!.Query);
+        Assert.Equal("acknowledged", Assert.Single((await app.StatusAsync(accepted.Reference))!.Triage!.Routes, r => r.Kind == "police-force").State);
     }
 
     [Fact]

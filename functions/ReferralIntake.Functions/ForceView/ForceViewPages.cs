@@ -204,9 +204,20 @@ public static class ForceViewPages
         var form = await http.Request.ReadFormAsync(ct).ConfigureAwait(false);
         var outcome = form["outcome"].ToString();
         var note = form["note"].ToString();
-        if (outcome is not ("accepted" or "wrong-area") || note.Length > AcknowledgeReferralFunction.MaxNoteLength || !References.IsWellFormed(reference))
+        if (!References.IsWellFormed(reference))
         {
             return NotFound(forceId, forces);
+        }
+
+        // The page's buttons and the textarea's maxlength prevent these; a hand-made post is told what was wrong, and nothing is recorded.
+        var problem = outcome is not ("accepted" or "wrong-area") ? "Choose \"Accept this referral\" or \"Not our area\". Nothing was recorded."
+            : note.Length > AcknowledgeReferralFunction.MaxNoteLength ? $"The note must be {AcknowledgeReferralFunction.MaxNoteLength} characters or fewer. Nothing was recorded."
+            : null;
+        if (problem is not null)
+        {
+            return ForcePage("Check your answer", FormPages.Problem(Localisation.Catalogue.English, "Check your answer", problem)
+                + $"""<p class="govuk-body"><a class="govuk-link" href="/force/referrals/{WebUtility.UrlEncode(reference)}">Back to the referral</a></p>""",
+                NameOf(forceId, forces), status: 400);
         }
 
         var (result, _) = await delivery.AcknowledgeAsync(reference, forceId, outcome == "accepted", note.Length == 0 ? null : note, ct).ConfigureAwait(false);
