@@ -256,8 +256,7 @@ public sealed class DeliveryTests(AzuriteFixture azurite) : IAsyncLifetime
         using var browser = new HttpClient(new HttpClientHandler { CookieContainer = new System.Net.CookieContainer() }) { BaseAddress = app.Client.BaseAddress };
 
         var signIn = await browser.GetStringAsync("/inbox"); // the old address leads to the force view
-        var token = System.Text.RegularExpressions.Regex.Match(signIn, "name=\"__antiforgery\" value=\"([^\"]+)\"").Groups[1].Value;
-        using var opened = await browser.PostAsync("/force/sign-in", new FormUrlEncodedContent([new("__antiforgery", token), new("localForce", "west-mercia")]));
+        using var opened = await FormPost.SendAsync(browser, signIn, "/force/sign-in", ("localForce", "west-mercia"));
         var list = await opened.Content.ReadAsStringAsync();
         var detail = await browser.GetStringAsync($"/force/referrals/{accepted.Reference}");
 
@@ -270,19 +269,19 @@ public sealed class DeliveryTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Contains("Accept this referral", detail, StringComparison.Ordinal);
 
         // A hand-made post without a choice, or with a note past 500 characters, is told what was wrong and records nothing.
-        var ackToken = System.Text.RegularExpressions.Regex.Match(detail, "/acknowledgement\"[^>]*>\\s*<input type=\"hidden\" name=\"__antiforgery\" value=\"([^\"]+)\"").Groups[1].Value;
-        Task<HttpResponseMessage> Acknowledge(params KeyValuePair<string, string>[] fields) =>
-            browser.PostAsync($"/force/referrals/{accepted.Reference}/acknowledgement", new FormUrlEncodedContent([new("__antiforgery", ackToken), .. fields]));
+        Task<HttpResponseMessage> Acknowledge(params (string Name, string Value)[] fields) =>
+            FormPost.SendAsync(browser, detail, $"/force/referrals/{accepted.Reference}/acknowledgement", fields);
+        async Task<string?> ForceRouteState() => Assert.Single((await app.StatusAsync(accepted.Reference))!.Triage!.Routes, r => r.Kind == "police-force").State;
         using var noChoice = await Acknowledge();
-        using var longNote = await Acknowledge(KeyValuePair.Create("outcome", "accepted"), KeyValuePair.Create("note", new string('n', 501)));
+        using var longNote = await Acknowledge(("outcome", "accepted"), ("note", new string('n', 501)));
         Assert.Equal((HttpStatusCode.BadRequest, HttpStatusCode.BadRequest), (noChoice.StatusCode, longNote.StatusCode));
         Assert.Contains("Choose &quot;Accept this referral&quot; or &quot;Not our area&quot;", await noChoice.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Contains("500 characters or fewer", await longNote.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        Assert.Equal("delivered", Assert.Single((await app.StatusAsync(accepted.Reference))!.Triage!.Routes, r => r.Kind == "police-force").State);
+        Assert.Equal("delivered", await ForceRouteState());
 
-        using var accept = await Acknowledge(KeyValuePair.Create("outcome", "accepted"));
+        using var accept = await Acknowledge(("outcome", "accepted"));
         Assert.Equal("?done=accepted", accept.RequestMessage!.RequestUri!.Query);
-        Assert.Equal("acknowledged", Assert.Single((await app.StatusAsync(accepted.Reference))!.Triage!.Routes, r => r.Kind == "police-force").State);
+        Assert.Equal("acknowledged", await ForceRouteState());
     }
 
     [Fact]

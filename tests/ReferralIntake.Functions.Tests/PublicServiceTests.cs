@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
 using ReferralIntake.Functions.Api;
 using ReferralIntake.Functions.Feedback;
@@ -17,7 +16,7 @@ namespace ReferralIntake.Functions.Tests;
 /// scheduled job from referrals really submitted.
 /// </summary>
 [Collection(AzuriteCollection.Name)]
-public sealed partial class PublicServiceTests(AzuriteFixture azurite) : IAsyncLifetime
+public sealed class PublicServiceTests(AzuriteFixture azurite) : IAsyncLifetime
 {
     private ForceServer _force = null!;
 
@@ -151,15 +150,8 @@ public sealed partial class PublicServiceTests(AzuriteFixture azurite) : IAsyncL
     }
 
     /// <summary>A form post as a browser makes it: the page first (for the anti-forgery cookie and token), then the post.</summary>
-    private static async Task<HttpResponseMessage> PostFeedbackAsync(HttpClient client, string path, params (string Name, string Value)[] fields)
-    {
-        var page = await client.GetStringAsync(path);
-        var token = AntiforgeryToken().Match(page).Groups[1].Value;
-        return await client.PostAsync(path, new FormUrlEncodedContent([KeyValuePair.Create("__antiforgery", token), .. fields.Select(f => KeyValuePair.Create(f.Name, f.Value))]));
-    }
-
-    [GeneratedRegex("name=\"__antiforgery\" value=\"([^\"]+)\"")]
-    private static partial Regex AntiforgeryToken();
+    private static async Task<HttpResponseMessage> PostFeedbackAsync(HttpClient client, string path, params (string Name, string Value)[] fields) =>
+        await FormPost.SendAsync(client, await client.GetStringAsync(path), path, fields);
 
     [Fact]
     public async Task Submitted_referrals_are_counted_by_force_and_month_by_the_job_and_small_numbers_are_suppressed()
